@@ -1,0 +1,93 @@
+"""Data-side settings, declared once with their help text (the README lists them all).
+
+Each setting is read from an environment variable; the replica URL may also come from
+``[connections.replica] url`` in ``.streamlit/secrets.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable value: its environment variable, default and meaning."""
+
+    env: str
+    default: str
+    help: str
+
+    def get(self) -> str:
+        return os.environ.get(self.env, "").strip() or self.default
+
+
+REPLICA_URL = Setting(
+    "PRAKERJA_REPLICA_URL",
+    "",
+    "SQLAlchemy URL of the read-only replica (postgresql+psycopg://user@host/db). Empty: the "
+    "synthetic demo replica is built and used.",
+)
+DATA_DIR = Setting(
+    "PRAKERJA_DATA_DIR",
+    platformdirs.user_data_dir("pantau-prakerja"),
+    "Where the demo replica and the analytics store live.",
+)
+DEMO_SCALE = Setting(
+    "PRAKERJA_DEMO_SCALE",
+    "0.05",
+    "Scale of the synthetic demo replica (1.0 = 15.9 million registrants).",
+)
+REFRESH_MINUTES = Setting(
+    "PRAKERJA_REFRESH_MINUTES",
+    "15",
+    "How often the app refreshes the analytics store from the replica (0 = never).",
+)
+STATEMENT_TIMEOUT_MS = Setting(
+    "PRAKERJA_STATEMENT_TIMEOUT_MS",
+    "600000",
+    "statement_timeout of the refresh job's read-only replica sessions, in ms.",
+)
+
+ALL_SETTINGS = (REPLICA_URL, DATA_DIR, DEMO_SCALE, REFRESH_MINUTES, STATEMENT_TIMEOUT_MS)
+
+
+class ConfigError(ValueError):
+    """Malformed configuration; the message is shown to users in Bahasa Indonesia."""
+
+
+def data_dir() -> Path:
+    path = Path(DATA_DIR.get()).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def demo_scale() -> float:
+    try:
+        scale = float(DEMO_SCALE.get())
+    except ValueError as error:
+        raise ConfigError(f"{DEMO_SCALE.env} harus berupa angka, misalnya 0.05.") from error
+    if not 0 < scale <= 2:
+        raise ConfigError(f"{DEMO_SCALE.env} harus di antara 0 dan 2.")
+    return scale
+
+
+def replica_url(secrets_file: Path = Path(".streamlit/secrets.toml")) -> str:
+    """The configured replica URL: environment first, then secrets.toml; empty for demo."""
+    url = REPLICA_URL.get()
+    if url or not secrets_file.exists():
+        return url
+    try:
+        secrets = tomllib.loads(secrets_file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"Berkas {secrets_file} tidak dapat dibaca: {error}") from error
+    return str(secrets.get("connections", {}).get("replica", {}).get("url", "")).strip()
+
+
+def demo_replica_url() -> str:
+    """The embedded default: a synthetic SQLite replica in the data directory."""
+    return f"sqlite:///{data_dir() / f'demo-replica-{demo_scale():g}.sqlite'}"

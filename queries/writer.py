@@ -1,0 +1,150 @@
+"""Bulk writers for the synthetic replica: SQLite files and PostgreSQL via COPY.
+
+This is the only module that writes to a replica-shaped database, and it only ever writes the
+*synthetic* one (the generator's target). The dashboard's replica engine is read-only.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sqlite3
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pandas as pd
+import psycopg
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from queries.contract import metadata
+
+CHUNK_ROWS = 500_000
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str) -> Path:
+    database = make_url(url).database
+    if not database:
+        raise ValueError("URL SQLite harus menyebut berkas, misalnya sqlite:///replika.sqlite")
+    return Path(database)
+
+
+def libpq_conninfo(url: str) -> str:
+    """The libpq form of a SQLAlchemy PostgreSQL URL (psycopg does not take the +driver)."""
+    parsed = make_url(url).set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Make ``postgresql://`` URLs use psycopg 3 (SQLAlchemy's default driver is psycopg2)."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the target database if it does not exist (the generator's convenience)."""
+    parsed = make_url(url)
+    admin = libpq_conninfo(parsed.set(database="postgres").render_as_string(hide_password=False))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{parsed.database}"')
+
+
+def write_tables(
+    url: str,
+    tables: Iterable[tuple[str, pd.DataFrame]],
+    progress: Callable[[float], None] | None = None,
+) -> None:
+    """Replace the contract's tables at ``url`` with ``tables`` (SQLite atomically)."""
+    tables = list(tables)
+    if is_sqlite(url):
+        _write_sqlite(sqlite_path(url), tables, progress)
+    else:
+        _write_postgres(url, tables, progress, replace=True)
+
+
+def append_tables(url: str, tables: Iterable[tuple[str, pd.DataFrame]]) -> None:
+    """Append rows to existing contract tables (for incremental-refresh tests and bench)."""
+    tables = list(tables)
+    if is_sqlite(url):
+        with sqlite3.connect(sqlite_path(url)) as conn:
+            for name, frame in tables:
+                _insert_sqlite(conn, name, frame)
+    else:
+        _write_postgres(url, tables, None, replace=False)
+
+
+def _as_text_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Timestamps as 'YYYY-MM-DD HH:MM:SS' text, the form SQLite and COPY both read."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime(TIME_FORMAT)
+        elif pd.api.types.is_bool_dtype(out[column]):
+            out[column] = out[column].astype("int8")
+    return out
+
+
+def _insert_sqlite(conn: sqlite3.Connection, name: str, frame: pd.DataFrame) -> None:
+    columns = ", ".join(frame.columns)
+    marks = ", ".join("?" * len(frame.columns))
+    sql = f"INSERT INTO {name} ({columns}) VALUES ({marks})"
+    for start in range(0, len(frame), CHUNK_ROWS):
+        chunk = _as_text_rows(frame.iloc[start : start + CHUNK_ROWS])
+        conn.executemany(sql, chunk.itertuples(index=False, name=None))
+
+
+def _write_sqlite(path: Path, tables, progress) -> None:
+    """Build into a temporary file and rename it, so nobody reads a half-built replica."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    building = path.with_suffix(path.suffix + ".building")
+    building.unlink(missing_ok=True)
+    engine = create_engine(f"sqlite:///{building}")
+    metadata.create_all(engine)
+    engine.dispose()
+    with sqlite3.connect(building) as conn:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        for done, (name, frame) in enumerate(tables, start=1):
+            _insert_sqlite(conn, name, frame)
+            if progress:
+                progress(done / len(tables))
+    os.replace(building, path)
+
+
+def _copy_frame(cursor: psycopg.Cursor, name: str, frame: pd.DataFrame) -> None:
+    columns = ", ".join(frame.columns)
+    with cursor.copy(f"COPY {name} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+        for start in range(0, len(frame), CHUNK_ROWS):
+            buffer = io.StringIO()
+            frame.iloc[start : start + CHUNK_ROWS].to_csv(
+                buffer, header=False, index=False, date_format=TIME_FORMAT
+            )
+            copy.write(buffer.getvalue())
+
+
+def _write_postgres(url: str, tables, progress, replace: bool) -> None:
+    ensure_postgres_database(url)
+    if replace:
+        engine = create_engine(sqlalchemy_url(url))
+        metadata.drop_all(engine)
+        metadata.create_all(engine)
+        engine.dispose()
+    with psycopg.connect(libpq_conninfo(url)) as conn, conn.cursor() as cursor:
+        for done, (name, frame) in enumerate(tables, start=1):
+            _copy_frame(cursor, name, frame)
+            if progress:
+                progress(done / len(tables))
+        conn.commit()
+    with psycopg.connect(libpq_conninfo(url), autocommit=True) as conn:
+        conn.execute("ANALYZE")
