@@ -137,7 +137,7 @@ def _registrants(
     band_index = rng.choice(len(AGE_BANDS), size=n, p=[band[2] for band in AGE_BANDS])
     ages = rng.integers(bands[band_index, 0], bands[band_index, 1] + 1)
     disability = rng.random(n) < 0.008
-    late = registered_at >= np.datetime64("2020-08-01")
+    late = registered_at >= np.datetime64("2020-06-15")
     offline = late & (rng.random(n) < np.where(disability, 0.35, 0.05))
     employment = rng.choice(
         [kind for kind, _ in EMPLOYMENT], size=n, p=[share for _, share in EMPLOYMENT]

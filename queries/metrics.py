@@ -1,0 +1,245 @@
+"""Every aggregate the screens show, as named functions over the store's ``facts`` table.
+
+Each function takes a :class:`~queries.store.Store` and a validated
+:class:`~queries.filters.Filters` and returns a DataFrame whose columns its docstring lists.
+SQL texts are module constants; values are always bound parameters. Only aggregates leave
+this module: ``facts`` holds counts, never people.
+
+Metric columns, everywhere:
+``registrants`` (registered in the period), ``recipients`` (first selected in the period),
+``completed`` (first training completed in the period), ``paid`` (first incentive received
+in the period) and ``paid_idr`` (Rupiah paid in the period).
+
+``python -m queries.metrics --level province|regency`` prints the per-region metrics as CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+import pandas as pd
+
+from geo.regions import provinces, regencies
+from geo.vintages import UNKNOWN
+from queries.filters import FilterError, Filters
+from queries.store import Store
+
+METRICS = ("registrants", "recipients", "completed", "paid", "paid_idr")
+PEOPLE_METRICS = ("registrants", "recipients", "completed", "paid")
+
+FILTER_CLAUSE = """
+    day BETWEEN $date_from AND $date_to
+    AND ($province::VARCHAR IS NULL OR province_code = $province)
+    AND ($regency::VARCHAR IS NULL OR regency_code = $regency)
+    AND (len($channels::VARCHAR[]) = 0 OR list_contains($channels::VARCHAR[], channel))
+    AND (len($genders::VARCHAR[]) = 0 OR list_contains($genders::VARCHAR[], gender))
+    AND (len($age_bands::VARCHAR[]) = 0 OR list_contains($age_bands::VARCHAR[], age_band))
+    AND ($disability::BOOLEAN IS NULL OR disability = $disability)
+    AND (wave IS NULL OR len($waves::INTEGER[]) = 0 OR list_contains($waves::INTEGER[], wave))
+"""
+
+METRIC_COLUMNS = """
+    coalesce(sum(people) FILTER (WHERE metric = 'registrants'), 0)::BIGINT AS registrants,
+    coalesce(sum(people) FILTER (WHERE metric = 'recipients'), 0)::BIGINT AS recipients,
+    coalesce(sum(people) FILTER (WHERE metric = 'completed'), 0)::BIGINT AS completed,
+    coalesce(sum(people) FILTER (WHERE metric = 'paid'), 0)::BIGINT AS paid,
+    coalesce(sum(amount_idr) FILTER (WHERE metric = 'paid'), 0)::BIGINT AS paid_idr
+"""
+
+TOTALS_SQL = f"SELECT {METRIC_COLUMNS} FROM facts WHERE {FILTER_CLAUSE}"
+
+UNKNOWN_TOTALS_SQL = (
+    f"SELECT {METRIC_COLUMNS} FROM facts WHERE {FILTER_CLAUSE} AND regency_code = $unknown"
+)
+
+PROVINCE_SQL = f"""
+SELECT province_code AS code, {METRIC_COLUMNS} FROM facts
+WHERE {FILTER_CLAUSE} AND regency_code <> $unknown GROUP BY province_code
+"""
+
+REGENCY_SQL = f"""
+SELECT regency_code AS code, {METRIC_COLUMNS} FROM facts
+WHERE {FILTER_CLAUSE} AND regency_code <> $unknown GROUP BY regency_code
+"""
+
+WEEKLY_SQL = f"""
+SELECT CAST(date_trunc('week', day) AS DATE) AS week_start, {METRIC_COLUMNS} FROM facts
+WHERE {FILTER_CLAUSE} GROUP BY week_start ORDER BY week_start
+"""
+
+BREAKDOWN_SQL = {
+    "gender": f"SELECT gender AS value, {METRIC_COLUMNS} FROM facts WHERE {FILTER_CLAUSE} "
+    "GROUP BY gender ORDER BY gender",
+    "age_band": f"SELECT age_band AS value, {METRIC_COLUMNS} FROM facts WHERE {FILTER_CLAUSE} "
+    "GROUP BY age_band ORDER BY age_band",
+    "channel": f"SELECT channel AS value, {METRIC_COLUMNS} FROM facts WHERE {FILTER_CLAUSE} "
+    "GROUP BY channel ORDER BY channel DESC",
+    "disability": f"SELECT disability AS value, {METRIC_COLUMNS} FROM facts "
+    f"WHERE {FILTER_CLAUSE} GROUP BY disability ORDER BY disability DESC",
+    "wave": f"SELECT wave AS value, {METRIC_COLUMNS} FROM facts WHERE {FILTER_CLAUSE} "
+    "AND wave IS NOT NULL GROUP BY wave ORDER BY wave",
+    "platform": f"""SELECT p.name AS value, {METRIC_COLUMNS} FROM facts f
+        JOIN raw_platforms p ON p.id = f.platform_id
+        WHERE {FILTER_CLAUSE} AND metric = 'completed' GROUP BY p.id, p.name ORDER BY p.id""",
+    "partner": f"""SELECT p.name AS value, {METRIC_COLUMNS} FROM facts f
+        JOIN raw_payment_partners p ON p.id = f.partner_id
+        WHERE {FILTER_CLAUSE} AND metric = 'paid' GROUP BY p.id, p.name ORDER BY p.id""",
+}
+"""One statement per breakdown: the grouping column is fixed text, never user input."""
+
+BREAKDOWN_LABELS = {
+    "gender": {"F": "Perempuan", "M": "Laki-laki"},
+    "channel": {"online": "Daring", "offline": "Luring (Disnakertrans)"},
+    "disability": {True: "Penyandang disabilitas", False: "Bukan penyandang disabilitas"},
+    "age_band": {"<18": "< 18 tahun", "65+": "65+ tahun"},
+}
+
+UNKNOWN_CODES_SQL = "SELECT source_code, registrants FROM unknown_codes ORDER BY registrants DESC"
+DATA_PERIOD_SQL = "SELECT min(day) AS first_day, max(day) AS last_day FROM facts"
+
+
+def _params(filters: Filters) -> dict[str, object]:
+    return {**filters.sql_params(), "unknown": UNKNOWN}
+
+
+def totals(store: Store, filters: Filters) -> pd.DataFrame:
+    """One row: the metric columns for the filters' region (the nation includes the rows whose
+    regency code is unknown; see :func:`unknown_code_totals`)."""
+    return store.query(TOTALS_SQL, filters.sql_params())
+
+
+def unknown_code_totals(store: Store, filters: Filters) -> pd.DataFrame:
+    """One row: the metric columns of rows whose regency code is not a known code."""
+    return store.query(UNKNOWN_TOTALS_SQL, _params(filters.with_region("ID")))
+
+
+def region_metrics(store: Store, filters: Filters, level: str) -> pd.DataFrame:
+    """Per region: code, name, province_code, population and the metric columns.
+
+    ``level="province"``: all 38 provinces (the filters' region is ignored, so the map keeps
+    its national context). ``level="regency"``: the regencies of the filters' province, or of
+    the nation. Regions without activity are included with zeros.
+    """
+    if level == "province":
+        frame = store.query(PROVINCE_SQL, _params(filters.with_region("ID")))
+        reference = provinces().assign(province_code=lambda d: d["code"])
+    elif level == "regency":
+        scope = filters.with_region(filters.province or "ID")
+        frame = store.query(REGENCY_SQL, _params(scope))
+        reference = regencies()
+        if filters.province:
+            reference = reference.loc[reference["province_code"] == filters.province]
+    else:
+        raise FilterError(f"Tingkat wilayah tidak dikenal: {str(level)[:20]}")
+    columns = ["code", "name", "province_code", "population"]
+    merged = reference[columns].merge(frame, on="code", how="left")
+    merged[list(METRICS)] = merged[list(METRICS)].fillna(0).astype("int64")
+    return merged.reset_index(drop=True)
+
+
+def weekly_series(store: Store, filters: Filters) -> pd.DataFrame:
+    """Per ISO week (Monday start): week_start and the metric columns."""
+    return store.query(WEEKLY_SQL, filters.sql_params())
+
+
+def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
+    """Per value of ``dimension`` (gender, age_band, channel, disability, wave, platform,
+    partner): value, label and the metric columns. ``platform`` counts first completed
+    trainings by platform; ``partner`` counts first payments and Rupiah by payment partner."""
+    if dimension not in BREAKDOWN_SQL:
+        raise FilterError(f"Rincian tidak dikenal: {str(dimension)[:20]}")
+    frame = store.query(BREAKDOWN_SQL[dimension], filters.sql_params())
+    labels = BREAKDOWN_LABELS.get(dimension, {})
+    if dimension == "wave":
+        frame["label"] = "Gelombang " + frame["value"].astype(str)
+    elif dimension == "age_band":
+        frame["label"] = frame["value"].map(lambda v: labels.get(v, f"{v} tahun"))
+    else:
+        frame["label"] = frame["value"].map(lambda v: labels.get(v, v))
+    return frame[["value", "label", *METRICS]]
+
+
+FUNNEL_STAGES = (
+    ("registrants", "Pendaftar"),
+    ("recipients", "Penerima"),
+    ("completed", "Selesai pelatihan pertama"),
+    ("paid", "Menerima insentif"),
+)
+
+
+def funnel(store: Store, filters: Filters) -> pd.DataFrame:
+    """The four stages: stage, label, people, share_of_previous (0–1; NaN for the first)."""
+    row = totals(store, filters).iloc[0]
+    people = [int(row[stage]) for stage, _ in FUNNEL_STAGES]
+    previous = [float("nan"), *people[:-1]]
+    return pd.DataFrame(
+        {
+            "stage": [stage for stage, _ in FUNNEL_STAGES],
+            "label": [label for _, label in FUNNEL_STAGES],
+            "people": people,
+            "share_of_previous": [
+                count / before if before else float("nan")
+                for count, before in zip(people, previous, strict=True)
+            ],
+        }
+    )
+
+
+def add_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the rate columns the maps use: registrants_per_1000 (needs ``population``),
+    recipient_rate (recipients per registrant), completion_rate (completed per recipient),
+    paid_rate (paid per completed). Rates with a zero denominator are NaN, not 0."""
+    out = frame.copy()
+
+    def ratio(numerator: str, denominator: pd.Series) -> pd.Series:
+        return out[numerator] / denominator.where(denominator > 0)
+
+    if "population" in out:
+        out["registrants_per_1000"] = ratio("registrants", out["population"] / 1000)
+    out["recipient_rate"] = ratio("recipients", out["registrants"])
+    out["completion_rate"] = ratio("completed", out["recipients"])
+    out["paid_rate"] = ratio("paid", out["completed"])
+    return out
+
+
+def unknown_codes(store: Store) -> pd.DataFrame:
+    """Raw regency codes that are neither current nor known pre-2022 codes: source_code,
+    registrants. Shown on the data page; such rows are left out of maps."""
+    return store.query(UNKNOWN_CODES_SQL)
+
+
+def data_period(store: Store) -> tuple[date, date]:
+    """First and last day with any activity in the store."""
+    row = store.query(DATA_PERIOD_SQL).iloc[0]
+    return pd.Timestamp(row["first_day"]).date(), pd.Timestamp(row["last_day"]).date()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from queries.bootstrap import ensure_store
+
+    parser = argparse.ArgumentParser(prog="python -m queries.metrics", description=__doc__)
+    parser.add_argument("--level", choices=("province", "regency"), required=True)
+    parser.add_argument("--from", dest="date_from", type=date.fromisoformat)
+    parser.add_argument("--to", dest="date_to", type=date.fromisoformat)
+    parser.add_argument("--province", help="2-digit province code (regency level only)")
+    parser.add_argument("--format", choices=("csv",), default="csv")
+    args = parser.parse_args(argv)
+    store = Store.open_current(ensure_store())
+    first, last = data_period(store)
+    try:
+        filters = Filters(
+            date_from=args.date_from or first,
+            date_to=args.date_to or last,
+            region=args.province or "ID",
+        )
+    except FilterError as error:
+        print(error, file=sys.stderr)
+        return 2
+    region_metrics(store, filters, args.level).to_csv(sys.stdout, index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
