@@ -1,0 +1,103 @@
+"""Shared fixtures: real small replicas in SQLite and PostgreSQL, and stores synced from them.
+
+Each test run creates its own PostgreSQL database on 127.0.0.1:5432 and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from queries import demo
+from queries.store import Store, store_dir
+from queries.sync import sync
+
+pytest_plugins = ["geo_fixtures"]
+
+TEST_SCALE = 0.005
+PG_ADMIN = os.environ.get("PRAKERJA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass(frozen=True)
+class Replica:
+    """A synthetic replica and a store synced from it."""
+
+    kind: str
+    url: str
+    store_dir: Path
+
+    def store(self) -> Store:
+        return Store.open_current(self.store_dir)
+
+
+def _create_database(name: str) -> str:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def _temporary_database() -> Iterator[str]:
+    name = f"prakerja_test_{uuid.uuid4().hex[:10]}"
+    url = _create_database(name)
+    try:
+        yield url
+    finally:
+        _drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A PostgreSQL database for this test run's shared replica."""
+    with _temporary_database() as url:
+        yield url
+
+
+@pytest.fixture
+def own_pg_database() -> Iterator[str]:
+    """An empty PostgreSQL database for one test that rewrites its replica."""
+    with _temporary_database() as url:
+        yield url
+
+
+def _build_replica(kind: str, url: str, base: Path) -> Replica:
+    demo.build(url, TEST_SCALE)
+    directory = store_dir(base / f"data-{kind}")
+    sync(url, directory, source_kind="demo")
+    return Replica(kind, url, directory)
+
+
+@pytest.fixture(scope="session")
+def sqlite_replica(tmp_path_factory: pytest.TempPathFactory) -> Replica:
+    base = tmp_path_factory.mktemp("sqlite-replica")
+    return _build_replica("sqlite", f"sqlite:///{base / 'replica.sqlite'}", base)
+
+
+@pytest.fixture(scope="session")
+def pg_replica(tmp_path_factory: pytest.TempPathFactory, pg_database: str) -> Replica:
+    base = tmp_path_factory.mktemp("pg-replica")
+    return _build_replica("postgresql", pg_database, base)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def replica(request: pytest.FixtureRequest) -> Replica:
+    """Each test using this runs against the embedded default and against PostgreSQL."""
+    return request.getfixturevalue(f"{'pg' if request.param == 'postgresql' else 'sqlite'}_replica")
+
+
+@pytest.fixture(scope="session")
+def app_data_dir(sqlite_replica: Replica, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory the app can start from without building anything (for AppTest)."""
+    return sqlite_replica.store_dir.parent

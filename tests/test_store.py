@@ -1,0 +1,135 @@
+"""The analytics store: reconciliation, incremental refresh, versions, calibration."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import TEST_SCALE
+
+from queries import demo, metrics
+from queries.filters import FilterError, Filters
+from queries.store import Store, current_version, store_dir
+from queries.sync import sync
+
+FULL = Filters(date(2020, 4, 11), date(2020, 9, 3))
+
+
+def test_regencies_sum_to_province_and_provinces_to_nation(replica) -> None:
+    store = replica.store()
+    nation = metrics.totals(store, FULL).iloc[0]
+    unknown = metrics.unknown_code_totals(store, FULL).iloc[0]
+    provinces = metrics.region_metrics(store, FULL, "province")
+    assert len(provinces) == 38
+    for metric in metrics.METRICS:
+        assert provinces[metric].sum() + unknown[metric] == nation[metric], metric
+    for code in ("32", "94", "65"):
+        in_province = FULL.with_region(code)
+        regency_rows = metrics.region_metrics(store, in_province, "regency")
+        province_row = provinces.set_index("code").loc[code]
+        for metric in metrics.METRICS:
+            assert regency_rows[metric].sum() == province_row[metric], (code, metric)
+
+
+def test_unknown_codes_are_counted_not_dropped(sqlite_replica) -> None:
+    store = sqlite_replica.store()
+    codes = metrics.unknown_codes(store)
+    assert set(codes["source_code"]) <= set(demo.INVALID_CODES)
+    unknown = metrics.unknown_code_totals(store, FULL).iloc[0]
+    assert codes["registrants"].sum() == unknown["registrants"] > 0
+
+
+def test_calibration_totals_are_proportional_at_test_scale(sqlite_replica) -> None:
+    totals = metrics.totals(sqlite_replica.store(), FULL).iloc[0]
+    target = demo.target_counts(TEST_SCALE)
+    assert totals["registrants"] == target["registrants"]
+    assert totals["recipients"] == target["recipients"]
+    assert totals["completed"] == target["completed"]
+    assert totals["paid"] == target["paid"]
+    # 4 × Rp600.000 monthly plus at most 3 × Rp50.000 surveys per paid person.
+    assert target["paid"] * 600_000 <= totals["paid_idr"] <= target["paid"] * 2_550_000
+
+
+def test_demo_profile_matches_published_shares(sqlite_replica) -> None:
+    store = sqlite_replica.store()
+    gender = metrics.breakdown(store, FULL, "gender").set_index("value")["registrants"]
+    assert 0.49 < gender["F"] / gender.sum() < 0.53
+    ages = metrics.breakdown(store, FULL, "age_band").set_index("value")["registrants"]
+    assert ages.idxmax() == "26-35"
+    waves = metrics.breakdown(store, FULL, "wave")
+    assert list(waves["value"]) == [1, 2, 3, 4, 5, 6]
+    partners = metrics.breakdown(store, FULL, "partner")
+    assert list(partners["value"]) == ["BNI", "OVO", "LinkAja", "GoPay"]
+    assert len(metrics.breakdown(store, FULL, "platform")) == 7
+
+
+def test_empty_date_range_gives_zeros(replica) -> None:
+    before_registration = Filters(date(2020, 3, 20), date(2020, 4, 10))
+    totals = metrics.totals(replica.store(), before_registration).iloc[0]
+    assert all(totals[m] == 0 for m in metrics.METRICS)
+    assert metrics.weekly_series(replica.store(), before_registration).empty
+    regions = metrics.region_metrics(replica.store(), before_registration, "regency")
+    assert len(regions) == 514 and regions["registrants"].sum() == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"date_from": date(2020, 9, 1), "date_to": date(2020, 5, 1)},
+        {"date_from": date(1999, 1, 1), "date_to": date(2020, 5, 1)},
+        {"region": "3299"},
+        {"region": "'; DROP TABLE facts; --"},
+        {"genders": ("X",)},
+        {"waves": (0,)},
+        {"age_bands": ("10-15",)},
+    ],
+)
+def test_invalid_filters_raise_the_clear_error(kwargs) -> None:
+    with pytest.raises(FilterError) as error:
+        Filters(**{"date_from": date(2020, 4, 11), "date_to": date(2020, 9, 3), **kwargs})
+    assert str(error.value) and "Traceback" not in str(error.value)
+
+
+def test_unknown_breakdown_and_level_raise_filter_error(sqlite_replica) -> None:
+    with pytest.raises(FilterError):
+        metrics.breakdown(sqlite_replica.store(), FULL, "nik")
+    with pytest.raises(FilterError):
+        metrics.region_metrics(sqlite_replica.store(), FULL, "desa")
+
+
+def _facts(directory) -> pd.DataFrame:
+    with duckdb.connect(str(current_version(directory)), read_only=True) as con:
+        frame = con.execute("SELECT * FROM facts").df()
+    return frame.sort_values(list(frame.columns[:11])).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_incremental_sync_equals_full_rebuild(kind, tmp_path, own_pg_database) -> None:
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}" if kind == "sqlite" else own_pg_database
+    demo.build(url, 0.002)
+    incremental = store_dir(tmp_path / "incremental")
+    assert sync(url, incremental).mode == "full"
+    added = demo.append_days(url, days=1)
+    assert added["registrants"] > 0 and added["training_completions"] > 0
+    report = sync(url, incremental)
+    assert report.mode == "incremental"
+    assert report.rows_copied["registrants"] == added["registrants"]
+    rebuilt = store_dir(tmp_path / "full")
+    sync(url, rebuilt, full=True)
+    pd.testing.assert_frame_equal(_facts(incremental), _facts(rebuilt))
+
+
+def test_readers_keep_their_version_while_a_refresh_publishes(sqlite_replica, tmp_path) -> None:
+    directory = store_dir(tmp_path / "versions")
+    sync(sqlite_replica.url, directory)
+    reader = Store.open_current(directory)
+    before = metrics.totals(reader, FULL)
+    sync(sqlite_replica.url, directory, full=True)
+    assert current_version(directory) != reader.path
+    pd.testing.assert_frame_equal(metrics.totals(reader, FULL), before)
+    assert len(list(directory.glob("store-*.duckdb"))) == 1
+    fresh = Store.open_current(directory)
+    assert fresh.meta()["sync_mode"] == "full"
+    pd.testing.assert_frame_equal(metrics.totals(fresh, FULL), before)
