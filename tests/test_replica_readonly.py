@@ -21,7 +21,7 @@ from queries.replica import ReplicaUnavailableError, pg_connect, replica_engine,
 def test_writes_through_the_replica_engine_fail(replica, statement: str) -> None:
     engine = replica_engine(replica.url)
     try:
-        with pytest.raises(DBAPIError, match="(?i)read.only|readonly"), engine.begin() as conn:
+        with pytest.raises(DBAPIError, match=r"(?i)read.only|readonly"), engine.begin() as conn:
             conn.execute(text(statement))
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM platforms")).scalar_one() == 7

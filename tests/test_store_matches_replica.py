@@ -56,7 +56,8 @@ SELECT
     LEFT JOIN sel ON sel.registrant_id = fp.registrant_id
     WHERE {day_fp} BETWEEN :a AND :b AND {person} AND {wave}) AS paid,
   (SELECT COALESCE(SUM(ip.amount_idr), 0) FROM incentive_payments ip
-    JOIN registrants p ON p.id = ip.registrant_id LEFT JOIN sel ON sel.registrant_id = ip.registrant_id
+    JOIN registrants p ON p.id = ip.registrant_id
+    LEFT JOIN sel ON sel.registrant_id = ip.registrant_id
     WHERE {day_ip} BETWEEN :a AND :b AND {person} AND {wave}) AS paid_idr
 """
 
