@@ -29,16 +29,19 @@ from queries.store import Store
 METRICS = ("registrants", "recipients", "completed", "paid", "paid_idr")
 PEOPLE_METRICS = ("registrants", "recipients", "completed", "paid")
 
-FILTER_CLAUSE = """
-    day BETWEEN $date_from AND $date_to
-    AND ($province::VARCHAR IS NULL OR province_code = $province)
-    AND ($regency::VARCHAR IS NULL OR regency_code = $regency)
-    AND (len($channels::VARCHAR[]) = 0 OR list_contains($channels::VARCHAR[], channel))
-    AND (len($genders::VARCHAR[]) = 0 OR list_contains($genders::VARCHAR[], gender))
-    AND (len($age_bands::VARCHAR[]) = 0 OR list_contains($age_bands::VARCHAR[], age_band))
-    AND ($disability::BOOLEAN IS NULL OR disability = $disability)
-    AND (wave IS NULL OR len($waves::INTEGER[]) = 0 OR list_contains($waves::INTEGER[], wave))
-"""
+FILTER_FRAGMENTS = {
+    "province": "province_code = $province",
+    "regency": "regency_code = $regency",
+    "channels": "list_contains($channels::VARCHAR[], channel)",
+    "genders": "list_contains($genders::VARCHAR[], gender)",
+    "age_bands": "list_contains($age_bands::VARCHAR[], age_band)",
+    "disability": "disability = $disability",
+    "waves": "(wave IS NULL OR list_contains($waves::INTEGER[], wave))",
+}
+"""Constant SQL for each filter; only the active ones are joined into the WHERE clause, so
+DuckDB can prune row groups on plain predicates (facts is sorted by region, then day)."""
+
+PERIOD_FRAGMENT = "day BETWEEN $date_from AND $date_to"
 
 METRIC_COLUMNS = """
     coalesce(sum(people) FILTER (WHERE metric = 'registrants'), 0)::BIGINT AS registrants,
@@ -48,44 +51,44 @@ METRIC_COLUMNS = """
     coalesce(sum(amount_idr) FILTER (WHERE metric = 'paid'), 0)::BIGINT AS paid_idr
 """
 
-TOTALS_SQL = f"SELECT {METRIC_COLUMNS} FROM facts WHERE {FILTER_CLAUSE}"
+TOTALS_SQL = f"SELECT {METRIC_COLUMNS} FROM facts WHERE {{where}}"
 
 UNKNOWN_TOTALS_SQL = (
-    f"SELECT {METRIC_COLUMNS} FROM facts WHERE {FILTER_CLAUSE} AND regency_code = $unknown"
+    f"SELECT {METRIC_COLUMNS} FROM facts WHERE {{where}} AND regency_code = $unknown"
 )
 
 PROVINCE_SQL = f"""
 SELECT province_code AS code, {METRIC_COLUMNS} FROM facts
-WHERE {FILTER_CLAUSE} AND regency_code <> $unknown GROUP BY province_code
+WHERE {{where}} AND regency_code <> $unknown GROUP BY province_code
 """
 
 REGENCY_SQL = f"""
 SELECT regency_code AS code, {METRIC_COLUMNS} FROM facts
-WHERE {FILTER_CLAUSE} AND regency_code <> $unknown GROUP BY regency_code
+WHERE {{where}} AND regency_code <> $unknown GROUP BY regency_code
 """
 
 WEEKLY_SQL = f"""
 SELECT CAST(date_trunc('week', day) AS DATE) AS week_start, {METRIC_COLUMNS} FROM facts
-WHERE {FILTER_CLAUSE} GROUP BY week_start ORDER BY week_start
+WHERE {{where}} GROUP BY week_start ORDER BY week_start
 """
 
 BREAKDOWN_SQL = {
-    "gender": f"SELECT gender AS value, {METRIC_COLUMNS} FROM facts WHERE {FILTER_CLAUSE} "
+    "gender": f"SELECT gender AS value, {METRIC_COLUMNS} FROM facts WHERE {{where}} "
     "GROUP BY gender ORDER BY gender",
-    "age_band": f"SELECT age_band AS value, {METRIC_COLUMNS} FROM facts WHERE {FILTER_CLAUSE} "
+    "age_band": f"SELECT age_band AS value, {METRIC_COLUMNS} FROM facts WHERE {{where}} "
     "GROUP BY age_band ORDER BY age_band",
-    "channel": f"SELECT channel AS value, {METRIC_COLUMNS} FROM facts WHERE {FILTER_CLAUSE} "
+    "channel": f"SELECT channel AS value, {METRIC_COLUMNS} FROM facts WHERE {{where}} "
     "GROUP BY channel ORDER BY channel DESC",
     "disability": f"SELECT disability AS value, {METRIC_COLUMNS} FROM facts "
-    f"WHERE {FILTER_CLAUSE} GROUP BY disability ORDER BY disability DESC",
-    "wave": f"SELECT wave AS value, {METRIC_COLUMNS} FROM facts WHERE {FILTER_CLAUSE} "
+    f"WHERE {{where}} GROUP BY disability ORDER BY disability DESC",
+    "wave": f"SELECT wave AS value, {METRIC_COLUMNS} FROM facts WHERE {{where}} "
     "AND wave IS NOT NULL GROUP BY wave ORDER BY wave",
     "platform": f"""SELECT p.name AS value, {METRIC_COLUMNS} FROM facts f
         JOIN raw_platforms p ON p.id = f.platform_id
-        WHERE {FILTER_CLAUSE} AND metric = 'completed' GROUP BY p.id, p.name ORDER BY p.id""",
+        WHERE {{where}} AND metric = 'completed' GROUP BY p.id, p.name ORDER BY p.id""",
     "partner": f"""SELECT p.name AS value, {METRIC_COLUMNS} FROM facts f
         JOIN raw_payment_partners p ON p.id = f.partner_id
-        WHERE {FILTER_CLAUSE} AND metric = 'paid' GROUP BY p.id, p.name ORDER BY p.id""",
+        WHERE {{where}} AND metric = 'paid' GROUP BY p.id, p.name ORDER BY p.id""",
 }
 """One statement per breakdown: the grouping column is fixed text, never user input."""
 
@@ -100,19 +103,28 @@ UNKNOWN_CODES_SQL = "SELECT source_code, registrants FROM unknown_codes ORDER BY
 DATA_PERIOD_SQL = "SELECT min(day) AS first_day, max(day) AS last_day FROM facts"
 
 
-def _params(filters: Filters) -> dict[str, object]:
-    return {**filters.sql_params(), "unknown": UNKNOWN}
+def _run(store: Store, template: str, filters: Filters, **extra: object) -> pd.DataFrame:
+    """Fill ``{where}`` with the fragments of the active filters and bind their values."""
+    params = {
+        name: value
+        for name, value in filters.sql_params().items()
+        if name in ("date_from", "date_to") or value not in (None, [])
+    }
+    where = " AND ".join(
+        [PERIOD_FRAGMENT, *(FILTER_FRAGMENTS[name] for name in params if name in FILTER_FRAGMENTS)]
+    )
+    return store.query(template.format(where=where), {**params, **extra})
 
 
 def totals(store: Store, filters: Filters) -> pd.DataFrame:
     """One row: the metric columns for the filters' region (the nation includes the rows whose
     regency code is unknown; see :func:`unknown_code_totals`)."""
-    return store.query(TOTALS_SQL, filters.sql_params())
+    return _run(store, TOTALS_SQL, filters)
 
 
 def unknown_code_totals(store: Store, filters: Filters) -> pd.DataFrame:
     """One row: the metric columns of rows whose regency code is not a known code."""
-    return store.query(UNKNOWN_TOTALS_SQL, _params(filters.with_region("ID")))
+    return _run(store, UNKNOWN_TOTALS_SQL, filters.with_region("ID"), unknown=UNKNOWN)
 
 
 def region_metrics(store: Store, filters: Filters, level: str) -> pd.DataFrame:
@@ -123,11 +135,11 @@ def region_metrics(store: Store, filters: Filters, level: str) -> pd.DataFrame:
     the nation. Regions without activity are included with zeros.
     """
     if level == "province":
-        frame = store.query(PROVINCE_SQL, _params(filters.with_region("ID")))
+        frame = _run(store, PROVINCE_SQL, filters.with_region("ID"), unknown=UNKNOWN)
         reference = provinces().assign(province_code=lambda d: d["code"])
     elif level == "regency":
         scope = filters.with_region(filters.province or "ID")
-        frame = store.query(REGENCY_SQL, _params(scope))
+        frame = _run(store, REGENCY_SQL, scope, unknown=UNKNOWN)
         reference = regencies()
         if filters.province:
             reference = reference.loc[reference["province_code"] == filters.province]
@@ -141,7 +153,7 @@ def region_metrics(store: Store, filters: Filters, level: str) -> pd.DataFrame:
 
 def weekly_series(store: Store, filters: Filters) -> pd.DataFrame:
     """Per ISO week (Monday start): week_start and the metric columns."""
-    return store.query(WEEKLY_SQL, filters.sql_params())
+    return _run(store, WEEKLY_SQL, filters)
 
 
 def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
@@ -150,7 +162,7 @@ def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
     trainings by platform; ``partner`` counts first payments and Rupiah by payment partner."""
     if dimension not in BREAKDOWN_SQL:
         raise FilterError(f"Rincian tidak dikenal: {str(dimension)[:20]}")
-    frame = store.query(BREAKDOWN_SQL[dimension], filters.sql_params())
+    frame = _run(store, BREAKDOWN_SQL[dimension], filters)
     labels = BREAKDOWN_LABELS.get(dimension, {})
     if dimension == "wave":
         frame["label"] = "Gelombang " + frame["value"].astype(str)

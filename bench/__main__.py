@@ -1,0 +1,160 @@
+"""Performance benchmark: ``python -m bench --scale S --replica URL``.
+
+Builds (or reuses) the synthetic replica at scale S in PostgreSQL, times the initial refresh
+into a fresh store, an incremental refresh after one more day of data, and every query
+function the screens use over a realistic set of filters, cold and warm. Writes p50/p95
+tables to ``docs/PERFORMANCE.md``. Targets at scale 1.0: query p95 ≤ 50 ms warm, initial sync
+≤ 3 min, incremental ≤ 10 s, store ≤ 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from queries import demo, metrics, writer
+from queries.filters import Filters
+from queries.store import Store, store_dir
+from queries.sync import sync
+
+WARM_RUNS = 20
+FULL = (date(2020, 4, 11), date(2020, 9, 3))
+FILTER_SETS = {
+    "national, whole period": Filters(*FULL),
+    "national, one month": Filters(date(2020, 6, 1), date(2020, 6, 30)),
+    "national, women 26-35": Filters(*FULL, genders=("F",), age_bands=("26-35",)),
+    "one province": Filters(*FULL, region="32"),
+    "one province, one week, waves 4-6": Filters(
+        date(2020, 7, 1), date(2020, 7, 7), region="35", waves=(4, 5, 6)
+    ),
+    "one regency": Filters(*FULL, region="3216"),
+    "one regency, disability, offline": Filters(
+        *FULL, region="3273", disability=True, channels=("offline",)
+    ),
+}
+QUERIES: dict[str, Callable[[Store, Filters], object]] = {
+    "totals": metrics.totals,
+    "region_metrics(province)": lambda s, f: metrics.region_metrics(s, f, "province"),
+    "region_metrics(regency)": lambda s, f: metrics.region_metrics(s, f, "regency"),
+    "weekly_series": metrics.weekly_series,
+    "funnel": metrics.funnel,
+    **{
+        f"breakdown({dimension})": (lambda d: lambda s, f: metrics.breakdown(s, f, d))(dimension)
+        for dimension in metrics.BREAKDOWN_SQL
+    },
+}
+
+
+def _replica_rows(url: str) -> int:
+    try:
+        with psycopg.connect(writer.libpq_conninfo(url)) as conn:
+            return conn.execute("SELECT count(*) FROM registrants").fetchone()[0]
+    except psycopg.Error:
+        return -1
+
+
+def ensure_replica(url: str, scale: float) -> float | None:
+    """Build the replica unless one of the right size is there; returns the build seconds."""
+    if _replica_rows(url) == demo.target_counts(scale)["registrants"]:
+        return None
+    started = time.perf_counter()
+    demo.build(url, scale)
+    return time.perf_counter() - started
+
+
+def _timed(call: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
+
+
+def time_queries(directory: Path) -> list[tuple[str, float, float, float]]:
+    """(query, cold ms max over filter sets, warm p50, warm p95) per query function."""
+    rows = []
+    for name, query in QUERIES.items():
+        cold, warm = [], []
+        for filters in FILTER_SETS.values():
+            store = Store.open_current(directory)
+            cold.append(_timed(lambda q=query, s=store, f=filters: q(s, f)))
+            warm.extend(
+                _timed(lambda q=query, s=store, f=filters: q(s, f)) for _ in range(WARM_RUNS)
+            )
+            store.close()
+        rows.append((name, max(cold), statistics.median(warm), _p95(warm)))
+    return rows
+
+
+def _report(scale, url, build_s, initial, incremental, added, queries) -> str:
+    target = 50.0
+    built = "reused" if build_s is None else f"{build_s:.0f} s"
+    lines = [
+        "# Performance",
+        "",
+        f"Measured by `python -m bench --scale {scale:g} --replica "
+        f"{make_url(url).render_as_string(hide_password=True)}` on "
+        f"{date.today().isoformat()} ({platform.machine()}, {platform.python_version()}; "
+        "2 cores, 24 GiB). Targets at scale 1.0: every query p95 ≤ 50 ms warm; initial sync "
+        "≤ 3 min; incremental sync ≤ 10 s; store ≤ 300 MB.",
+        "",
+        "## Refresh",
+        "",
+        "| step | figure | target |",
+        "|---|---|---|",
+        f"| replica build (COPY) | {built} | ≤ 15 min |",
+        f"| initial sync from PostgreSQL | {initial.seconds:.1f} s | ≤ 180 s |",
+        f"| incremental sync, one more day ({sum(added.values()):,} new rows) "
+        f"| {incremental.seconds:.1f} s | ≤ 10 s |",
+        f"| store size | {incremental.store_bytes / 1e6:.0f} MB | ≤ 300 MB |",
+        "",
+        f"## Queries ({len(FILTER_SETS)} filter sets × {WARM_RUNS} warm runs each)",
+        "",
+        "Filter sets: " + "; ".join(FILTER_SETS) + ".",
+        "",
+        "| query function | cold (worst, ms) | warm p50 (ms) | warm p95 (ms) | p95 ≤ 50 ms |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {name} | {cold:.1f} | {p50:.1f} | {p95:.1f} | {'yes' if p95 <= target else 'NO'} |"
+        for name, cold, p50, p95 in queries
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--replica", default="postgresql://postgres@127.0.0.1:5432/prakerja_bench")
+    parser.add_argument("--out", type=Path, default=Path("docs/PERFORMANCE.md"))
+    args = parser.parse_args(argv)
+    print(f"Replica at scale {args.scale:g}…", flush=True)
+    build_s = ensure_replica(args.replica, args.scale)
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
+        directory = store_dir(Path(tmp))
+        initial = sync(args.replica, directory)
+        print(f"Initial sync {initial.seconds:.1f} s", flush=True)
+        added = demo.append_days(args.replica, days=1, seed=int(time.time()))
+        incremental = sync(args.replica, directory)
+        print(f"Incremental sync {incremental.seconds:.1f} s ({added})", flush=True)
+        queries = time_queries(directory)
+    report = _report(args.scale, args.replica, build_s, initial, incremental, added, queries)
+    args.out.write_text(report, encoding="utf-8")
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
