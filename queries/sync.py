@@ -32,6 +32,7 @@ from queries import writer
 from queries.contract import DIMENSION_TABLES, FACT_TABLES, STORE_COLUMNS
 from queries.replica import (
     ReplicaStatus,
+    ReplicaTimeoutError,
     ReplicaUnavailableError,
     pg_connect,
     replica_engine,
@@ -268,6 +269,7 @@ def sync(
 ) -> SyncReport:
     """Refresh the store in ``directory`` from the replica at ``url``; returns a report."""
     report_progress = progress or (lambda step, fraction: None)
+    url = writer.normalize_url(url)  # libpq's "h1:p1,h2:p2" form → SQLAlchemy's ?host= form
     started = time.perf_counter()
     with _exclusive(directory):
         engine = replica_engine(url)
@@ -326,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         report = bootstrap.refresh(args.replica, full=args.full, progress=bootstrap.terminal())
-    except ReplicaUnavailableError as error:
+    except (ReplicaUnavailableError, ReplicaTimeoutError) as error:
         print(error, file=sys.stderr)
         return 2
     print(

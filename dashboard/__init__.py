@@ -1,0 +1,1 @@
+"""The Streamlit app shell, shared UI components, formats, exports and display settings."""

@@ -1,0 +1,376 @@
+"""The one charting module (Altair) behind the screens and every export.
+
+Pure functions returning ``alt.Chart`` objects; no Streamlit. Numbers read the Indonesian way
+everywhere (``849.921``, ``12,3%``): axis labels use Vega expressions that swap the separators,
+and tooltips and text marks use text precomputed with :mod:`dashboard.formatting`, so a chart
+looks the same in the browser and in a PNG rendered offline by vl-convert (which is therefore
+never given a format locale: it would swap the separators a second time).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+
+import altair as alt
+import pandas as pd
+from babel.dates import format_date
+
+from dashboard import formatting
+
+METRIC_LABELS = {
+    "registrants": "Pendaftar",
+    "recipients": "Penerima",
+    "completed": "Selesai pelatihan pertama",
+    "paid": "Penerima insentif",
+    "paid_idr": "Insentif dibayar (Rp)",
+    "registrants_per_1000": "Pendaftar per 1.000 penduduk",
+    "recipient_rate": "Penerima per pendaftar",
+    "completion_rate": "Tingkat penyelesaian",
+    "paid_rate": "Tingkat pembayaran",
+}
+SHARE_METRICS = frozenset({"recipient_rate", "completion_rate", "paid_rate"})
+"""Metrics that are shares (0–1) and read as percentages."""
+
+BLUE, DARK_BLUE, ORANGE, GREY = "#2c7fb8", "#253494", "#d95f02", "#9e9e9e"
+SERIES_COLORS = ["#2c7fb8", "#d95f02", "#1b9e77", "#7570b3", "#e7298a"]
+"""Colour-blind-safe (Dark2/Brewer) hues for up to five lines."""
+MONTHS = "['Jan','Feb','Mar','Apr','Mei','Jun','Jul','Agu','Sep','Okt','Nov','Des']"
+FONT_SIZES = {"label": 14, "title": 15, "chart_title": 20, "subtitle": 14, "text": 14}
+"""Large enough to read at 1366×768 and from the back of a room when projected."""
+
+
+# --- formats ----------------------------------------------------------------------------------
+
+
+def metric_label(metric: str) -> str:
+    """The Bahasa label of a metric key (the key itself if unknown, never an error)."""
+    return METRIC_LABELS.get(metric, metric)
+
+
+def value_formatter(metric: str) -> Callable[[float | None], str]:
+    """The Python formatter for one metric's values, shared by text marks and tooltips."""
+    if metric in SHARE_METRICS:
+        return formatting.percent
+    if metric == "registrants_per_1000":
+        return lambda value: formatting.number(value, 1)
+    if metric == "paid_idr":
+        return formatting.rupiah
+    return formatting.number
+
+
+def id_number_expr(value: str = "datum.value", spec: str = ",.0f") -> str:
+    """A Vega expression formatting ``value`` with d3 ``spec``, then swapping ',' and '.'."""
+    swapped = f"replace(format({value}, '{spec}'), regexp(',', 'g'), '#')"
+    swapped = f"replace({swapped}, regexp('[.]', 'g'), ',')"
+    return f"replace({swapped}, regexp('#', 'g'), '.')"
+
+
+def axis_label_expr(metric: str) -> str:
+    """Axis tick labels: ``12%``, ``1.500``, ``1,5 jt``, ``Rp72 M`` (short forms keep axes
+    narrow; exact values are in the tooltips)."""
+    if metric in SHARE_METRICS:
+        return id_number_expr("datum.value", ".0~%")
+    if metric == "registrants_per_1000":
+        return id_number_expr("datum.value", ",.1~f")
+    prefix = "'Rp' + " if metric == "paid_idr" else ""
+    big = (
+        f"abs(datum.value) >= 1e9 ? {id_number_expr('datum.value / 1e9', ',.1~f')} + ' M' : "
+        f"abs(datum.value) >= 1e6 ? {id_number_expr('datum.value / 1e6', ',.1~f')} + ' jt' : "
+        f"{id_number_expr('datum.value', ',.0f')}"
+    )
+    return f"{prefix}({big})"
+
+
+def date_label_expr() -> str:
+    """Dates on a time axis as ``6 Apr`` with Indonesian month abbreviations."""
+    return f"date(datum.value) + ' ' + {MONTHS}[month(datum.value)]"
+
+
+def short_date(value: object) -> str:
+    """``2020-04-06`` → ``6 Apr 2020`` (tooltips)."""
+    return format_date(pd.Timestamp(value).date(), "d MMM y", locale=formatting.LOCALE)
+
+
+def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    sizes = FONT_SIZES
+    return (
+        chart.configure_axis(
+            labelFontSize=sizes["label"], titleFontSize=sizes["title"], labelLimit=260
+        )
+        .configure_legend(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
+        .configure_title(
+            fontSize=sizes["chart_title"], subtitleFontSize=sizes["subtitle"], anchor="start"
+        )
+        .configure_header(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
+        .configure_view(stroke=None)
+    )
+
+
+def _title(title: str | None, subtitle: str | None = None) -> dict[str, alt.TitleParams]:
+    """``properties`` keyword for an optional title (a chart without one gets none)."""
+    if not title:
+        return {}
+    return {"title": alt.TitleParams(text=title, subtitle=subtitle or alt.Undefined)}
+
+
+def _require(frame: pd.DataFrame, columns: Iterable[str], argument: str) -> None:
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ValueError(f"'{argument}' lacks column(s) {missing}")
+
+
+# --- charts -----------------------------------------------------------------------------------
+
+
+def weekly_chart(
+    series: pd.DataFrame,
+    metrics: Sequence[str],
+    title: str | None = None,
+    *,
+    width: int = 640,
+    height: int = 300,
+) -> alt.TopLevelMixin:
+    """Lines per metric over ``week_start``; the legend names metrics in Bahasa."""
+    _require(series, ["week_start", *metrics], "series")
+    long = series.melt(
+        id_vars="week_start", value_vars=list(metrics), var_name="metric", value_name="value"
+    )
+    long["metric_label"] = long["metric"].map(metric_label)
+    long["week_text"] = long["week_start"].map(short_date)
+    long["value_text"] = [
+        value_formatter(m)(v) for m, v in zip(long["metric"], long["value"], strict=True)
+    ]
+    labels = [metric_label(m) for m in metrics]
+    unit = metrics[0] if len(metrics) == 1 else "registrants"
+    chart = (
+        alt.Chart(long)
+        .mark_line(point=True, strokeWidth=3)
+        .encode(
+            x=alt.X(
+                "week_start:T", title="Minggu mulai", axis=alt.Axis(labelExpr=date_label_expr())
+            ),
+            y=alt.Y("value:Q", title=None, axis=alt.Axis(labelExpr=axis_label_expr(unit))),
+            color=alt.Color(
+                "metric_label:N",
+                title=None,
+                sort=labels,
+                scale=alt.Scale(domain=labels, range=SERIES_COLORS[: len(labels)]),
+                legend=alt.Legend(orient="top", direction="horizontal", labelLimit=320),
+            ),
+            tooltip=[
+                alt.Tooltip("week_text:N", title="Minggu mulai"),
+                alt.Tooltip("metric_label:N", title="Ukuran"),
+                alt.Tooltip("value_text:N", title="Jumlah"),
+            ],
+        )
+        .properties(**_title(title), width=width, height=height)
+    )
+    return _style(chart)
+
+
+def small_multiples(
+    frame: pd.DataFrame,
+    metric: str,
+    title: str | None = None,
+    *,
+    columns: int = 3,
+    width: int = 220,
+    height: int = 120,
+) -> alt.TopLevelMixin:
+    """One small weekly line per region (shared y scale, so sizes compare honestly)."""
+    _require(frame, ["region_name", "week_start", "value"], "frame")
+    data = frame.assign(
+        week_text=frame["week_start"].map(short_date),
+        value_text=frame["value"].map(value_formatter(metric)),
+    )
+    chart = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.5, color=BLUE)
+        .encode(
+            x=alt.X(
+                "week_start:T", title=None, axis=alt.Axis(labelExpr=date_label_expr(), tickCount=4)
+            ),
+            y=alt.Y(
+                "value:Q",
+                title=metric_label(metric),
+                axis=alt.Axis(labelExpr=axis_label_expr(metric), tickCount=3),
+            ),
+            tooltip=[
+                alt.Tooltip("region_name:N", title="Wilayah"),
+                alt.Tooltip("week_text:N", title="Minggu mulai"),
+                alt.Tooltip("value_text:N", title=metric_label(metric)),
+            ],
+        )
+        .properties(width=width, height=height)
+        .facet(facet=alt.Facet("region_name:N", title=None), columns=columns)
+        .properties(**_title(title))
+    )
+    return _style(chart)
+
+
+def funnel_chart(
+    funnel_frame: pd.DataFrame,
+    title: str | None = None,
+    *,
+    width: int = 560,
+    height: int = 240,
+) -> alt.TopLevelMixin:
+    """Horizontal bars per stage; the text gives the count and its share of the stage before.
+
+    Counts may be suppressed (NA): such a stage shows its ``<N`` text only when the caller
+    put it in a ``people_text`` column, and no bar.
+    """
+    _require(funnel_frame, ["label", "people", "share_of_previous"], "funnel_frame")
+    data = funnel_frame.copy()
+    if "people_text" not in data:
+        data["people_text"] = data["people"].map(formatting.number)
+    data["share_text"] = [
+        "" if _missing(share) else f"{formatting.percent(share)} dari tahap sebelumnya"
+        for share in data["share_of_previous"]
+    ]
+    data["text"] = [
+        f"{people}  ·  {share}" if share else people
+        for people, share in zip(data["people_text"], data["share_text"], strict=True)
+    ]
+    data["bar"] = pd.to_numeric(data["people"], errors="coerce").astype(float)
+    data["text_x"] = data["bar"].fillna(0.0)
+    order = list(data["label"])
+    base = alt.Chart(data).encode(
+        y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=280))
+    )
+    bars = base.mark_bar(color=BLUE, height={"band": 0.7}).encode(
+        x=alt.X(
+            "bar:Q",
+            title="Orang",
+            axis=alt.Axis(labelExpr=axis_label_expr("registrants"), tickCount=4),
+        ),
+        tooltip=[
+            alt.Tooltip("label:N", title="Tahap"),
+            alt.Tooltip("people_text:N", title="Orang"),
+            alt.Tooltip("share_text:N", title="Konversi"),
+        ],
+    )
+    text = base.mark_text(align="left", dx=6, fontSize=FONT_SIZES["text"]).encode(
+        x="text_x:Q", text="text:N"
+    )
+    top = float(data["bar"].max()) if data["bar"].notna().any() else 1.0
+    chart = (
+        alt.layer(bars, text)
+        .resolve_scale(x="shared")
+        .encode(x=alt.X(scale=alt.Scale(domain=[0, top * 1.75])))
+        .properties(**_title(title), width=width, height=height)
+    )
+    return _style(chart)
+
+
+def breakdown_chart(
+    frame: pd.DataFrame,
+    metric: str,
+    title: str | None = None,
+    suppressed_threshold: int | None = None,
+    *,
+    width: int = 480,
+    height: int | None = None,
+) -> alt.TopLevelMixin:
+    """Horizontal bars per ``label``. A suppressed (NA) cell gets no bar, only ``<N`` text,
+    so its value is never drawn."""
+    _require(frame, ["label", metric], "frame")
+    values = pd.to_numeric(frame[metric].astype("Float64"), errors="coerce").astype(float)
+    hidden = values.isna()
+    fmt = value_formatter(metric)
+    hidden_text = f"<{suppressed_threshold}" if suppressed_threshold else formatting.NO_DATA
+    data = pd.DataFrame(
+        {
+            "label": frame["label"].astype(str).to_numpy(),
+            "bar": values.where(~hidden).to_numpy(),
+            "text_x": values.fillna(0.0).to_numpy(),
+            "text": [hidden_text if h else fmt(v) for h, v in zip(hidden, values, strict=True)],
+        }
+    )
+    top = float(values.max()) if values.notna().any() else 1.0
+    order = list(data["label"])
+    base = alt.Chart(data).encode(
+        y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=240))
+    )
+    bars = base.mark_bar(color=BLUE).encode(
+        x=alt.X(
+            "bar:Q",
+            title=metric_label(metric),
+            scale=alt.Scale(domain=[0, top * 1.3]),
+            axis=alt.Axis(labelExpr=axis_label_expr(metric), tickCount=4, tickMinStep=1)
+            if values.notna().any()
+            else None,
+        ),
+        tooltip=[
+            alt.Tooltip("label:N", title="Kategori"),
+            alt.Tooltip("text:N", title=metric_label(metric)),
+        ],
+    )
+    text = base.mark_text(align="left", dx=6, fontSize=FONT_SIZES["text"]).encode(
+        x="text_x:Q", text="text:N"
+    )
+    rows = max(len(data), 1)
+    chart = alt.layer(bars, text).properties(
+        **_title(title), width=width, height=height or 36 * rows
+    )
+    return _style(chart)
+
+
+def ranking_chart(
+    frame: pd.DataFrame,
+    metric: str,
+    title: str | None = None,
+    average: float | None = None,
+    highlight: Iterable[str] = (),
+    *,
+    width: int = 520,
+    height: int | None = None,
+) -> alt.TopLevelMixin:
+    """Regions ranked by ``value`` (highest first), highlighted names in orange, the national
+    average as a dashed rule labelled with its value."""
+    _require(frame, ["name", "value"], "frame")
+    fmt = value_formatter(metric)
+    picked = set(highlight)
+    data = frame[["name", "value"]].copy()
+    data["value"] = pd.to_numeric(data["value"], errors="coerce").astype(float)
+    data = data.sort_values("value", ascending=False, na_position="last")
+    data["value_text"] = data["value"].map(fmt)
+    data["group"] = ["Dipilih" if name in picked else "Lainnya" for name in data["name"]]
+    order = list(data["name"])
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
+            x=alt.X(
+                "value:Q",
+                title=metric_label(metric),
+                axis=alt.Axis(labelExpr=axis_label_expr(metric), orient="top", tickCount=5),
+            ),
+            color=alt.Color(
+                "group:N",
+                scale=alt.Scale(domain=["Dipilih", "Lainnya"], range=[ORANGE, BLUE]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Wilayah"),
+                alt.Tooltip("value_text:N", title=metric_label(metric)),
+            ],
+        )
+    )
+    layers = [bars]
+    subtitle = None
+    if average is not None and not _missing(average):
+        subtitle = f"Garis putus-putus: rata-rata nasional {fmt(average)}"
+        rule_data = pd.DataFrame({"value": [float(average)], "text": [subtitle]})
+        rule = alt.Chart(rule_data).mark_rule(color="#333333", strokeDash=[6, 4], size=2)
+        layers.append(rule.encode(x="value:Q", tooltip=alt.Tooltip("text:N", title="Garis")))
+    chart = alt.layer(*layers).properties(
+        **_title(title, subtitle), width=width, height=height or 20 * max(len(data), 1)
+    )
+    return _style(chart)
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))

@@ -1,0 +1,1 @@
+"""Shared UI components: header and banners, filters, KPI cards, map, tables, downloads."""

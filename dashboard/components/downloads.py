@@ -1,0 +1,165 @@
+"""Download buttons for charts, maps and the presenter's deck.
+
+Files are generated only when asked for: chart and map files through callables that Streamlit
+runs on click, the deck after a "Siapkan" button (it takes a few seconds), so page loads stay
+fast. Every download is written to the export log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard.exports.context import ExportContext
+from dashboard.exports.deck import build_deck, build_deck_pdf
+from dashboard.exports.files import chart_png, chart_svg, table_csv, table_xlsx
+from dashboard.exports.log import log_export
+from dashboard.exports.static_map import map_png, map_svg
+from dashboard.settings import suppression_threshold
+from queries.filters import Filters
+from queries.store import Store
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+def _user() -> str:
+    """Who is exporting: the signed-in e-mail when authentication is on, else anonymous."""
+    try:
+        return str(st.user.get("email") or "anonim")
+    except Exception:  # st.user raises when authentication is not configured
+        return "anonim"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "ekspor"
+
+
+def _logged(make: Callable[[], bytes | str], kind: str, filters: Filters | str, region: str):
+    """Wrap a file builder so the export is logged when the file is actually generated."""
+    user = _user()  # read here: st.* calls inside the deferred callable are ignored
+
+    def build() -> bytes | str:
+        content = make()
+        log_export(user, kind, filters, region)
+        return content
+
+    return build
+
+
+def render_chart_downloads(
+    chart: alt.TopLevelMixin,
+    data: pd.DataFrame,
+    name: str,
+    context: ExportContext,
+    filters: Filters | None = None,
+) -> None:
+    """A row of buttons: PNG (2×), SVG, CSV, XLSX of one chart and its table."""
+    region = context.region_code
+    threshold = suppression_threshold()
+    log_filters = filters or context.filters_text
+    files = (
+        ("PNG", "png", "image/png", lambda: chart_png(chart, 2, context)),
+        ("SVG", "svg", "image/svg+xml", lambda: chart_svg(chart, context)),
+        ("CSV", "csv", "text/csv", lambda: table_csv(data, context, threshold)),
+        ("XLSX", "xlsx", XLSX, lambda: table_xlsx(data, context, threshold)),
+    )
+    columns = st.columns(len(files))
+    for column, (label, ext, mime, make) in zip(columns, files, strict=True):
+        column.download_button(
+            label,
+            data=_logged(make, f"grafik-{ext}", log_filters, region),
+            file_name=f"{_slug(name)}.{ext}",
+            mime=mime,
+            key=f"unduh_{_slug(name)}_{ext}",
+            on_click="ignore",
+            icon=":material/download:",
+            width="stretch",
+        )
+
+
+def render_map_image_downloads(
+    values: pd.DataFrame,
+    level: str,
+    metric: str,
+    context: ExportContext,
+    focus_province: str | None = None,
+    filters: Filters | None = None,
+) -> None:
+    """Buttons for the static map (1920×1080 PNG for slides, SVG for print)."""
+    log_filters = filters or context.filters_text
+    name = _slug(f"peta-{metric}-{level}-{focus_province or 'nasional'}")
+    files = (
+        (
+            "Peta PNG",
+            "png",
+            "image/png",
+            lambda: map_png(values, level, metric, context, focus_province),
+        ),
+        (
+            "Peta SVG",
+            "svg",
+            "image/svg+xml",
+            lambda: map_svg(values, level, metric, context, focus_province),
+        ),
+    )
+    columns = st.columns(len(files))
+    for column, (label, ext, mime, make) in zip(columns, files, strict=True):
+        column.download_button(
+            label,
+            data=_logged(make, f"peta-{ext}", log_filters, context.region_code),
+            file_name=f"{name}.{ext}",
+            mime=mime,
+            key=f"unduh_{name}_{ext}",
+            on_click="ignore",
+            icon=":material/map:",
+            width="stretch",
+        )
+
+
+def render_deck_button(
+    store: Store, filters: Filters, region_code: str, compare: Sequence[str] = ()
+) -> None:
+    """ "Siapkan salindia" builds the PPTX and PDF (with progress), then offers both."""
+    key = _slug(f"deck-{region_code}-{'-'.join(compare)}")
+    if not st.button(
+        "Siapkan salindia presentasi (PPTX dan PDF)",
+        key=f"siapkan_{key}",
+        icon=":material/slideshow:",
+        help="Membuat salindia untuk wilayah dan filter ini; butuh beberapa detik.",
+    ):
+        return
+    user = _user()
+    with st.status("Menyiapkan salindia…", expanded=False) as status:
+        status.write("Membuat PowerPoint…")
+        pptx = build_deck(store, filters, region_code, tuple(compare))
+        log_export(user, "salindia-pptx", filters, region_code)
+        status.write("Membuat PDF…")
+        pdf = build_deck_pdf(store, filters, region_code, tuple(compare))
+        log_export(user, "salindia-pdf", filters, region_code)
+        status.update(label="Salindia siap diunduh", state="complete")
+    left, right = st.columns(2)
+    left.download_button(
+        "Unduh PPTX",
+        pptx,
+        f"{key}.pptx",
+        PPTX,
+        key=f"unduh_{key}_pptx",
+        on_click="ignore",
+        icon=":material/download:",
+        width="stretch",
+    )
+    right.download_button(
+        "Unduh PDF",
+        pdf,
+        f"{key}.pdf",
+        "application/pdf",
+        key=f"unduh_{key}_pdf",
+        on_click="ignore",
+        icon=":material/download:",
+        width="stretch",
+    )

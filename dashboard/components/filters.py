@@ -1,0 +1,81 @@
+"""The one filter panel shared by every screen (sidebar): period, waves, channel, gender,
+age band, disability. It returns a validated ``Filters``; the page mirrors it into the URL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import streamlit as st
+
+from queries.filters import AGE_BANDS, CHANNELS, GENDERS, PROGRAMME_START, FilterError, Filters
+from queries.metrics import BREAKDOWN_LABELS
+
+DISABILITY_CHOICES = {None: "Semua", True: "Penyandang disabilitas", False: "Bukan penyandang"}
+
+
+def filter_panel(current: Filters, period: tuple[date, date], waves: list[int]) -> Filters:
+    """Render the sidebar filters, starting from ``current`` (parsed from the URL)."""
+    with st.sidebar:
+        st.subheader("Filter")
+        chosen = st.date_input(
+            "Periode",
+            value=(current.date_from, current.date_to),
+            min_value=PROGRAMME_START,
+            max_value=max(period[1], current.date_to),
+            format="DD/MM/YYYY",
+            key="filter_period",
+        )
+        start, end = (*chosen, current.date_to)[:2] if chosen else period
+        picked_waves = st.multiselect(
+            "Gelombang",
+            options=waves,
+            default=[wave for wave in current.waves if wave in waves],
+            format_func=lambda wave: f"Gelombang {wave}",
+            placeholder="Semua gelombang",
+            key="filter_waves",
+            help="Berlaku untuk penerima, pelatihan dan insentif; pendaftar belum bergelombang.",
+        )
+        channels = _multi("Kanal pendaftaran", CHANNELS, current.channels, "channel", "kanal")
+        genders = _multi("Jenis kelamin", GENDERS, current.genders, "gender", "jk")
+        age_bands = st.multiselect(
+            "Kelompok usia",
+            options=list(AGE_BANDS),
+            default=list(current.age_bands),
+            format_func=lambda band: f"{band} tahun",
+            placeholder="Semua usia",
+            key="filter_usia",
+        )
+        disability = st.selectbox(
+            "Disabilitas",
+            options=list(DISABILITY_CHOICES),
+            index=list(DISABILITY_CHOICES).index(current.disability),
+            format_func=DISABILITY_CHOICES.get,
+            key="filter_disabilitas",
+        )
+    try:
+        return replace(
+            current,
+            date_from=start,
+            date_to=end,
+            waves=tuple(sorted(picked_waves)),
+            channels=tuple(channels),
+            genders=tuple(genders),
+            age_bands=tuple(age_bands),
+            disability=disability,
+        )
+    except FilterError as error:
+        st.sidebar.error(str(error))
+        return current
+
+
+def _multi(label: str, options: tuple[str, ...], current: tuple[str, ...], labels: str, key: str):
+    names = BREAKDOWN_LABELS[labels]
+    return st.multiselect(
+        label,
+        options=list(options),
+        default=list(current),
+        format_func=lambda value: names.get(value, value),
+        placeholder="Semua",
+        key=f"filter_{key}",
+    )

@@ -1,0 +1,46 @@
+"""The top of every screen: title, synthetic-data label, data freshness and notices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from dashboard import data, formatting
+
+SYNTHETIC_LABEL = "Data sintetis (demo)"
+
+
+def page_header(title: str, caption: str, notices: list[str]) -> None:
+    """Title, the source label (synthetic data is said on every screen), freshness, notices."""
+    st.title(title)
+    st.caption(caption)
+    if data.is_synthetic():
+        st.warning(
+            f"**{SYNTHETIC_LABEL}** — angka di layar ini berasal dari replika sintetis yang "
+            "dikalibrasi ke angka resmi September 2020, bukan data peserta sesungguhnya.",
+            icon=":material/science:",
+        )
+    _freshness()
+    for notice in notices:
+        st.info(notice, icon=":material/link_off:")
+
+
+def _freshness() -> None:
+    info = data.meta()
+    refreshed = datetime.fromisoformat(info["refreshed_at"])
+    as_of = datetime.fromisoformat(info["replica_as_of"])
+    first, last = data.data_period()
+    period = f"{formatting.long_date(first)} – {formatting.long_date(last)}"
+    st.caption(
+        f"Data kegiatan {period} · replika per {formatting.timestamp(as_of)} · "
+        f"diperbarui {formatting.timestamp(refreshed)}"
+    )
+    problem = data.refresh_problem()
+    if problem:
+        message, since = problem
+        st.error(
+            f"Replika tidak dapat dijangkau sejak {formatting.timestamp(since)}. Angka di layar "
+            f"adalah data terakhir ({formatting.timestamp(refreshed)}). Rincian: {message}",
+            icon=":material/cloud_off:",
+        )

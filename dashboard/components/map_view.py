@@ -1,0 +1,79 @@
+"""The interactive map: folium map from geo.maps, rendered with st_folium; clicks → codes.
+
+Counts become proportional symbols and rates a choropleth. Without boundary files the map
+falls back to symbols at label points and offers to download the boundaries.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard.metric_options import MetricOption
+from geo import boundaries
+from geo.maps import choropleth_map, clicked_code, symbol_map
+
+MAP_HEIGHT = 520
+
+
+def region_map(
+    values: pd.DataFrame,
+    *,
+    level: str,
+    option: MetricOption,
+    key: str,
+    focus_province: str | None = None,
+    selected_code: str | None = None,
+) -> str | None:
+    """Draw the map and return the code of a region the user just clicked (or None)."""
+    builder = choropleth_map if option.kind == "rate" else symbol_map
+    folium_map = builder(
+        values,
+        level=level,
+        value_column=option.key,
+        format_value=option.format,
+        legend_title=option.label,
+        selected_code=selected_code,
+        focus_province=focus_province,
+    )
+    result = st_folium(
+        folium_map,
+        key=key,
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+    )
+    return _new_click(key, clicked_code(result))
+
+
+def _new_click(key: str, code: str | None) -> str | None:
+    """st_folium repeats the last click on every rerun: report each click once."""
+    seen = f"{key}__last_click"
+    if code is None or st.session_state.get(seen) == code:
+        return None
+    st.session_state[seen] = code
+    return code
+
+
+def boundary_offer() -> None:
+    """When boundaries are missing: say so and offer the download, with progress."""
+    if boundaries.boundaries_available():
+        return
+    with st.expander("Batas wilayah belum tersedia — peta memakai simbol di titik ibu kota"):
+        st.write(
+            "Unduh batas provinsi dan kabupaten/kota (cahyadsn/wilayah_boundaries, MIT) sekali "
+            "saja, atau jalankan `python -m geo fetch --from FOLDER` dari salinan lokal."
+        )
+        if st.button("Unduh batas wilayah", icon=":material/download:"):
+            bar = st.progress(0.0, text="Mengunduh batas wilayah…")
+            try:
+                boundaries.fetch(progress=lambda done, total: bar.progress(done / total))
+            except (boundaries.BoundaryError, OSError) as error:
+                bar.empty()
+                st.error(
+                    "Batas wilayah tidak dapat diunduh (tidak ada koneksi internet?). Peta tetap "
+                    f"memakai simbol. Rincian: {error}"
+                )
+            else:
+                st.rerun()

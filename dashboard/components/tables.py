@@ -1,0 +1,49 @@
+"""Tables shown on screen, with numbers already in Indonesian formats.
+
+Pre-formatted text is used on purpose: the browser's locale would otherwise decide the
+thousands separator. Ordering is done before formatting.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import formatting
+from dashboard.metric_options import BY_KEY, MetricOption
+
+TABLE_COLUMNS = ("registrants", "recipients", "completed", "paid", "paid_idr")
+
+
+def ranking_frame(values: pd.DataFrame, option: MetricOption) -> pd.DataFrame:
+    """Regions ordered by the chosen metric (missing values last), formatted for display."""
+    ordered = values.sort_values(option.key, ascending=False, na_position="last")
+    table = pd.DataFrame(
+        {
+            "Peringkat": range(1, len(ordered) + 1),
+            "Wilayah": ordered["name"].to_numpy(),
+            option.label: ordered[option.key].map(option.format).to_numpy(),
+        }
+    )
+    for key in TABLE_COLUMNS:
+        if key != option.key:
+            table[BY_KEY[key].label] = ordered[key].map(BY_KEY[key].format).to_numpy()
+    return table
+
+
+def ranking_table(values: pd.DataFrame, option: MetricOption, height: int = 420) -> None:
+    st.dataframe(ranking_frame(values, option), hide_index=True, height=height, width="stretch")
+
+
+def comparison_frame(rows: dict[str, pd.Series]) -> pd.DataFrame:
+    """Columns = regions, rows = metrics, formatted: the side-by-side figures table."""
+    table = {
+        name: [BY_KEY[key].format(row[key]) for key in TABLE_COLUMNS] for name, row in rows.items()
+    }
+    labels = [BY_KEY[key].label for key in TABLE_COLUMNS]
+    return pd.DataFrame(table, index=labels)
+
+
+def show_count(value: float | None, threshold: int) -> str:
+    """A count with small-cell suppression applied already (NA → '<N')."""
+    return f"<{threshold}" if pd.isna(value) else formatting.number(value)

@@ -1,0 +1,422 @@
+"""The presenter's deck for one region: PPTX (editable text, charts as pictures) and PDF.
+
+Slides: title, key figures, map, weekly trend, funnel, two slides of breakdowns, an optional
+comparison of provinces, outreach priorities, data notes. For a regency every count is
+suppressed below ``dashboard.settings.suppression_threshold()`` before it is drawn or written,
+and so are the regency counts behind the map and the priority list of a province.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+from dashboard import charts, formatting, priorities
+from dashboard.exports.context import (
+    WIB,
+    ExportContext,
+    context_from_store,
+    describe_filters,
+    period_text,
+)
+from dashboard.exports.files import chart_png
+from dashboard.exports.protect import protect_counts, protected_region_rates
+from dashboard.exports.slides import (
+    MARGIN,
+    PAGE_W,
+    RED,
+    Picture,
+    Slide,
+    Table,
+    Text,
+    to_pdf,
+    to_pptx,
+)
+from dashboard.exports.static_map import map_png
+from dashboard.settings import suppression_threshold
+from geo.regions import NATION_CODE, region_level, region_name
+from queries import metrics
+from queries.filters import Filters
+from queries.metrics import PEOPLE_METRICS, add_rates
+from queries.store import Store
+from queries.suppression import suppressed_label
+
+BODY_W = PAGE_W - 2 * MARGIN
+BODY_TOP, BODY_BOTTOM = 1.3, 6.85
+MAP_METRIC = "registrants_per_1000"
+BREAKDOWN_SLIDES = (
+    ("Rincian peserta (1/2)", ("gender", "age_band", "channel", "disability")),
+    ("Rincian peserta (2/2)", ("wave", "platform", "partner")),
+)
+BREAKDOWN_TITLES = {
+    "gender": "Jenis kelamin",
+    "age_band": "Kelompok usia",
+    "channel": "Kanal pendaftaran",
+    "disability": "Disabilitas",
+    "wave": "Gelombang",
+    "platform": "Platform pelatihan",
+    "partner": "Mitra pembayaran",
+}
+BREAKDOWN_METRIC = {"platform": "completed", "partner": "paid", "wave": "recipients"}
+KPI_CARDS = (
+    ("registrants", None, None),
+    ("recipients", "registrants", "dari pendaftar"),
+    ("completed", "recipients", "dari penerima"),
+    ("paid", "completed", "dari yang selesai"),
+    ("paid_idr", None, None),
+)
+DEFINITIONS = (
+    "Pendaftar: orang yang mendaftar dalam periode.",
+    "Penerima: pendaftar yang pertama kali terpilih menjadi penerima dalam periode.",
+    "Selesai pelatihan pertama: penerima yang menuntaskan pelatihan pertamanya dalam periode.",
+    "Penerima insentif: orang yang menerima pembayaran insentif pertama dalam periode.",
+    "Pendaftar per 1.000 penduduk: pendaftar dibagi penduduk (tabel referensi wilayah) × 1.000.",
+    "Penerima per pendaftar, tingkat penyelesaian dan pembayaran: rasio antar tahap corong.",
+)
+
+
+@dataclass(frozen=True)
+class DeckScope:
+    """The deck's region and the facts every slide needs."""
+
+    store: Store
+    filters: Filters
+    context: ExportContext
+    level: str
+    threshold: int
+
+    @property
+    def suppressed(self) -> bool:
+        return self.level == "regency"
+
+    @property
+    def hidden(self) -> str:
+        return suppressed_label(self.threshold)
+
+
+def build_deck(
+    store: Store, filters: Filters, region_code: str, compare: Sequence[str] = ()
+) -> bytes:
+    """The deck as PPTX bytes. ``region_code``: ``ID``, a province or a regency code;
+    ``compare``: province codes for a comparison slide."""
+    return to_pptx(deck_slides(store, filters, region_code, compare))
+
+
+def build_deck_pdf(
+    store: Store, filters: Filters, region_code: str, compare: Sequence[str] = ()
+) -> bytes:
+    """The same deck as PDF, one page per slide."""
+    return to_pdf(deck_slides(store, filters, region_code, compare))
+
+
+def deck_slides(
+    store: Store, filters: Filters, region_code: str, compare: Sequence[str] = ()
+) -> list[Slide]:
+    """Every slide's content, shared by the PPTX and PDF renderers."""
+    scoped = filters.with_region(region_code)
+    scope = DeckScope(
+        store=store,
+        filters=scoped,
+        context=context_from_store(store, scoped, f"Pantau Prakerja: {region_name(region_code)}"),
+        level=region_level(region_code),
+        threshold=suppression_threshold(),
+    )
+    slides = [
+        title_slide(scope),
+        kpi_slide(scope),
+        map_slide(scope),
+        trend_slide(scope),
+        funnel_slide(scope),
+        *(breakdown_slide(scope, title, dims) for title, dims in BREAKDOWN_SLIDES),
+    ]
+    if compare:
+        slides.append(compare_slide(scope, compare))
+    slides += [priority_slide(scope), notes_slide(scope)]
+    for slide in slides[1:]:
+        slide.items.extend(footer(scope.context))
+    return slides
+
+
+# --- pieces -----------------------------------------------------------------------------------
+
+
+def footer(context: ExportContext) -> list[Text]:
+    """The context line at the bottom of every slide, the synthetic label in red."""
+    items = [Text(MARGIN, 6.95, BODY_W, 0.4, f"{context.as_of_text} · {context.source_line}", 12)]
+    if context.synthetic:
+        items.append(Text(MARGIN, 6.95, BODY_W, 0.4, "DATA SINTETIS", 14, True, RED, "right"))
+    return items
+
+
+def _picture(png: bytes, top: float = BODY_TOP, bottom: float = BODY_BOTTOM) -> Picture:
+    return Picture(MARGIN, top, BODY_W, bottom - top, png)
+
+
+def _count_text(value: object, scope: DeckScope, fmt=formatting.number) -> str:
+    """A count for a slide: formatted, or ``<N`` when suppressed."""
+    return scope.hidden if value is None or pd.isna(value) else fmt(value)
+
+
+def totals_row(scope: DeckScope) -> pd.Series:
+    """The region's totals, suppressed for a regency (each metric its own cell)."""
+    frame = metrics.totals(scope.store, scope.filters)
+    if scope.suppressed:
+        frame = protect_counts(frame, scope.threshold, (*PEOPLE_METRICS,))
+    return frame.iloc[0]
+
+
+# --- slides -----------------------------------------------------------------------------------
+
+
+def title_slide(scope: DeckScope) -> Slide:
+    context = scope.context
+    lines = [
+        f"Periode {period_text(scope.filters)}",
+        f"Filter: {describe_filters(scope.filters, with_period=False)}",
+        f"{context.as_of_text} · dibuat {formatting.timestamp(datetime.now(WIB))} WIB",
+        context.source_line,
+    ]
+    items = [
+        Text(MARGIN, 1.6, BODY_W, 0.8, "Laporan untuk presentasi · Kartu Prakerja", 24),
+        Text(MARGIN, 2.6, BODY_W, 2.6, "\n".join(lines), 20, color="333333"),
+    ]
+    if context.synthetic:
+        label = "DATA SINTETIS — angka rekaan untuk demo, bukan data program"
+        items.append(Text(MARGIN, 5.5, BODY_W, 0.8, label, 24, True, RED))
+    return Slide(context.title, items, notes=context.filters_text)
+
+
+def kpi_slide(scope: DeckScope) -> Slide:
+    """Five cards: three on the first row, two wider ones below (Rupiah needs the room)."""
+    row = totals_row(scope)
+    boxes = [(MARGIN + i * 4.15, 1.5, 3.95) for i in range(3)]
+    boxes += [(MARGIN + i * 6.2, 4.1, 6.0) for i in range(2)]
+    items: list[Text] = []
+    notes = []
+    for (key, base, words), (x, y, w) in zip(KPI_CARDS, boxes, strict=True):
+        big, exact, extra = _kpi_texts(row, key, base, words, scope)
+        items += [
+            Text(x, y, w, 0.5, charts.metric_label(key).replace(" (Rp)", ""), 20, color="555555"),
+            Text(x, y + 0.5, w, 0.9, big, 40, True, "2C7FB8"),
+            Text(x, y + 1.4, w, 0.9, "\n".join(t for t in (exact, extra) if t), 18),
+        ]
+        notes.append(f"{charts.metric_label(key)}: {exact or big}")
+    return Slide(f"Angka utama — {scope.context.region_name}", items, "\n".join(notes))
+
+
+def _kpi_texts(
+    row: pd.Series, key: str, base: str | None, words: str | None, scope: DeckScope
+) -> tuple[str, str, str]:
+    """(headline, exact value, conversion) for one card, in Indonesian formats."""
+    value = row[key]
+    if pd.isna(value):
+        return scope.hidden, "", "jumlah kecil disembunyikan"
+    if key == "paid_idr":
+        return formatting.rupiah_compact(value), formatting.rupiah(value), ""
+    extra = ""
+    if base and not pd.isna(row[base]) and row[base]:
+        extra = f"{formatting.percent(value / row[base])} {words}"
+    return formatting.compact(value), f"{formatting.number(value)} orang", extra
+
+
+def map_slide(scope: DeckScope) -> Slide:
+    """Registrants per 1,000: provinces for the nation, the province's regencies otherwise."""
+    province = scope.filters.province
+    level = "province" if province is None else "regency"
+    values = metrics.region_metrics(scope.store, scope.filters, level)
+    context = _titled(
+        scope.context, f"{charts.metric_label(MAP_METRIC)} — {region_name(province or NATION_CODE)}"
+    )
+    png = map_png(values, level, MAP_METRIC, context, province, scope.filters.regency, bare=True)
+    where = region_name(province or NATION_CODE)
+    title = f"Peta: {charts.metric_label(MAP_METRIC).lower()} — {where}"
+    line = Text(MARGIN, 1.1, BODY_W, 0.4, scope.context.filters_text, 15, color="555555")
+    return Slide(title, [line, _picture(png, top=1.55)], notes=_map_notes(values, level, scope))
+
+
+def _map_notes(values: pd.DataFrame, level: str, scope: DeckScope) -> str:
+    rates = (
+        protected_region_rates(values, scope.threshold) if level == "regency" else add_rates(values)
+    )
+    top = rates.sort_values(MAP_METRIC, ascending=False).head(5)
+    listed = "; ".join(
+        f"{n}: {formatting.number(v, 1)}" for n, v in zip(top["name"], top[MAP_METRIC], strict=True)
+    )
+    return f"Tertinggi ({charts.metric_label(MAP_METRIC)}): {listed}"
+
+
+def _titled(context: ExportContext, title: str) -> ExportContext:
+    from dataclasses import replace
+
+    return replace(context, title=title)
+
+
+def trend_slide(scope: DeckScope) -> Slide:
+    series = metrics.weekly_series(scope.store, scope.filters)
+    if scope.suppressed:
+        series = protect_counts(series, scope.threshold, (*PEOPLE_METRICS,))
+    shown = list(PEOPLE_METRICS)
+    plot = series.assign(**{m: series[m].astype("Float64").astype(float) for m in shown})
+    chart = charts.weekly_chart(plot, shown, None, width=760, height=300)
+    notes = "\n".join(
+        f"{charts.short_date(r.week_start)}: "
+        + ", ".join(f"{charts.metric_label(m)} {_count_text(getattr(r, m), scope)}" for m in shown)
+        for r in series.itertuples()
+    )
+    return Slide(
+        f"Tren mingguan — {scope.context.region_name}", [_picture(chart_png(chart))], notes
+    )
+
+
+def funnel_slide(scope: DeckScope) -> Slide:
+    row = totals_row(scope)
+    people = [row[stage] for stage, _ in metrics.FUNNEL_STAGES]
+    shares = [float("nan")] + [
+        float("nan") if pd.isna(now) or pd.isna(before) or not before else now / before
+        for now, before in zip(people[1:], people[:-1], strict=True)
+    ]
+    frame = pd.DataFrame(
+        {
+            "label": [label for _, label in metrics.FUNNEL_STAGES],
+            "people": [None if pd.isna(p) else float(p) for p in people],
+            "people_text": [_count_text(p, scope) for p in people],
+            "share_of_previous": shares,
+        }
+    )
+    chart = charts.funnel_chart(frame, None, width=640, height=280)
+    notes = "\n".join(
+        f"{lab}: {txt}" for lab, txt in zip(frame["label"], frame["people_text"], strict=True)
+    )
+    return Slide(
+        f"Corong peserta — {scope.context.region_name}", [_picture(chart_png(chart))], notes
+    )
+
+
+def breakdown_frame(scope: DeckScope, dimension: str) -> tuple[pd.DataFrame, str]:
+    """One breakdown and its metric, suppressed for a regency (every count column)."""
+    metric = BREAKDOWN_METRIC.get(dimension, "registrants")
+    frame = metrics.breakdown(scope.store, scope.filters, dimension)
+    if scope.suppressed:
+        frame = protect_counts(frame, scope.threshold, (*PEOPLE_METRICS,))
+    return frame, metric
+
+
+def breakdown_slide(scope: DeckScope, title: str, dimensions: Sequence[str]) -> Slide:
+    """Up to four small bar charts in a 2×2 grid."""
+    cell_w, cell_h = BODY_W / 2, (BODY_BOTTOM - BODY_TOP) / 2
+    items, notes = [], []
+    for index, dimension in enumerate(dimensions):
+        frame, metric = breakdown_frame(scope, dimension)
+        threshold = scope.threshold if scope.suppressed else None
+        heading = f"{BREAKDOWN_TITLES[dimension]}: {charts.metric_label(metric).lower()}"
+        chart = charts.breakdown_chart(frame, metric, heading, threshold, width=300, height=130)
+        x = MARGIN + (index % 2) * cell_w
+        y = BODY_TOP + (index // 2) * cell_h
+        items.append(Picture(x + 0.05, y, cell_w - 0.2, cell_h - 0.1, chart_png(chart)))
+        cells = ", ".join(
+            f"{label} {_count_text(value, scope)}"
+            for label, value in zip(frame["label"], frame[metric], strict=True)
+        )
+        notes.append(f"{BREAKDOWN_TITLES[dimension]} ({charts.metric_label(metric)}): {cells}")
+    return Slide(f"{title} — {scope.context.region_name}", items, "\n".join(notes))
+
+
+def compare_slide(scope: DeckScope, compare: Sequence[str]) -> Slide:
+    """Side-by-side figures for the chosen provinces and the nation (province counts are not
+    regency-level, so nothing is suppressed here)."""
+    base = scope.filters.with_region(NATION_CODE)
+    frame = add_rates(metrics.region_metrics(scope.store, base, "province")).set_index("code")
+    nation = add_rates(
+        metrics.totals(scope.store, base).assign(population=frame["population"].sum())
+    ).iloc[0]
+    rows = [frame.loc[code] for code in compare if code in frame.index]
+    header = [
+        "Wilayah",
+        "Pendaftar",
+        "Penerima",
+        "Per 1.000 penduduk",
+        "Penerima/pendaftar",
+        "Penyelesaian",
+    ]
+    cells = [
+        [
+            str(name),
+            formatting.number(r["registrants"]),
+            formatting.number(r["recipients"]),
+            formatting.number(r["registrants_per_1000"], 1),
+            formatting.percent(r["recipient_rate"]),
+            formatting.percent(r["completion_rate"]),
+        ]
+        for name, r in [*((r["name"], r) for r in rows), ("Indonesia", nation)]
+    ]
+    table = Table(
+        MARGIN, BODY_TOP + 0.1, BODY_W, header, cells, [0.28, 0.15, 0.14, 0.15, 0.15, 0.13], 16, 0.5
+    )
+    notes = "\n".join("; ".join(row) for row in cells)
+    return Slide("Perbandingan provinsi", [table], notes)
+
+
+def priority_frame(scope: DeckScope) -> tuple[pd.DataFrame, str]:
+    """Regencies of the province vs the province (provinces vs the nation for ``ID``), with
+    regency counts suppressed before any rate is computed."""
+    province = scope.filters.province
+    if province is None:
+        regions = add_rates(metrics.region_metrics(scope.store, scope.filters, "province"))
+        reference_filters, name = scope.filters, "nasional"
+    else:
+        values = metrics.region_metrics(scope.store, scope.filters, "regency")
+        regions = protected_region_rates(values, scope.threshold)
+        reference_filters, name = scope.filters.with_region(province), "provinsi"
+    reference = add_rates(
+        metrics.totals(scope.store, reference_filters)
+        .assign(population=regions["population"].sum())
+        .astype(float)
+    ).iloc[0]
+    ranked = priorities.outreach_priorities(regions, reference, name)
+    ranked.attrs["reference"] = reference.to_dict()
+    return ranked, name
+
+
+def _reference_text(ranked: pd.DataFrame) -> str:
+    reference = ranked.attrs["reference"]
+    return (
+        f"{formatting.number(reference['registrants_per_1000'], 1)} per 1.000 penduduk, "
+        f"{formatting.percent(reference['recipient_rate'])} penerima per pendaftar"
+    )
+
+
+def priority_slide(scope: DeckScope, limit: int = 7) -> Slide:
+    ranked, reference_name = priority_frame(scope)
+    shown = priorities.display_frame(ranked, limit)
+    header = ["Wilayah", "Per 1.000 penduduk", "Penerima per pendaftar", "Alasan"]
+    rows = [
+        [r["Wilayah"], r["Pendaftar per 1.000 penduduk"], r["Penerima per pendaftar"], r["Alasan"]]
+        for _, r in shown.iterrows()
+    ]
+    scope_name = region_name(scope.filters.province or NATION_CODE)
+    widths = [0.22, 0.12, 0.14, 0.52]
+    table = Table(MARGIN, 1.65, BODY_W, header, rows, widths, 14, 0.62)
+    intro = f"Diurutkan menurut kesenjangan; acuan {reference_name}: {_reference_text(ranked)}."
+    items = [Text(MARGIN, 1.12, BODY_W, 0.45, intro, 15, color="555555"), table]
+    notes = "\n".join(f"{r[0]}: {r[3]}" for r in rows)
+    return Slide(f"Prioritas sosialisasi — {scope_name}", items, notes)
+
+
+def notes_slide(scope: DeckScope) -> Slide:
+    context = scope.context
+    lines = [
+        *DEFINITIONS,
+        "",
+        f"Wilayah: {context.region_name}. Filter: {context.filters_text}.",
+        f"{context.as_of_text}. {context.source_line}.",
+        f"Jumlah di bawah {scope.threshold} pada tingkat kabupaten/kota ditampilkan sebagai "
+        f'"{scope.hidden}" (beserta satu sel pelengkap), termasuk rasio yang dihitung darinya.',
+    ]
+    items = [Text(MARGIN, BODY_TOP, BODY_W, 5.2, "\n".join(lines), 16)]
+    if context.synthetic:
+        label = "DATA SINTETIS: semua angka adalah rekaan untuk demo, bukan data program."
+        items.append(Text(MARGIN, 6.3, BODY_W, 0.5, label, 18, True, RED))
+    return Slide("Catatan data", items, "\n".join(lines))

@@ -1,0 +1,50 @@
+"""Small-cell suppression applied by every export of regency-level counts.
+
+One rule, so no export path can forget it: people counts below the threshold become NA (with
+the complementary suppression of :func:`queries.suppression.suppress`), Rupiah follows its
+``paid`` count, and rates computed from a hidden count become NA too.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.settings import suppression_threshold
+from queries.metrics import PEOPLE_METRICS, add_rates
+from queries.suppression import suppress
+
+COUNT_COLUMNS = (*PEOPLE_METRICS, "people")
+RATE_INPUTS = {
+    "registrants_per_1000": ("registrants",),
+    "recipient_rate": ("recipients", "registrants"),
+    "completion_rate": ("completed", "recipients"),
+    "paid_rate": ("paid", "completed"),
+}
+
+
+def protect_counts(
+    frame: pd.DataFrame, threshold: int | None = None, columns: tuple[str, ...] = COUNT_COLUMNS
+) -> pd.DataFrame:
+    """``frame`` with its integer count columns suppressed; other columns untouched."""
+    limit = threshold or suppression_threshold()
+    present = [c for c in columns if c in frame and pd.api.types.is_integer_dtype(frame[c])]
+    out = suppress(frame, present, limit) if present else frame.copy()
+    if "paid_idr" in out and "paid" in present:
+        out["paid_idr"] = out["paid_idr"].astype("Int64").mask(out["paid"].isna())
+    for rate, inputs in RATE_INPUTS.items():
+        if rate in out and all(c in out for c in inputs):
+            hidden = pd.concat([out[c].isna() for c in inputs], axis=1).any(axis=1)
+            out[rate] = out[rate].mask(hidden)
+    return out
+
+
+def protected_region_rates(frame: pd.DataFrame, threshold: int | None = None) -> pd.DataFrame:
+    """Regency metrics with counts suppressed first and the rates computed from what is left
+    (a rate over a hidden count is NA), for maps and priority lists."""
+    protected = protect_counts(frame, threshold, PEOPLE_METRICS)
+    numeric = protected.copy()
+    for column in PEOPLE_METRICS:
+        numeric[column] = numeric[column].astype("Float64").astype(float)
+    return add_rates(numeric).assign(
+        **{c: protected[c] for c in (*PEOPLE_METRICS, "paid_idr") if c in protected}
+    )

@@ -1,0 +1,291 @@
+"""Static maps for slides and reports: 1920×1080 PNG or SVG via geopandas/matplotlib.
+
+Counts are proportional circles over grey outlines, rates a choropleth with the same classes
+and colours as the web map (:mod:`geo.classify`). Without boundary files the regions are
+drawn as circles at the reference table's label points. Regency-level counts are suppressed
+first (:mod:`dashboard.exports.protect`), so a hidden count never becomes a circle.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import geopandas as gpd
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from dashboard.charts import metric_label, value_formatter
+from dashboard.exports.context import SYNTHETIC_LABEL, ExportContext
+from dashboard.exports.protect import protected_region_rates
+from geo.boundaries import BoundaryError, boundaries_available, load_boundaries
+from geo.classify import (
+    NO_DATA_COLOR,
+    NO_DATA_LABEL,
+    class_index,
+    classify,
+    legend_labels,
+    palette,
+)
+from geo.regions import provinces, regencies
+from queries.metrics import add_rates
+
+SIZE_PX = (1920, 1080)
+DPI = 100
+COUNT_METRICS = frozenset({"registrants", "recipients", "completed", "paid", "paid_idr"})
+CIRCLE_FILL, CIRCLE_EDGE, SELECTED = "#2c7fb8", "#253494", "#d95f02"
+MAX_DIAMETER_PT = {"national": 70.0, "focus": 80.0, "regency": 36.0}
+FONT = {"title": 30, "subtitle": 18, "legend": 17, "footer": 14, "synthetic": 20}
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """What gets drawn: regions to colour (or None: no boundaries), neighbours for context,
+    and label points with values."""
+
+    regions: gpd.GeoDataFrame | None
+    neighbours: gpd.GeoDataFrame | None
+    points: pd.DataFrame
+
+
+def map_png(
+    values: pd.DataFrame,
+    level: str,
+    metric: str,
+    context: ExportContext,
+    focus_province: str | None = None,
+    highlight: str | None = None,
+    bare: bool = False,
+) -> bytes:
+    """A 1920×1080 PNG map of ``metric`` with legend, title, filters, as-of and source
+    (``bare``: map and legend only, for slides that carry those lines themselves)."""
+    figure = map_figure(values, level, metric, context, focus_province, highlight, bare)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def map_svg(
+    values: pd.DataFrame,
+    level: str,
+    metric: str,
+    context: ExportContext,
+    focus_province: str | None = None,
+    highlight: str | None = None,
+) -> str:
+    """The same map as SVG (text stays text)."""
+    figure = map_figure(values, level, metric, context, focus_province, highlight)
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", dpi=DPI)
+    return buffer.getvalue()
+
+
+def map_figure(
+    values: pd.DataFrame,
+    level: str,
+    metric: str,
+    context: ExportContext,
+    focus_province: str | None = None,
+    highlight: str | None = None,
+    bare: bool = False,
+) -> Figure:
+    """The map as a matplotlib figure (no pyplot: safe in Streamlit's threads)."""
+    if level not in ("province", "regency"):
+        raise ValueError(f"'level' must be 'province' or 'regency', got {level!r}")
+    data = map_values(values, level, metric)
+    layers = _layers(level, focus_province, data)
+    figure = Figure(figsize=(SIZE_PX[0] / DPI, SIZE_PX[1] / DPI), dpi=DPI)
+    # National maps span the width with the legend in one row below; province maps vary in
+    # shape, so their legend gets its own column on the right.
+    box = (0.02, 0.08, 0.72, 0.72) if focus_province else (0.01, 0.17, 0.98, 0.64)
+    if bare:
+        box = (0.01, 0.02, 0.69, 0.96) if focus_province else (0.0, 0.14, 1.0, 0.86)
+    axes = figure.add_axes(box)
+    axes.set_axis_off()
+    if metric in COUNT_METRICS:
+        handles = _draw_counts(axes, layers, level, metric, focus_province)
+    else:
+        handles = _draw_rates(axes, layers, metric)
+    _draw_highlight(axes, layers, highlight)
+    axes.set_aspect("equal")
+    figure.legend(
+        handles=handles,
+        title=metric_label(metric),
+        loc="center left" if focus_province else "lower center",
+        bbox_to_anchor=(0.72 if bare else 0.755, 0.45)
+        if focus_province
+        else (0.5, 0.0 if bare else 0.07),
+        ncol=1 if focus_province else len(handles),
+        handlelength=4.5,
+        handleheight=2.0,
+        columnspacing=2.0,
+        fontsize=FONT["legend"] + (5 if bare else 0),
+        title_fontsize=FONT["legend"] + (5 if bare else 1),
+        frameon=False,
+        labelspacing=1.1,
+        borderpad=0.2,
+    )
+    if not bare:
+        _draw_texts(figure, context, metric, layers.regions is None)
+    return figure
+
+
+def map_values(values: pd.DataFrame, level: str, metric: str) -> pd.DataFrame:
+    """code → value, with regency counts suppressed and rates recomputed from what remains."""
+    if level == "regency":
+        data = protected_region_rates(values)
+    else:
+        data = add_rates(values) if metric not in values else values
+    if metric not in data:
+        raise ValueError(f"'values' cannot give metric {metric!r}")
+    numbers = pd.to_numeric(data[metric].astype("Float64"), errors="coerce").astype(float)
+    return pd.DataFrame({"code": data["code"].astype(str), "value": numbers})
+
+
+def _layers(level: str, focus_province: str | None, data: pd.DataFrame) -> MapLayers:
+    shapes = _boundaries(level, focus_province)
+    neighbours = None
+    if shapes is not None and focus_province:
+        inside = shapes["province_code"] == focus_province
+        west, south, east, north = shapes[inside].total_bounds
+        neighbours = shapes[~inside].cx[west - 0.5 : east + 0.5, south - 0.5 : north + 0.5]
+        shapes = shapes[inside]
+    if shapes is not None:
+        shapes = shapes.merge(data, on="code", how="left")
+        points = pd.DataFrame(shapes.drop(columns="geometry")).rename(
+            columns={"label_lat": "lat", "label_lon": "lon"}
+        )
+    else:
+        reference = provinces().assign(province_code=provinces()["code"])
+        reference = reference if level == "province" else regencies()
+        if focus_province:
+            reference = reference[reference["province_code"] == focus_province]
+        points = reference.merge(data, on="code", how="left")
+    return MapLayers(shapes, neighbours, points)
+
+
+def _boundaries(level: str, focus_province: str | None) -> gpd.GeoDataFrame | None:
+    if not boundaries_available():
+        return None
+    try:
+        return load_boundaries(level, "province" if focus_province else "national")
+    except BoundaryError:
+        return None
+
+
+def _draw_outlines(axes, layers: MapLayers) -> None:
+    if layers.neighbours is not None and not layers.neighbours.empty:
+        layers.neighbours.plot(ax=axes, color="#f2f2f2", edgecolor="#c8c8c8", linewidth=0.6)
+
+
+def _draw_rates(axes, layers: MapLayers, metric: str) -> list:
+    """Choropleth (or coloured dots without boundaries); returns the legend handles."""
+    fmt = value_formatter(metric)
+    bins = classify(layers.points["value"], "quantiles", 5)
+    colours = palette(len(bins))
+
+    def colour(value: float) -> str:
+        index = class_index(value, bins)
+        return NO_DATA_COLOR if index is None else colours[index]
+
+    _draw_outlines(axes, layers)
+    if layers.regions is not None:
+        fills = layers.regions["value"].map(colour)
+        layers.regions.plot(ax=axes, color=fills, edgecolor="white", linewidth=0.5)
+    else:
+        fills = layers.points["value"].map(colour)
+        axes.scatter(
+            layers.points["lon"], layers.points["lat"], s=260, c=fills, edgecolors="#555555"
+        )
+    labels = legend_labels(bins, fmt)
+    handles = [
+        Patch(facecolor=c, edgecolor="#999999", label=t)
+        for c, t in zip(colours, labels, strict=True)
+    ]
+    return [*handles, Patch(facecolor=NO_DATA_COLOR, edgecolor="#999999", label=NO_DATA_LABEL)]
+
+
+def _draw_counts(axes, layers: MapLayers, level: str, metric: str, focus: str | None) -> list:
+    """Proportional circles (area ∝ value) over grey outlines; returns the legend handles."""
+    _draw_outlines(axes, layers)
+    if layers.regions is not None:
+        layers.regions.plot(ax=axes, color="#e8e8e8", edgecolor="#ffffff", linewidth=0.6)
+    shown = layers.points[layers.points["value"] > 0].sort_values("value", ascending=False)
+    vmax = float(shown["value"].max()) if not shown.empty else 0.0
+    key = "focus" if focus else ("regency" if level == "regency" else "national")
+    max_area = MAX_DIAMETER_PT[key] ** 2
+    if vmax > 0:
+        axes.scatter(
+            shown["lon"],
+            shown["lat"],
+            s=max_area * shown["value"] / vmax,
+            c=CIRCLE_FILL,
+            alpha=0.6,
+            edgecolors=CIRCLE_EDGE,
+            linewidths=0.8,
+        )
+    fmt = value_formatter(metric)
+    handles = [
+        Line2D(
+            [],
+            [],
+            linestyle="",
+            marker="o",
+            markersize=MAX_DIAMETER_PT[key] * share**0.5,
+            markerfacecolor=CIRCLE_FILL,
+            markeredgecolor=CIRCLE_EDGE,
+            alpha=0.6,
+            label=fmt(vmax * share),
+        )
+        for share in ((1.0, 0.25, 0.05) if vmax > 0 else ())
+    ]
+    note = "Tanpa lingkaran: nol\natau tidak ada data"
+    if level == "regency":
+        note = "Tanpa lingkaran: nol, tidak\nada data, atau disembunyikan\n(jumlah kecil)"
+    return [*handles, Patch(facecolor="#e8e8e8", edgecolor="#bbbbbb", label=note)]
+
+
+def _draw_highlight(axes, layers: MapLayers, highlight: str | None) -> None:
+    if not highlight:
+        return
+    if layers.regions is not None:
+        chosen = layers.regions[layers.regions["code"] == highlight]
+        if not chosen.empty:
+            chosen.plot(ax=axes, facecolor="none", edgecolor=SELECTED, linewidth=3.5)
+        return
+    chosen = layers.points[layers.points["code"] == highlight]
+    axes.scatter(
+        chosen["lon"], chosen["lat"], s=700, facecolors="none", edgecolors=SELECTED, linewidths=3
+    )
+
+
+def _draw_texts(figure: Figure, context: ExportContext, metric: str, fallback: bool) -> None:
+    """Title, what is shown, and the context lines; the synthetic label in red."""
+    figure.text(0.02, 0.955, context.title, fontsize=FONT["title"], weight="bold", va="top")
+    figure.text(
+        0.02,
+        0.895,
+        f"{metric_label(metric)} · {context.region_name} · {context.filters_text}",
+        fontsize=FONT["subtitle"],
+        va="top",
+        wrap=True,
+    )
+    footer = f"{context.as_of_text} · {context.source_line}"
+    if fallback:
+        note = "Batas wilayah belum tersedia: wilayah digambar sebagai titik di pusatnya."
+        figure.text(0.02, 0.065, note, fontsize=FONT["footer"], style="italic")
+    figure.text(0.02, 0.03, footer, fontsize=FONT["footer"], color="#333333")
+    if context.synthetic:
+        figure.text(
+            0.02,
+            0.845,
+            SYNTHETIC_LABEL,
+            fontsize=FONT["synthetic"],
+            weight="bold",
+            color="#c00000",
+            va="top",
+        )

@@ -1,0 +1,65 @@
+"""The metrics a user can put on a map or ranking: label, kind and format.
+
+Counts are drawn as proportional symbols (area ∝ value), rates as a choropleth: a count
+coloured by area would make big, empty regencies look important.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard import formatting
+from queries.metrics import add_rates
+
+
+@dataclass(frozen=True)
+class MetricOption:
+    key: str
+    label: str
+    kind: str  # 'count' | 'rate'
+    format: Callable[[float], str]
+    url_name: str
+
+
+METRIC_OPTIONS = (
+    MetricOption("registrants", "Pendaftar", "count", formatting.number, "pendaftar"),
+    MetricOption("recipients", "Penerima", "count", formatting.number, "penerima"),
+    MetricOption("completed", "Selesai pelatihan pertama", "count", formatting.number, "selesai"),
+    MetricOption("paid", "Menerima insentif", "count", formatting.number, "dibayar"),
+    MetricOption("paid_idr", "Insentif dibayar", "count", formatting.rupiah_compact, "rupiah"),
+    MetricOption(
+        "registrants_per_1000",
+        "Pendaftar per 1.000 penduduk",
+        "rate",
+        lambda v: formatting.number(v, 1),
+        "per-1000",
+    ),
+    MetricOption(
+        "recipient_rate", "Penerima per pendaftar", "rate", formatting.percent, "rasio-penerima"
+    ),
+    MetricOption(
+        "completion_rate",
+        "Tingkat penyelesaian pelatihan",
+        "rate",
+        formatting.percent,
+        "selesai-pct",
+    ),
+    MetricOption(
+        "paid_rate", "Tingkat pembayaran insentif", "rate", formatting.percent, "bayar-pct"
+    ),
+)
+BY_URL_NAME = {option.url_name: option for option in METRIC_OPTIONS}
+BY_KEY = {option.key: option for option in METRIC_OPTIONS}
+DEFAULT_METRIC = BY_KEY["registrants_per_1000"]
+
+
+def national_average(nation: pd.Series, provinces: pd.DataFrame, option: MetricOption) -> float:
+    """The reference line of a province ranking: the national rate for rates (people-weighted,
+    not a mean of province rates), the mean per province for counts."""
+    if option.kind == "count":
+        return float(provinces[option.key].mean())
+    national = nation.to_frame().T.assign(population=provinces["population"].sum())
+    return float(add_rates(national.astype(float))[option.key].iloc[0])

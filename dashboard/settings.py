@@ -1,0 +1,24 @@
+"""Display settings, declared once with their help text (listed in the README)."""
+
+from __future__ import annotations
+
+from queries.settings import Setting
+
+SUPPRESSION_THRESHOLD = Setting(
+    "PRAKERJA_SUPPRESSION_THRESHOLD",
+    "10",
+    "Counts below this in regency-level breakdowns show as '<N' (with complementary suppression).",
+)
+CACHE_TTL_SECONDS = Setting(
+    "PRAKERJA_CACHE_TTL_SECONDS",
+    "600",
+    "How long query results stay in the app's cache.",
+)
+
+
+def suppression_threshold() -> int:
+    return max(1, int(SUPPRESSION_THRESHOLD.get()))
+
+
+def cache_ttl_seconds() -> int:
+    return max(0, int(CACHE_TTL_SECONDS.get()))

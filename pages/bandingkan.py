@@ -1,0 +1,102 @@
+"""Bandingkan Provinsi (for Kemenko): 2–6 provinces side by side — figures, weekly trends,
+funnels, and a ranking of all 38 provinces with the national average marked."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data, state
+from dashboard.components import downloads, header, tables
+from dashboard.components.filters import filter_panel
+from dashboard.exports.context import context_from_store
+from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC, national_average
+from geo.regions import NATION_CODE, provinces
+
+PROVINCES = dict(zip(provinces()["code"], provinces()["name"], strict=True))
+DEFAULT_PICK = ["32", "35", "31"]
+
+# --- view state from the URL -----------------------------------------------------------------
+period = data.data_period()
+filters, notices = state.read_filters(*period)
+filters = filters.with_region(NATION_CODE)
+picked = state.read_codes("prov", PROVINCES, notices, most=6) or DEFAULT_PICK
+option = BY_URL_NAME[state.read_choice("metrik", BY_URL_NAME, DEFAULT_METRIC.url_name, notices)]
+waves = data.breakdown(filters, "wave")["value"].astype(int).tolist()
+
+header.page_header(
+    "Bandingkan Provinsi",
+    "Pilih 2–6 provinsi untuk dibandingkan berdampingan; peringkat memuat ke-38 provinsi.",
+    notices,
+)
+filters = filter_panel(filters, period, waves)
+
+picked = st.multiselect(
+    "Provinsi yang dibandingkan",
+    options=list(PROVINCES),
+    default=picked,
+    format_func=PROVINCES.get,
+    max_selections=6,
+    key="bandingkan_prov",
+)
+option = BY_URL_NAME[
+    st.selectbox(
+        "Ukuran untuk peringkat",
+        options=list(BY_URL_NAME),
+        index=list(BY_URL_NAME).index(option.url_name),
+        format_func=lambda name: BY_URL_NAME[name].label,
+        key="bandingkan_metric",
+        help="Ukuran per kapita (per 1.000 penduduk) dan rasio membuat provinsi besar dan kecil "
+        "dapat dibandingkan.",
+    )
+]
+state.write_filters(filters, *period)
+state.write_value("prov", ",".join(picked), ",".join(DEFAULT_PICK))
+state.write_value("metrik", option.url_name, DEFAULT_METRIC.url_name)
+if len(picked) < 2:
+    st.info("Pilih sedikitnya dua provinsi.")
+    st.stop()
+
+# --- side-by-side figures --------------------------------------------------------------------
+context = context_from_store(data.store(), filters, "Perbandingan provinsi")
+all_provinces = data.region_metrics(filters, "province").set_index("code")
+rows = {PROVINCES[code]: all_provinces.loc[code] for code in picked}
+st.subheader("Angka berdampingan")
+st.dataframe(tables.comparison_frame(rows), width="stretch")
+
+# --- small-multiple weekly trends ------------------------------------------------------------
+st.subheader("Tren mingguan")
+trend_metric = "recipients" if option.kind == "rate" else option.key
+series = pd.concat(
+    [
+        data.weekly_series(filters.with_region(code))[["week_start", trend_metric]]
+        .rename(columns={trend_metric: "value"})
+        .assign(region_name=PROVINCES[code])
+        for code in picked
+    ],
+    ignore_index=True,
+)
+multiples = charts.small_multiples(series, trend_metric, "Tren mingguan per provinsi")
+st.altair_chart(multiples, width="stretch")
+downloads.render_chart_downloads(multiples, series, "tren-provinsi", context)
+
+# --- funnels ---------------------------------------------------------------------------------
+st.subheader("Corong: pendaftar → penerima → selesai → dibayar")
+funnel_columns = st.columns(len(picked))
+for column, code in zip(funnel_columns, picked, strict=True):
+    with column:
+        funnel = data.funnel(filters.with_region(code))
+        st.altair_chart(charts.funnel_chart(funnel, PROVINCES[code]), width="stretch")
+
+# --- ranking of all 38 -----------------------------------------------------------------------
+st.subheader(f"Peringkat 38 provinsi: {option.label}")
+average = national_average(data.totals(filters), all_provinces, option)
+ranking = all_provinces.reset_index()[["name", option.key]].rename(columns={option.key: "value"})
+ranked = charts.ranking_chart(
+    ranking,
+    option.key,
+    f"{option.label} — 38 provinsi",
+    average=average,
+    highlight=[PROVINCES[code] for code in picked],
+)
+st.altair_chart(ranked, width="stretch")
+downloads.render_chart_downloads(ranked, ranking, "peringkat-provinsi", context)
+downloads.render_deck_button(data.store(), filters, NATION_CODE, compare=tuple(picked))

@@ -1,0 +1,135 @@
+"""Daerah Saya (for Pemda): one province or regency — its map with neighbours, its figures
+next to its province's and the nation's, breakdowns, and where to focus outreach."""
+
+import streamlit as st
+
+from dashboard import charts, data, priorities, settings, state
+from dashboard.components import downloads, header, map_view, tables
+from dashboard.components.filters import filter_panel
+from dashboard.exports.context import context_from_store
+from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC
+from geo.regions import NATION_CODE, provinces, regencies_of, region_name
+from queries.metrics import add_rates
+from queries.suppression import suppress
+
+PROVINCES = dict(zip(provinces()["code"], provinces()["name"], strict=True))
+WHOLE_PROVINCE = "__semua__"
+BREAKDOWNS = {
+    "gender": "Jenis kelamin",
+    "age_band": "Kelompok usia",
+    "channel": "Kanal pendaftaran",
+    "disability": "Disabilitas",
+    "wave": "Gelombang",
+    "platform": "Platform pelatihan",
+    "partner": "Mitra pembayaran",
+}
+BREAKDOWN_METRIC = {"platform": "completed", "partner": "paid", "wave": "recipients"}
+
+# --- view state from the URL -----------------------------------------------------------------
+period = data.data_period()
+filters, notices = state.read_filters(*period)
+option = BY_URL_NAME[state.read_choice("metrik", BY_URL_NAME, DEFAULT_METRIC.url_name, notices)]
+waves = data.breakdown(filters.with_region(NATION_CODE), "wave")["value"].astype(int).tolist()
+
+header.page_header(
+    "Daerah Saya",
+    "Untuk pemerintah daerah: angka wilayah Anda, rinciannya, dan prioritas sosialisasi.",
+    notices,
+)
+filters = filter_panel(filters, period, waves)
+
+# --- region pickers --------------------------------------------------------------------------
+pick = st.columns(2)
+province = pick[0].selectbox(
+    "Provinsi",
+    options=list(PROVINCES),
+    index=list(PROVINCES).index(filters.province or "32"),
+    format_func=PROVINCES.get,
+    key="daerah_provinsi",
+)
+regency_names = dict(
+    zip(regencies_of(province)["code"], regencies_of(province)["name"], strict=True)
+)
+regency_options = [WHOLE_PROVINCE, *regency_names]
+current_regency = filters.regency if filters.regency in regency_names else WHOLE_PROVINCE
+regency = pick[1].selectbox(
+    "Kabupaten/kota",
+    options=regency_options,
+    index=regency_options.index(current_regency),
+    format_func=lambda code: "Seluruh provinsi" if code == WHOLE_PROVINCE else regency_names[code],
+    key=f"daerah_kabupaten_{province}",
+)
+filters = filters.with_region(province if regency == WHOLE_PROVINCE else regency)
+state.write_filters(filters, *period)
+region_label = region_name(filters.region)
+
+# --- map of the province, the selected regency outlined --------------------------------------
+option = BY_URL_NAME[
+    st.selectbox(
+        "Ukuran di peta",
+        options=list(BY_URL_NAME),
+        index=list(BY_URL_NAME).index(option.url_name),
+        format_func=lambda name: BY_URL_NAME[name].label,
+        key="daerah_metric",
+    )
+]
+state.write_value("metrik", option.url_name, DEFAULT_METRIC.url_name)
+regency_values = data.region_metrics(filters, "regency")
+map_view.boundary_offer()
+clicked = map_view.region_map(
+    regency_values,
+    level="regency",
+    option=option,
+    key=f"daerah_map_{province}",
+    focus_province=province,
+    selected_code=filters.regency,
+)
+if clicked and clicked in regency_names and clicked != filters.regency:
+    state.write_filters(filters.with_region(clicked), *period)
+    st.rerun()
+
+# --- figures next to the province and the nation ---------------------------------------------
+st.subheader(f"Angka {region_label}")
+compare = {region_label: data.totals(filters)}
+if filters.regency:
+    compare[PROVINCES[province]] = data.totals(filters.with_region(province))
+compare["Indonesia"] = data.totals(filters.with_region(NATION_CODE))
+st.dataframe(tables.comparison_frame(compare), width="stretch")
+
+# --- breakdowns, small cells suppressed at regency level ---------------------------------------
+threshold = settings.suppression_threshold()
+context = context_from_store(data.store(), filters, f"Rincian — {region_label}")
+st.subheader("Rincian peserta")
+if filters.regency:
+    st.caption(f'Jumlah di bawah {threshold} ditampilkan sebagai "<{threshold}".')
+columns = st.columns(2)
+for index, (dimension, title) in enumerate(BREAKDOWNS.items()):
+    metric = BREAKDOWN_METRIC.get(dimension, "registrants")
+    frame = data.breakdown(filters, dimension)
+    if filters.regency:
+        frame = suppress(frame, [metric], threshold)
+    with columns[index % 2]:
+        chart = charts.breakdown_chart(
+            frame,
+            metric,
+            f"{title} — {region_label}",
+            suppressed_threshold=threshold if filters.regency else None,
+        )
+        st.altair_chart(chart, width="stretch")
+        downloads.render_chart_downloads(chart, frame, f"rincian-{dimension}", context)
+
+# --- outreach priorities within the province -------------------------------------------------
+st.subheader(f"Prioritas sosialisasi di {PROVINCES[province]}")
+st.caption(
+    "Kabupaten/kota diurutkan menurut kesenjangan: pendaftar per 1.000 penduduk dan penerima "
+    "per pendaftar yang jauh di bawah angka provinsi."
+)
+province_row = add_rates(
+    data.totals(filters.with_region(province))
+    .to_frame()
+    .T.assign(population=regency_values["population"].sum())
+    .astype(float)
+).iloc[0]
+ranked = priorities.outreach_priorities(regency_values, province_row)
+st.dataframe(priorities.display_frame(ranked), hide_index=True, width="stretch")
+downloads.render_deck_button(data.store(), filters, filters.region)

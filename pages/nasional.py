@@ -1,0 +1,105 @@
+"""Nasional: the national picture — KPIs, a map of provinces or regencies, a ranking and the
+weekly trend. Clicking a province on the map drills into its regencies."""
+
+import streamlit as st
+
+from dashboard import charts, data, formatting, state
+from dashboard.components import downloads, header, kpis, map_view, tables
+from dashboard.components.filters import filter_panel
+from dashboard.exports.context import context_from_store
+from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC
+from geo.regions import NATION_CODE, region_name
+
+LEVELS = {"provinsi": "province", "kabupaten": "regency"}
+
+# --- view state from the URL -----------------------------------------------------------------
+period = data.data_period()
+filters, notices = state.read_filters(*period)
+option = BY_URL_NAME[state.read_choice("metrik", BY_URL_NAME, DEFAULT_METRIC.url_name, notices)]
+level_name = state.read_choice("tingkat", LEVELS, "provinsi", notices)
+if filters.regency:  # this screen drills to a province at most
+    filters = filters.with_region(filters.province)
+waves = data.breakdown(filters.with_region(NATION_CODE), "wave")["value"].astype(int).tolist()
+
+header.page_header(
+    "Kartu Prakerja — Nasional",
+    "Pendaftar, penerima, penyelesaian pelatihan dan insentif per provinsi dan kabupaten/kota.",
+    notices,
+)
+filters = filter_panel(filters, period, waves)
+
+# --- KPI cards -------------------------------------------------------------------------------
+scope_name = region_name(filters.region)
+st.subheader(f"Angka utama: {scope_name}")
+kpis.kpi_row(filters)
+
+# --- map controls ----------------------------------------------------------------------------
+controls = st.columns([2, 2, 3])
+option = BY_URL_NAME[
+    controls[0].selectbox(
+        "Ukuran di peta",
+        options=list(BY_URL_NAME),
+        index=list(BY_URL_NAME).index(option.url_name),
+        format_func=lambda name: BY_URL_NAME[name].label,
+        key="nasional_metric",
+    )
+]
+if filters.province:
+    level_name = "kabupaten"
+    controls[1].markdown(f"**{scope_name}** · kabupaten/kota")
+    if controls[2].button("Kembali ke peta nasional", icon=":material/arrow_back:"):
+        filters = filters.with_region(NATION_CODE)
+        level_name = "provinsi"
+else:
+    level_name = controls[1].radio(
+        "Tingkat",
+        options=list(LEVELS),
+        index=list(LEVELS).index(level_name),
+        format_func={"provinsi": "Provinsi", "kabupaten": "Kabupaten/kota"}.get,
+        horizontal=True,
+        key="nasional_level",
+    )
+    controls[2].caption("Klik sebuah provinsi di peta untuk melihat kabupaten/kotanya.")
+
+state.write_filters(filters, *period)
+state.write_value("metrik", option.url_name, DEFAULT_METRIC.url_name)
+state.write_value("tingkat", level_name, "provinsi")
+
+# --- map -------------------------------------------------------------------------------------
+level = LEVELS[level_name]
+values = data.region_metrics(filters, level)
+map_view.boundary_offer()
+clicked = map_view.region_map(
+    values,
+    level=level,
+    option=option,
+    key=f"nasional_map_{filters.region}_{level}",
+    focus_province=filters.province,
+)
+if clicked and len(clicked) == 2 and not filters.province:
+    state.write_filters(filters.with_region(clicked), *period)
+    st.rerun()
+unknown = data.unknown_code_totals(filters)
+if not filters.province and unknown["registrants"]:
+    st.caption(
+        f"{formatting.number(unknown['registrants'])} pendaftar dengan kode wilayah tidak dikenal "
+        "tidak tampil di peta (lihat Tentang Data)."
+    )
+
+# --- ranking and trend -----------------------------------------------------------------------
+context = context_from_store(data.store(), filters, f"{option.label} — {scope_name}")
+left, right = st.columns([1, 1])
+with left:
+    st.subheader("Peringkat")
+    tables.ranking_table(values, option)
+    downloads.render_map_image_downloads(values, level, option.key, context, filters.province)
+with right:
+    st.subheader("Tren mingguan")
+    series = data.weekly_series(filters)
+    trend = charts.weekly_chart(
+        series, ["registrants", "recipients", "completed", "paid"], f"Tren mingguan — {scope_name}"
+    )
+    st.altair_chart(trend, width="stretch")
+    downloads.render_chart_downloads(trend, series, "tren-mingguan", context)
+
+downloads.render_deck_button(data.store(), filters, filters.region)

