@@ -156,7 +156,7 @@ def weekly_chart(
                 title=None,
                 sort=labels,
                 scale=alt.Scale(domain=labels, range=SERIES_COLORS[: len(labels)]),
-                legend=alt.Legend(orient="top", direction="horizontal", labelLimit=320),
+                legend=alt.Legend(orient="top", columns=2, labelLimit=320),
             ),
             tooltip=[
                 alt.Tooltip("week_text:N", title="Minggu mulai"),

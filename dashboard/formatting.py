@@ -47,6 +47,13 @@ def rupiah_compact(value: float | None) -> str:
     return NO_DATA if _missing(value) else "Rp" + compact(value)
 
 
+def rate_per_1000(value: float | None) -> str:
+    """Registrants per 1,000 population: two decimals below 10 so small classes differ."""
+    if _missing(value):
+        return NO_DATA
+    return number(value, 2 if abs(value) < 10 else 1)
+
+
 def percent(value: float | None, decimals: int = 1) -> str:
     """A share 0–1: ``0.1234`` → ``12,3%``."""
     if _missing(value):

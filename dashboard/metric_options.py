@@ -34,7 +34,7 @@ METRIC_OPTIONS = (
         "registrants_per_1000",
         "Pendaftar per 1.000 penduduk",
         "rate",
-        lambda v: formatting.number(v, 1),
+        formatting.rate_per_1000,
         "per-1000",
     ),
     MetricOption(

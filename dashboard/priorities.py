@@ -93,9 +93,7 @@ def display_frame(ranked: pd.DataFrame, limit: int | None = None) -> pd.DataFram
     out = pd.DataFrame(
         {
             "name": rows["name"],
-            "registrants_per_1000": rows["registrants_per_1000"].map(
-                lambda v: formatting.number(v, 1)
-            ),
+            "registrants_per_1000": rows["registrants_per_1000"].map(formatting.rate_per_1000),
             "recipient_rate": rows["recipient_rate"].map(formatting.percent),
             "gap_score": rows["gap_score"].map(lambda v: formatting.number(v, 2)),
             "reason": rows["reason"],

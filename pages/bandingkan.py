@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, state
-from dashboard.components import downloads, header, tables
+from dashboard.components import chart_view, downloads, header, tables
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
 from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC, national_average
@@ -75,7 +75,7 @@ series = pd.concat(
     ignore_index=True,
 )
 multiples = charts.small_multiples(series, trend_metric, "Tren mingguan per provinsi")
-st.altair_chart(multiples, width="stretch")
+chart_view.show_chart(multiples)
 downloads.render_chart_downloads(multiples, series, "tren-provinsi", context)
 
 # --- funnels ---------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ funnel_columns = st.columns(len(picked))
 for column, code in zip(funnel_columns, picked, strict=True):
     with column:
         funnel = data.funnel(filters.with_region(code))
-        st.altair_chart(charts.funnel_chart(funnel, PROVINCES[code]), width="stretch")
+        chart_view.show_chart(charts.funnel_chart(funnel, PROVINCES[code]))
 
 # --- ranking of all 38 -----------------------------------------------------------------------
 st.subheader(f"Peringkat 38 provinsi: {option.label}")
@@ -97,6 +97,6 @@ ranked = charts.ranking_chart(
     average=average,
     highlight=[PROVINCES[code] for code in picked],
 )
-st.altair_chart(ranked, width="stretch")
+chart_view.show_chart(ranked)
 downloads.render_chart_downloads(ranked, ranking, "peringkat-provinsi", context)
 downloads.render_deck_button(data.store(), filters, NATION_CODE, compare=tuple(picked))

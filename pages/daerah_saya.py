@@ -4,7 +4,7 @@ next to its province's and the nation's, breakdowns, and where to focus outreach
 import streamlit as st
 
 from dashboard import charts, data, priorities, settings, state
-from dashboard.components import downloads, header, map_view, tables
+from dashboard.components import chart_view, downloads, header, map_view, tables
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
 from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC
@@ -115,7 +115,7 @@ for index, (dimension, title) in enumerate(BREAKDOWNS.items()):
             f"{title} — {region_label}",
             suppressed_threshold=threshold if filters.regency else None,
         )
-        st.altair_chart(chart, width="stretch")
+        chart_view.show_chart(chart)
         downloads.render_chart_downloads(chart, frame, f"rincian-{dimension}", context)
 
 # --- outreach priorities within the province -------------------------------------------------
@@ -131,5 +131,10 @@ province_row = add_rates(
     .astype(float)
 ).iloc[0]
 ranked = priorities.outreach_priorities(regency_values, province_row)
-st.dataframe(priorities.display_frame(ranked), hide_index=True, width="stretch")
+st.dataframe(
+    priorities.display_frame(ranked),
+    hide_index=True,
+    width="stretch",
+    column_config={"Alasan": st.column_config.TextColumn(width="large")},
+)
 downloads.render_deck_button(data.store(), filters, filters.region)

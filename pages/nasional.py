@@ -4,7 +4,7 @@ weekly trend. Clicking a province on the map drills into its regencies."""
 import streamlit as st
 
 from dashboard import charts, data, formatting, state
-from dashboard.components import downloads, header, kpis, map_view, tables
+from dashboard.components import chart_view, downloads, header, kpis, map_view, tables
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
 from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC
@@ -99,7 +99,7 @@ with right:
     trend = charts.weekly_chart(
         series, ["registrants", "recipients", "completed", "paid"], f"Tren mingguan — {scope_name}"
     )
-    st.altair_chart(trend, width="stretch")
+    chart_view.show_chart(trend)
     downloads.render_chart_downloads(trend, series, "tren-mingguan", context)
 
 downloads.render_deck_button(data.store(), filters, filters.region)
