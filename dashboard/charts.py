@@ -367,7 +367,7 @@ def ranking_chart(
         rule = alt.Chart(rule_data).mark_rule(color="#333333", strokeDash=[6, 4], size=2)
         layers.append(rule.encode(x="value:Q", tooltip=alt.Tooltip("text:N", title="Garis")))
     chart = alt.layer(*layers).properties(
-        **_title(title, subtitle), width=width, height=height or 20 * max(len(data), 1)
+        **_title(title, subtitle), width=width, height=height or 26 * max(len(data), 1)
     )
     return _style(chart)
 

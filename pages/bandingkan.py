@@ -60,29 +60,37 @@ context = context_from_store(data.store(), filters, "Perbandingan provinsi")
 all_provinces = data.region_metrics(filters, "province").set_index("code")
 rows = {PROVINCES[code]: all_provinces.loc[code] for code in picked}
 st.subheader("Angka berdampingan")
-st.dataframe(tables.comparison_frame(rows), width="stretch")
+per_capita = st.toggle("Per 1.000 penduduk", key="bandingkan_per_kapita")
+st.dataframe(tables.comparison_frame(rows, per_capita=per_capita), width="stretch")
 
 # --- small-multiple weekly trends ------------------------------------------------------------
 st.subheader("Tren mingguan")
 trend_metric = "recipients" if option.kind == "rate" else option.key
+populations = all_provinces["population"]
 series = pd.concat(
     [
         data.weekly_series(filters.with_region(code))[["week_start", trend_metric]]
         .rename(columns={trend_metric: "value"})
+        .assign(
+            value=lambda d, c=code: (
+                d["value"] / (populations[c] / 1000) if per_capita else d["value"]
+            )
+        )
         .assign(region_name=PROVINCES[code])
         for code in picked
     ],
     ignore_index=True,
 )
-multiples = charts.small_multiples(series, trend_metric, "Tren mingguan per provinsi")
+suffix = " (per 1.000 penduduk)" if per_capita else ""
+multiples = charts.small_multiples(series, trend_metric, f"Tren mingguan per provinsi{suffix}")
 chart_view.show_chart(multiples)
 downloads.render_chart_downloads(multiples, series, "tren-provinsi", context)
 
 # --- funnels ---------------------------------------------------------------------------------
 st.subheader("Corong: pendaftar → penerima → selesai → dibayar")
-funnel_columns = st.columns(len(picked))
-for column, code in zip(funnel_columns, picked, strict=True):
-    with column:
+funnel_columns = st.columns(2)  # two per row: stage labels need the width
+for index, code in enumerate(picked):
+    with funnel_columns[index % 2]:
         funnel = data.funnel(filters.with_region(code))
         chart_view.show_chart(charts.funnel_chart(funnel, PROVINCES[code]))
 

@@ -35,8 +35,23 @@ def ranking_table(values: pd.DataFrame, option: MetricOption, height: int = 420)
     st.dataframe(ranking_frame(values, option), hide_index=True, height=height, width="stretch")
 
 
-def comparison_frame(rows: dict[str, pd.Series]) -> pd.DataFrame:
-    """Columns = regions, rows = metrics, formatted: the side-by-side figures table."""
+def comparison_frame(rows: dict[str, pd.Series], per_capita: bool = False) -> pd.DataFrame:
+    """Columns = regions, rows = metrics, formatted: the side-by-side figures table.
+
+    ``per_capita`` divides every figure by the row's ``population`` (per 1.000 people; Rupiah
+    per person), so a small province can be compared with a large one."""
+    if per_capita:
+        table = {
+            name: [
+                formatting.number(row[key] / row["population"] * 1000, 2)
+                if key != "paid_idr"
+                else formatting.rupiah(row[key] / row["population"])
+                for key in TABLE_COLUMNS
+            ]
+            for name, row in rows.items()
+        }
+        labels = [f"{BY_KEY[key].label} per 1.000 penduduk" for key in TABLE_COLUMNS[:-1]]
+        return pd.DataFrame(table, index=[*labels, "Insentif dibayar per penduduk"])
     table = {
         name: [BY_KEY[key].format(row[key]) for key in TABLE_COLUMNS] for name, row in rows.items()
     }
