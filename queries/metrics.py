@@ -44,11 +44,11 @@ DuckDB can prune row groups on plain predicates (facts is sorted by region, then
 PERIOD_FRAGMENT = "day BETWEEN $date_from AND $date_to"
 
 METRIC_COLUMNS = """
-    coalesce(sum(people) FILTER (WHERE metric = 'registrants'), 0)::BIGINT AS registrants,
-    coalesce(sum(people) FILTER (WHERE metric = 'recipients'), 0)::BIGINT AS recipients,
-    coalesce(sum(people) FILTER (WHERE metric = 'completed'), 0)::BIGINT AS completed,
-    coalesce(sum(people) FILTER (WHERE metric = 'paid'), 0)::BIGINT AS paid,
-    coalesce(sum(amount_idr) FILTER (WHERE metric = 'paid'), 0)::BIGINT AS paid_idr
+    coalesce(sum(registrants), 0)::BIGINT AS registrants,
+    coalesce(sum(recipients), 0)::BIGINT AS recipients,
+    coalesce(sum(completed), 0)::BIGINT AS completed,
+    coalesce(sum(paid), 0)::BIGINT AS paid,
+    coalesce(sum(paid_idr), 0)::BIGINT AS paid_idr
 """
 
 TOTALS_SQL = f"SELECT {METRIC_COLUMNS} FROM facts WHERE {{where}}"
@@ -75,8 +75,8 @@ WHERE {{where}} GROUP BY week_start ORDER BY week_start
 BREAKDOWN_SQL = {
     "gender": f"SELECT gender AS value, {METRIC_COLUMNS} FROM facts WHERE {{where}} "
     "GROUP BY gender ORDER BY gender",
-    "age_band": f"SELECT age_band AS value, {METRIC_COLUMNS} FROM facts WHERE {{where}} "
-    "GROUP BY age_band ORDER BY age_band",
+    "age_band": f"SELECT CAST(age_band AS VARCHAR) AS value, {METRIC_COLUMNS} FROM facts "
+    "WHERE {where} GROUP BY age_band ORDER BY age_band",
     "channel": f"SELECT channel AS value, {METRIC_COLUMNS} FROM facts WHERE {{where}} "
     "GROUP BY channel ORDER BY channel DESC",
     "disability": f"SELECT disability AS value, {METRIC_COLUMNS} FROM facts "
@@ -85,10 +85,10 @@ BREAKDOWN_SQL = {
     "AND wave IS NOT NULL GROUP BY wave ORDER BY wave",
     "platform": f"""SELECT p.name AS value, {METRIC_COLUMNS} FROM facts f
         JOIN raw_platforms p ON p.id = f.platform_id
-        WHERE {{where}} AND metric = 'completed' GROUP BY p.id, p.name ORDER BY p.id""",
+        WHERE {{where}} AND platform_id IS NOT NULL GROUP BY p.id, p.name ORDER BY p.id""",
     "partner": f"""SELECT p.name AS value, {METRIC_COLUMNS} FROM facts f
         JOIN raw_payment_partners p ON p.id = f.partner_id
-        WHERE {{where}} AND metric = 'paid' GROUP BY p.id, p.name ORDER BY p.id""",
+        WHERE {{where}} AND partner_id IS NOT NULL GROUP BY p.id, p.name ORDER BY p.id""",
 }
 """One statement per breakdown: the grouping column is fixed text, never user input."""
 
