@@ -41,14 +41,14 @@ from queries.replica import (
 from queries.store import current_version, publish_version
 
 Progress = Callable[[str, float], None]
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 SQLITE_CHUNK_ROWS = 250_000
 
 COLUMN_TYPES = {
     "id": "BIGINT",
     "registrant_id": "BIGINT",
     "regency_code": "VARCHAR",
-    "registered_at": "TIMESTAMP",
+    "registered_at": "DATE",  # only its day and year are used: a DATE halves the column
     "selected_at": "TIMESTAMP",
     "completed_at": "TIMESTAMP",
     "paid_at": "TIMESTAMP",
@@ -85,7 +85,13 @@ def _raw_ddl(table: str) -> str:
 
 
 def _casts(table: str) -> str:
-    return ", ".join(f"CAST({name} AS {COLUMN_TYPES[name]})" for name in STORE_COLUMNS[table])
+    """Typed select list; text timestamps go through TIMESTAMP so a DATE keeps just the day."""
+    return ", ".join(
+        f"CAST(CAST({name} AS TIMESTAMP) AS DATE)"
+        if COLUMN_TYPES[name] == "DATE"
+        else f"CAST({name} AS {COLUMN_TYPES[name]})"
+        for name in STORE_COLUMNS[table]
+    )
 
 
 def _extract_sql(table: str, placeholder: str) -> str:
