@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import access
 from queries.replica import ReplicaTimeoutError, ReplicaUnavailableError
 from queries.settings import ConfigError
 from queries.store import StoreMissingError
@@ -72,6 +73,7 @@ with st.sidebar:
 
 page = st.navigation(PAGES)
 try:
+    access.sidebar_identity(access.current_scope())
     page.run()
 except (ConfigError, ReplicaUnavailableError, ReplicaTimeoutError, StoreMissingError) as error:
     st.error(f"Data tidak dapat dimuat. {error}", icon=":material/error:")

@@ -15,9 +15,21 @@ CACHE_TTL_SECONDS = Setting(
     "How long query results stay in the app's cache.",
 )
 
+LAG_WARNING_SECONDS = Setting(
+    "PRAKERJA_LAG_WARNING_SECONDS",
+    "900",
+    "Replication lag (seconds) above which every screen warns that the replica is behind.",
+)
+
+DISPLAY_SETTINGS = (SUPPRESSION_THRESHOLD, CACHE_TTL_SECONDS, LAG_WARNING_SECONDS)
+
 
 def suppression_threshold() -> int:
     return max(1, int(SUPPRESSION_THRESHOLD.get()))
+
+
+def lag_warning_seconds() -> float:
+    return float(LAG_WARNING_SECONDS.get())
 
 
 def cache_ttl_seconds() -> int:

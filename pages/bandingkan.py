@@ -4,7 +4,7 @@ funnels, and a ranking of all 38 provinces with the national average marked."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, state
+from dashboard import access, charts, data, state
 from dashboard.components import chart_view, downloads, header, tables
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
@@ -107,4 +107,5 @@ ranked = charts.ranking_chart(
 )
 chart_view.show_chart(ranked)
 downloads.render_chart_downloads(ranked, ranking, "peringkat-provinsi", context)
-downloads.render_deck_button(data.store(), filters, NATION_CODE, compare=tuple(picked))
+if access.current_scope().may_export_deck(NATION_CODE):
+    downloads.render_deck_button(data.store(), filters, NATION_CODE, compare=tuple(picked))

@@ -3,7 +3,7 @@ next to its province's and the nation's, breakdowns, and where to focus outreach
 
 import streamlit as st
 
-from dashboard import charts, data, priorities, settings, state
+from dashboard import access, charts, data, priorities, settings, state
 from dashboard.components import chart_view, downloads, header, map_view, tables
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
@@ -30,6 +30,9 @@ period = data.data_period()
 filters, notices = state.read_filters(*period)
 option = BY_URL_NAME[state.read_choice("metrik", BY_URL_NAME, DEFAULT_METRIC.url_name, notices)]
 waves = data.breakdown(filters.with_region(NATION_CODE), "wave")["value"].astype(int).tolist()
+scope = access.current_scope()
+filters, scope_notices = access.clamp(filters, scope)
+notices += scope_notices
 
 header.page_header(
     "Daerah Saya",
@@ -47,9 +50,13 @@ province = pick[0].selectbox(
     format_func=PROVINCES.get,
     key="daerah_provinsi",
 )
-regency_names = dict(
-    zip(regencies_of(province)["code"], regencies_of(province)["name"], strict=True)
-)
+regency_names = {
+    code: name
+    for code, name in zip(
+        regencies_of(province)["code"], regencies_of(province)["name"], strict=True
+    )
+    if scope.sees_detail_of(code)
+}
 regency_options = [WHOLE_PROVINCE, *regency_names]
 current_regency = filters.regency if filters.regency in regency_names else WHOLE_PROVINCE
 regency = pick[1].selectbox(
@@ -75,18 +82,25 @@ option = BY_URL_NAME[
 ]
 state.write_value("metrik", option.url_name, DEFAULT_METRIC.url_name)
 regency_values = data.region_metrics(filters, "regency")
-map_view.boundary_offer()
-clicked = map_view.region_map(
-    regency_values,
-    level="regency",
-    option=option,
-    key=f"daerah_map_{province}",
-    focus_province=province,
-    selected_code=filters.regency,
-)
-if clicked and clicked in regency_names and clicked != filters.regency:
-    state.write_filters(filters.with_region(clicked), *period)
-    st.rerun()
+sees_regencies = scope.sees_regencies_of(province)
+if sees_regencies:
+    map_view.boundary_offer()
+    clicked = map_view.region_map(
+        regency_values,
+        level="regency",
+        option=option,
+        key=f"daerah_map_{province}",
+        focus_province=province,
+        selected_code=filters.regency,
+    )
+    if clicked and clicked in regency_names and clicked != filters.regency:
+        state.write_filters(filters.with_region(clicked), *period)
+        st.rerun()
+else:
+    st.info(
+        f"Peta dan peringkat kabupaten/kota {PROVINCES[province]} tidak termasuk akses Anda "
+        f"({scope.describe()}); angka tingkat provinsi tetap tersedia."
+    )
 
 # --- figures next to the province and the nation ---------------------------------------------
 st.subheader(f"Angka {region_label}")
@@ -119,6 +133,8 @@ for index, (dimension, title) in enumerate(BREAKDOWNS.items()):
         downloads.render_chart_downloads(chart, frame, f"rincian-{dimension}", context)
 
 # --- outreach priorities within the province -------------------------------------------------
+if not sees_regencies:
+    st.stop()
 st.subheader(f"Prioritas sosialisasi di {PROVINCES[province]}")
 st.caption(
     "Kabupaten/kota diurutkan menurut kesenjangan: pendaftar per 1.000 penduduk dan penerima "
@@ -137,4 +153,5 @@ st.dataframe(
     width="stretch",
     column_config={"Alasan": st.column_config.TextColumn(width="large")},
 )
-downloads.render_deck_button(data.store(), filters, filters.region)
+if scope.may_export_deck(filters.region):
+    downloads.render_deck_button(data.store(), filters, filters.region)

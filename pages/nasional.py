@@ -3,7 +3,7 @@ weekly trend. Clicking a province on the map drills into its regencies."""
 
 import streamlit as st
 
-from dashboard import charts, data, formatting, state
+from dashboard import access, charts, data, formatting, state
 from dashboard.components import chart_view, downloads, header, kpis, map_view, tables
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
@@ -17,6 +17,9 @@ period = data.data_period()
 filters, notices = state.read_filters(*period)
 option = BY_URL_NAME[state.read_choice("metrik", BY_URL_NAME, DEFAULT_METRIC.url_name, notices)]
 level_name = state.read_choice("tingkat", LEVELS, "provinsi", notices)
+scope = access.current_scope()
+filters, scope_notices = access.clamp(filters, scope)
+notices += scope_notices
 if filters.regency:  # this screen drills to a province at most
     filters = filters.with_region(filters.province)
 waves = data.breakdown(filters.with_region(NATION_CODE), "wave")["value"].astype(int).tolist()
@@ -61,6 +64,14 @@ else:
     )
     controls[2].caption("Klik sebuah provinsi di peta untuk melihat kabupaten/kotanya.")
 
+if level_name == "kabupaten" and not (
+    scope.sees_regencies_of(filters.province) if filters.province else scope.national
+):
+    st.info(
+        f"Peta kabupaten/kota hanya tersedia untuk wilayah akses Anda ({scope.describe()}); "
+        "di luar itu ditampilkan angka tingkat provinsi."
+    )
+    level_name = "provinsi"
 state.write_filters(filters, *period)
 state.write_value("metrik", option.url_name, DEFAULT_METRIC.url_name)
 state.write_value("tingkat", level_name, "provinsi")
@@ -74,7 +85,8 @@ clicked = map_view.region_map(
     level=level,
     option=option,
     key=f"nasional_map_{filters.region}_{level}",
-    focus_province=filters.province,
+    focus_province=filters.province if level == "regency" else None,
+    selected_code=filters.province,
 )
 if clicked and len(clicked) == 2 and not filters.province:
     state.write_filters(filters.with_region(clicked), *period)
@@ -102,4 +114,5 @@ with right:
     chart_view.show_chart(trend)
     downloads.render_chart_downloads(trend, series, "tren-mingguan", context)
 
-downloads.render_deck_button(data.store(), filters, filters.region)
+if scope.may_export_deck(filters.region):
+    downloads.render_deck_button(data.store(), filters, filters.region)

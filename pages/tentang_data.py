@@ -97,5 +97,5 @@ st.markdown(
     "- Peta: Leaflet (lisensi BSD-2), disajikan dari server aplikasi ini tanpa CDN."
 )
 with st.expander("Pengaturan aplikasi"):
-    for setting in (*ALL_SETTINGS, settings.SUPPRESSION_THRESHOLD, settings.CACHE_TTL_SECONDS):
+    for setting in (*ALL_SETTINGS, *settings.DISPLAY_SETTINGS):
         st.markdown(f"- `{setting.env}`: {setting.help}")

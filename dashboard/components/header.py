@@ -6,7 +6,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from dashboard import data, formatting
+from dashboard import data, formatting, settings
 
 SYNTHETIC_LABEL = "Data sintetis (demo)"
 
@@ -36,6 +36,14 @@ def _freshness() -> None:
         f"Data kegiatan {period} · replika per {formatting.timestamp(as_of)} · "
         f"diperbarui {formatting.timestamp(refreshed)}"
     )
+    lag = float(info.get("lag_seconds") or 0)
+    if lag > settings.lag_warning_seconds():
+        st.warning(
+            f"Replika tertinggal {formatting.number(lag / 60)} menit dari basis data utama "
+            f"(batas peringatan {formatting.number(settings.lag_warning_seconds() / 60)} "
+            "menit): angka terbaru mungkin belum masuk.",
+            icon=":material/schedule:",
+        )
     problem = data.refresh_problem()
     if problem:
         message, since = problem
