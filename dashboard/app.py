@@ -23,7 +23,7 @@ st.set_page_config(
     page_title="Pantau Prakerja",
     page_icon=":material/map:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # collapsed on phones, open on laptops
 )
 
 PAGES = {
