@@ -315,6 +315,17 @@ def stop_app(app: subprocess.Popen) -> None:
             app.wait(timeout=5)
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process (``None`` when it is not ours to read)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -362,25 +373,25 @@ def machine() -> str:
 
 
 def write_doc(summary: list[str], per_screen: list[list[str]], note: str) -> None:
-    """Replace this session count's row in the doc's table (other rows stay) and the per-screen
-    table of the latest run."""
+    """Replace the row of this (sessions, think time) in the doc's table, keeping the other
+    rows, and the per-screen table of the latest run."""
     text = DOC.read_text()
     if BEGIN not in text or END not in text:
         sys.exit(f"{DOC} has no {BEGIN} … {END} block to write into.")
     head, rest = text.split(BEGIN, 1)
     block, tail = rest.split(END, 1)
     rows = {
-        line.split("|")[1].strip(): line
+        tuple(float(cell) for cell in line.split("|")[1:3]): line
         for line in block.splitlines()
-        if re.match(r"\|\s*\d+\s*\|", line)
+        if re.match(r"\|\s*\d+\s*\|\s*[\d.]+\s*\|", line)
     }
-    rows[summary[0]] = "| " + " | ".join(summary) + " |"
+    rows[float(summary[0]), float(summary[1])] = "| " + " | ".join(summary) + " |"
     lines = [
         "",
-        "| sessions | duration (s) | views | views/s | errors | p50 (ms) | p95 (ms) | max (ms) "
-        "| app peak RSS (MB) | date |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-        *(rows[key] for key in sorted(rows, key=int)),
+        "| sessions | think (s) | duration (s) | views | views/s | errors | p50 (ms) | p95 (ms) "
+        "| max (ms) | app CPU (% of a core) | app peak RSS (MB) | date |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        *(rows[key] for key in sorted(rows)),
         "",
         f"Latest run by screen ({note}):",
         "",
@@ -406,16 +417,28 @@ async def warm_up(args: argparse.Namespace, base_url: str) -> None:
             await run_view(ws, payload, args.timeout, {})
 
 
-async def drive(args: argparse.Namespace, base_url: str) -> tuple[Stats, float]:
+@dataclass
+class Run:
+    stats: Stats
+    seconds: float
+    app_cpu: float | None  # seconds of CPU the app used during the measured phase
+    own_cpu: float  # seconds of CPU this load generator used
+
+
+async def drive(args: argparse.Namespace, base_url: str, pid: int | None) -> Run:
     if args.warmup:
         await warm_up(args, base_url)
     stats = Stats()
+    app_before, own_before = cpu_seconds(pid), time.process_time()
     started = time.monotonic()
     deadline = started + args.duration
     await asyncio.gather(
         *(virtual_user(n + 1, args, deadline, stats, base_url) for n in range(args.sessions))
     )
-    return stats, time.monotonic() - started
+    seconds = time.monotonic() - started
+    app_after = cpu_seconds(pid)
+    app_cpu = app_after - app_before if app_before is not None and app_after is not None else None
+    return Run(stats, seconds, app_cpu, time.process_time() - own_before)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -467,8 +490,10 @@ def main(argv: list[str] | None = None) -> int:
             if not healthy(base_url):
                 sys.exit(f"No healthy Streamlit app at {base_url} (try --start).")
         print(f"{args.sessions} sessions for {args.duration:.0f} s against {base_url} …")
-        stats, elapsed = asyncio.run(drive(args, base_url))
+        run = asyncio.run(drive(args, base_url, app.pid if app else None))
+        stats, elapsed = run.stats, run.seconds
         rss = peak_rss_mb(app.pid) if app else None
+        load = os.getloadavg()[0]
         if app and app.poll() is not None:
             stats.error("app exited", f"return code {app.returncode}")
     finally:
@@ -484,17 +509,19 @@ def main(argv: list[str] | None = None) -> int:
     total = row("", everything)
     summary = [
         str(args.sessions),
+        f"{args.think:g}",
         f"{elapsed:.0f}",
         total[1],
         f"{len(everything) / elapsed:.1f}",
         str(errors),
         *total[2:],
+        f"{100 * run.app_cpu / elapsed:.0f}" if run.app_cpu is not None else "-",
         f"{rss:.0f}" if rss else "-",
         date.today().isoformat(),
     ]
     print_table(
-        ["sessions", "seconds", "views", "views/s", "errors", "p50 ms", "p95 ms", "max ms",
-         "app RSS MB", "date"],
+        ["sessions", "think s", "seconds", "views", "views/s", "errors", "p50 ms", "p95 ms",
+         "max ms", "app CPU %", "app RSS MB", "date"],
         [summary],
     )  # fmt: skip
     connect = row("", stats.connects)
@@ -504,6 +531,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Errors by kind: {dict(stats.errors)}")
         for sample in stats.samples:
             print(f"  {sample}")
+    print(
+        f"Load generator CPU {100 * run.own_cpu / elapsed:.0f}% of one core; "
+        f"1-min load average at the end {load:.1f}"
+    )
     print(f"Machine: {machine()}")
     if args.write_doc:
         note = f"{args.sessions} sessions, {args.duration:.0f} s, think {args.think:g} s"

@@ -51,6 +51,19 @@ METRIC_OPTIONS = (
         "paid_rate", "Tingkat pembayaran insentif", "rate", formatting.percent, "bayar-pct"
     ),
 )
+BREAKDOWN_TITLES = {
+    "gender": "Jenis kelamin",
+    "age_band": "Kelompok usia",
+    "channel": "Kanal pendaftaran",
+    "disability": "Disabilitas",
+    "wave": "Gelombang",
+    "platform": "Platform pelatihan",
+    "partner": "Mitra pembayaran",
+}
+BREAKDOWN_METRIC = {"platform": "completed", "partner": "paid", "wave": "recipients"}
+"""The count each breakdown shows: registrants have no wave, platforms count completions and
+payment partners count people paid."""
+
 BY_URL_NAME = {option.url_name: option for option in METRIC_OPTIONS}
 BY_KEY = {option.key: option for option in METRIC_OPTIONS}
 DEFAULT_METRIC = BY_KEY["registrants_per_1000"]

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, charts, data, state
-from dashboard.components import chart_view, downloads, header, tables
+from dashboard.components import chart_view, controls, downloads, header, tables
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
 from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC, national_average
@@ -37,20 +37,15 @@ picked = st.multiselect(
     max_selections=6,
     key="bandingkan_prov",
 )
-option = BY_URL_NAME[
-    st.selectbox(
-        "Ukuran untuk peringkat",
-        options=list(BY_URL_NAME),
-        index=list(BY_URL_NAME).index(option.url_name),
-        format_func=lambda name: BY_URL_NAME[name].label,
-        key="bandingkan_metric",
-        help="Ukuran per kapita (per 1.000 penduduk) dan rasio membuat provinsi besar dan kecil "
-        "dapat dibandingkan.",
-    )
-]
+option = controls.metric_select(
+    "Ukuran untuk peringkat",
+    option,
+    "bandingkan_metric",
+    help="Ukuran per kapita (per 1.000 penduduk) dan rasio membuat provinsi besar dan kecil "
+    "dapat dibandingkan.",
+)
 state.write_filters(filters, *period)
 state.write_value("prov", ",".join(picked), ",".join(DEFAULT_PICK))
-state.write_value("metrik", option.url_name, DEFAULT_METRIC.url_name)
 if len(picked) < 2:
     st.info("Pilih sedikitnya dua provinsi.")
     st.stop()

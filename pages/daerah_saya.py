@@ -4,26 +4,16 @@ next to its province's and the nation's, breakdowns, and where to focus outreach
 import streamlit as st
 
 from dashboard import access, charts, data, priorities, settings, state
-from dashboard.components import chart_view, downloads, header, map_view, tables
+from dashboard.components import chart_view, controls, downloads, header, map_view, tables
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
-from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC
+from dashboard.metric_options import BREAKDOWN_METRIC, BREAKDOWN_TITLES, BY_URL_NAME, DEFAULT_METRIC
 from geo.regions import NATION_CODE, provinces, regencies_of, region_name
 from queries.metrics import add_rates
 from queries.suppression import suppress
 
 PROVINCES = dict(zip(provinces()["code"], provinces()["name"], strict=True))
 WHOLE_PROVINCE = "__semua__"
-BREAKDOWNS = {
-    "gender": "Jenis kelamin",
-    "age_band": "Kelompok usia",
-    "channel": "Kanal pendaftaran",
-    "disability": "Disabilitas",
-    "wave": "Gelombang",
-    "platform": "Platform pelatihan",
-    "partner": "Mitra pembayaran",
-}
-BREAKDOWN_METRIC = {"platform": "completed", "partner": "paid", "wave": "recipients"}
 
 # --- view state from the URL -----------------------------------------------------------------
 period = data.data_period()
@@ -71,16 +61,7 @@ state.write_filters(filters, *period)
 region_label = region_name(filters.region)
 
 # --- map of the province, the selected regency outlined --------------------------------------
-option = BY_URL_NAME[
-    st.selectbox(
-        "Ukuran di peta",
-        options=list(BY_URL_NAME),
-        index=list(BY_URL_NAME).index(option.url_name),
-        format_func=lambda name: BY_URL_NAME[name].label,
-        key="daerah_metric",
-    )
-]
-state.write_value("metrik", option.url_name, DEFAULT_METRIC.url_name)
+option = controls.metric_select("Ukuran di peta", option, "daerah_metric")
 regency_values = data.region_metrics(filters, "regency")
 sees_regencies = scope.sees_regencies_of(province)
 if sees_regencies:
@@ -117,7 +98,7 @@ st.subheader("Rincian peserta")
 if filters.regency:
     st.caption(f'Jumlah di bawah {threshold} ditampilkan sebagai "<{threshold}".')
 columns = st.columns(2)
-for index, (dimension, title) in enumerate(BREAKDOWNS.items()):
+for index, (dimension, title) in enumerate(BREAKDOWN_TITLES.items()):
     metric = BREAKDOWN_METRIC.get(dimension, "registrants")
     frame = data.breakdown(filters, dimension)
     if filters.regency:

@@ -4,7 +4,7 @@ weekly trend. Clicking a province on the map drills into its regencies."""
 import streamlit as st
 
 from dashboard import access, charts, data, formatting, state
-from dashboard.components import chart_view, downloads, header, kpis, map_view, tables
+from dashboard.components import chart_view, controls, downloads, header, kpis, map_view, tables
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
 from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC
@@ -37,24 +37,16 @@ st.subheader(f"Angka utama: {scope_name}")
 kpis.kpi_row(filters)
 
 # --- map controls ----------------------------------------------------------------------------
-controls = st.columns([2, 2, 3])
-option = BY_URL_NAME[
-    controls[0].selectbox(
-        "Ukuran di peta",
-        options=list(BY_URL_NAME),
-        index=list(BY_URL_NAME).index(option.url_name),
-        format_func=lambda name: BY_URL_NAME[name].label,
-        key="nasional_metric",
-    )
-]
+row = st.columns([2, 2, 3])
+option = controls.metric_select("Ukuran di peta", option, "nasional_metric", container=row[0])
 if filters.province:
     level_name = "kabupaten"
-    controls[1].markdown(f"**{scope_name}** · kabupaten/kota")
-    if controls[2].button("Kembali ke peta nasional", icon=":material/arrow_back:"):
+    row[1].markdown(f"**{scope_name}** · kabupaten/kota")
+    if row[2].button("Kembali ke peta nasional", icon=":material/arrow_back:"):
         filters = filters.with_region(NATION_CODE)
         level_name = "provinsi"
 else:
-    level_name = controls[1].radio(
+    level_name = row[1].radio(
         "Tingkat",
         options=list(LEVELS),
         index=list(LEVELS).index(level_name),
@@ -62,7 +54,7 @@ else:
         horizontal=True,
         key="nasional_level",
     )
-    controls[2].caption("Klik sebuah provinsi di peta untuk melihat kabupaten/kotanya.")
+    row[2].caption("Klik sebuah provinsi di peta untuk melihat kabupaten/kotanya.")
 
 if level_name == "kabupaten" and not (
     scope.sees_regencies_of(filters.province) if filters.province else scope.national
@@ -73,7 +65,6 @@ if level_name == "kabupaten" and not (
     )
     level_name = "provinsi"
 state.write_filters(filters, *period)
-state.write_value("metrik", option.url_name, DEFAULT_METRIC.url_name)
 state.write_value("tingkat", level_name, "provinsi")
 
 # --- map -------------------------------------------------------------------------------------

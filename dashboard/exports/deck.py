@@ -36,6 +36,7 @@ from dashboard.exports.slides import (
     to_pptx,
 )
 from dashboard.exports.static_map import map_png
+from dashboard.metric_options import BREAKDOWN_METRIC, BREAKDOWN_TITLES
 from dashboard.settings import suppression_threshold
 from geo.regions import NATION_CODE, region_level, region_name
 from queries import metrics
@@ -51,16 +52,6 @@ BREAKDOWN_SLIDES = (
     ("Rincian peserta (1/2)", ("gender", "age_band", "channel", "disability")),
     ("Rincian peserta (2/2)", ("wave", "platform", "partner")),
 )
-BREAKDOWN_TITLES = {
-    "gender": "Jenis kelamin",
-    "age_band": "Kelompok usia",
-    "channel": "Kanal pendaftaran",
-    "disability": "Disabilitas",
-    "wave": "Gelombang",
-    "platform": "Platform pelatihan",
-    "partner": "Mitra pembayaran",
-}
-BREAKDOWN_METRIC = {"platform": "completed", "partner": "paid", "wave": "recipients"}
 KPI_CARDS = (
     ("registrants", None, None),
     ("recipients", "registrants", "dari pendaftar"),
