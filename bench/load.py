@@ -278,20 +278,25 @@ def healthy(base_url: str) -> bool:
 
 def start_app(args: argparse.Namespace, log: Path) -> tuple[subprocess.Popen, str]:
     port = args.port or free_port()
+    app_dir = args.app_dir.resolve()
     env = {
         **os.environ,
         "PRAKERJA_DATA_DIR": str(args.data_dir),
         "PRAKERJA_CACHE_DIR": str(args.cache_dir),
         "PRAKERJA_REFRESH_MINUTES": "0",
+        # Import the app's packages from --app-dir, not from the editable install.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(app_dir), os.environ.get("PYTHONPATH")])),
     }
     command = [
         sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        # As deployed: edits to the source during a run must not reload the app.
+        "--server.fileWatcherType", "none", "--server.runOnSave", "false",
     ]  # fmt: skip
     with log.open("wb") as out:
         app = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            command, cwd=app_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
@@ -388,6 +393,7 @@ def write_doc(summary: list[str], per_screen: list[list[str]], note: str) -> Non
     rows[float(summary[0]), float(summary[1])] = "| " + " | ".join(summary) + " |"
     lines = [
         "",
+        "",
         "| sessions | think (s) | duration (s) | views | views/s | errors | p50 (ms) | p95 (ms) "
         "| max (ms) | app CPU (% of a core) | app peak RSS (MB) | date |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -462,6 +468,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=Path(os.environ.get("PRAKERJA_CACHE_DIR", "/tmp/load-cache")),
         help="PRAKERJA_CACHE_DIR (boundary cache) for --start",
     )
+    parser.add_argument(
+        "--app-dir",
+        type=Path,
+        default=ROOT,
+        help="checkout whose dashboard/app.py --start runs (default: this one)",
+    )
     parser.add_argument("--think", type=float, default=1.0, help="mean think time (s)")
     parser.add_argument("--timeout", type=float, default=60, help="seconds before a view fails")
     parser.add_argument("--seed", type=int, default=6)
@@ -469,6 +481,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--no-warmup", dest="warmup", action="store_false", help="skip the unmeasured warm-up"
     )
     parser.add_argument("--write-doc", action="store_true", help=f"record in {DOC.name}")
+    parser.add_argument("--label", default="", help="what was measured, for the doc")
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.duration <= 0:
         parser.error("--sessions and --duration must be positive")
@@ -532,12 +545,13 @@ def main(argv: list[str] | None = None) -> int:
         for sample in stats.samples:
             print(f"  {sample}")
     print(
-        f"Load generator CPU {100 * run.own_cpu / elapsed:.0f}% of one core; "
+        f"Load generator CPU {100 * run.own_cpu / elapsed:.1f}% of one core; "
         f"1-min load average at the end {load:.1f}"
     )
     print(f"Machine: {machine()}")
     if args.write_doc:
         note = f"{args.sessions} sessions, {args.duration:.0f} s, think {args.think:g} s"
+        note += f"; {args.label}" if args.label else ""
         write_doc(summary, per_screen, note)
         print(f"Recorded in {DOC.relative_to(ROOT)}")
     return 1 if errors else 0

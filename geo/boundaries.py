@@ -271,6 +271,17 @@ def _read_cache(path: str, _mtime_ns: int, _size: int, level: Level) -> gpd.GeoD
     return frame
 
 
+def boundaries_or_none(level: Level, detail: Detail = "national") -> gpd.GeoDataFrame | None:
+    """The cached boundaries, or None when they are missing or unreadable: map builders then
+    fall back to symbols at label points instead of failing."""
+    if not boundaries_available():
+        return None
+    try:
+        return load_boundaries(level, detail)
+    except BoundaryError:
+        return None
+
+
 def clear_boundary_cache() -> None:
     """Forget boundaries loaded in this process (called after ``fetch``)."""
     _read_cache.cache_clear()

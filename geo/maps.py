@@ -19,7 +19,7 @@ from branca.element import MacroElement
 from folium.map import FitBounds
 from jinja2 import Template
 
-from geo.boundaries import BoundaryError, Level, boundaries_available, load_boundaries
+from geo.boundaries import Level, boundaries_or_none
 from geo.classify import (
     NO_DATA_COLOR,
     NO_DATA_LABEL,
@@ -159,12 +159,7 @@ def _shapes(
     """Given boundaries, else the cache (None when it is missing or unreadable)."""
     if boundaries is not None:
         return boundaries
-    if not boundaries_available():
-        return None
-    try:
-        return load_boundaries(level, "province" if focus_province else "national")
-    except BoundaryError:
-        return None
+    return boundaries_or_none(level, "province" if focus_province else "national")
 
 
 def _split_focus(

@@ -21,7 +21,7 @@ from matplotlib.patches import Patch
 from dashboard.charts import metric_label, value_formatter
 from dashboard.exports.context import SYNTHETIC_LABEL, ExportContext
 from dashboard.exports.protect import protected_region_rates
-from geo.boundaries import BoundaryError, boundaries_available, load_boundaries
+from geo.boundaries import boundaries_or_none
 from geo.classify import (
     NO_DATA_COLOR,
     NO_DATA_LABEL,
@@ -169,12 +169,7 @@ def _layers(level: str, focus_province: str | None, data: pd.DataFrame) -> MapLa
 
 
 def _boundaries(level: str, focus_province: str | None) -> gpd.GeoDataFrame | None:
-    if not boundaries_available():
-        return None
-    try:
-        return load_boundaries(level, "province" if focus_province else "national")
-    except BoundaryError:
-        return None
+    return boundaries_or_none(level, "province" if focus_province else "national")
 
 
 def _draw_outlines(axes, layers: MapLayers) -> None:
