@@ -3,6 +3,7 @@ the query layer's for the same filters; bad URL parameters show a notice."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
@@ -95,3 +96,28 @@ def test_regency_view_suppresses_small_cells(app_env, sqlite_replica) -> None:
     at = run("daerah-saya", {"wilayah": "9301"})
     assert not at.exception, at.exception
     assert "<10" in " ".join(caption.value for caption in at.caption)
+
+
+@pytest.fixture
+def unreachable_replica(app_env, monkeypatch):
+    """A replica URL nobody answers on, and a refresh interval that is always due."""
+    monkeypatch.setenv("PRAKERJA_REPLICA_URL", "postgresql://postgres@127.0.0.1:1/prakerja")
+    monkeypatch.setenv("PRAKERJA_REFRESH_MINUTES", "0.0001")
+    yield
+    import streamlit as st
+
+    st.cache_resource.clear()  # forget the failing refresher for the next tests
+
+
+def test_unreachable_replica_keeps_last_numbers_with_a_banner(unreachable_replica) -> None:
+    at = run("nasional")
+    before = {metric.label: metric.value for metric in at.metric}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the refresh runs in a background thread
+        at.run()
+        if at.error:
+            break
+        time.sleep(0.5)
+    assert not at.exception
+    assert "Replika tidak dapat dijangkau sejak" in at.error[0].value
+    assert {metric.label: metric.value for metric in at.metric} == before
