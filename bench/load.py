@@ -215,7 +215,8 @@ async def virtual_user(
     rng = random.Random(args.seed * 1000 + number)
     views = ViewMaker(rng)
     stream = base_url.replace("http", "ws", 1) + "/_stcore/stream"
-    await asyncio.sleep(rng.uniform(0, min(2.0, args.think * 2)))  # stagger the arrivals
+    # Users arrive spread over up to a quarter of the run, not all in the same second.
+    await asyncio.sleep(rng.uniform(0, min(args.duration / 4, max(2.0, args.think * 2))))
     while time.monotonic() < deadline:
         stats.visits += 1
         started = time.perf_counter()
@@ -238,7 +239,7 @@ async def virtual_user(
                 # First view: the browser loads the link; later views: a sidebar click.
                 page_hash = pages.get(screen, "") if index else ""
                 payload = rerun_message(base_url, screen, query, page_hash)
-                label = f"{SCREEN_LABEL[screen]}?{query}"
+                label = SCREEN_LABEL[screen] + (f"?{query}" if query else "")
                 started = time.perf_counter()
                 try:
                     problems = await run_view(ws, payload, args.timeout, pages)
@@ -249,11 +250,14 @@ async def virtual_user(
                 stats.times.setdefault(SCREEN_LABEL[screen], []).append(elapsed)
                 for problem in problems:
                     stats.error(problem.split(":")[0], f"{label} → {problem}")
-                await asyncio.sleep(rng.uniform(0, 2 * args.think))
+                think = rng.uniform(0, 2 * args.think)
+                await asyncio.sleep(min(think, max(0.0, deadline - time.monotonic())))
         except ViewFailed:
             pass
         except websockets.WebSocketException as error:
             stats.error("connection lost", repr(error))
+        except Exception as error:  # e.g. an undecodable message: count it, keep the run going
+            stats.error("client", repr(error))
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(), timeout=5)

@@ -15,7 +15,9 @@ CHROME_PX = 120
 
 
 def show_chart(chart: alt.TopLevelMixin) -> None:
-    height = chart.to_dict().get("height")
+    # Read the attribute, not chart.to_dict(): to_dict() outside Streamlit's Altair lock races
+    # other sessions' st.altair_chart calls (seen under load: TypeError in the transformer).
+    height = getattr(chart, "height", None)
     if isinstance(height, int):
         st.altair_chart(chart, width="stretch", height=height + CHROME_PX)
     else:

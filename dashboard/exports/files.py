@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import date, datetime
 
 import altair as alt
@@ -43,9 +44,22 @@ PERCENT_COLUMNS = SHARE_METRICS | {"share_of_previous"}
 # --- images -----------------------------------------------------------------------------------
 
 
+try:  # st.altair_chart swaps Altair's global data transformer under this lock while it renders
+    from streamlit.elements.vega_charts import _altair_globals_lock as _ALTAIR_LOCK
+except ImportError:  # a Streamlit without it: exports in one process still serialise
+    _ALTAIR_LOCK = threading.Lock()
+
+
+def vega_spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite dict, built under Streamlit's Altair lock: a ``to_dict()`` that
+    races another session's ``st.altair_chart`` fails (found by ``python -m bench.load``)."""
+    with _ALTAIR_LOCK:
+        return chart.to_dict()
+
+
 def with_context(chart: alt.TopLevelMixin, context: ExportContext) -> alt.TopLevelMixin:
     """The chart with its title kept (or the context's) and the context lines as subtitle."""
-    current = chart.to_dict().get("title")
+    current = vega_spec(chart).get("title")
     text, subtitle = context.title, []
     if isinstance(current, str):
         text = current
@@ -63,13 +77,13 @@ def chart_png(
     chart: alt.TopLevelMixin, scale: float = 2, context: ExportContext | None = None
 ) -> bytes:
     """PNG at ``scale``× the chart's pixel size (2× stays sharp on a projector)."""
-    spec = (with_context(chart, context) if context else chart).to_dict()
+    spec = vega_spec(with_context(chart, context) if context else chart)
     return vl_convert.vegalite_to_png(spec, scale=scale)
 
 
 def chart_svg(chart: alt.TopLevelMixin, context: ExportContext | None = None) -> str:
     """SVG text (editable in Inkscape or PowerPoint)."""
-    spec = (with_context(chart, context) if context else chart).to_dict()
+    spec = vega_spec(with_context(chart, context) if context else chart)
     return vl_convert.vegalite_to_svg(spec)
 
 
