@@ -44,7 +44,6 @@ def refresh(
         url,
         default_store_dir(),
         full=full,
-        source_kind=kind,
         progress=_scaled(progress, offset, 1.0),
     )
 

@@ -102,6 +102,18 @@ incentive_payments = Table(
     Index("incentive_payments_registrant_id", "registrant_id"),
 )
 
+synthetic_dataset = Table(
+    "synthetic_dataset",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("generator", String(64), nullable=False),
+    Column("scale", String(16), nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("generated_at", DateTime, nullable=False),
+)
+"""Present only in replicas written by ``queries.demo``: wherever such a replica is served
+from (SQLite or PostgreSQL), every screen and export says the data is synthetic."""
+
 DIMENSION_TABLES = (platforms, training_providers, courses, payment_partners)
 """Small tables copied whole on every refresh."""
 

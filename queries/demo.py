@@ -72,6 +72,7 @@ class DemoTables:
     recipients: pd.DataFrame
     training_completions: pd.DataFrame
     incentive_payments: pd.DataFrame
+    synthetic_dataset: pd.DataFrame
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
         return [(name, getattr(self, name)) for name in self.__dataclass_fields__]
@@ -344,12 +345,22 @@ def generate(scale: float, seed: int = 2020, progress: Progress | None = None) -
     completions = _completions(rng, recipients, counts["completed"])
     report("insentif", 0.70)
     payments = _payments(rng, completions, counts["paid"])
+    marker = pd.DataFrame(
+        {
+            "id": [1],
+            "generator": ["queries.demo"],
+            "scale": [f"{scale:g}"],
+            "seed": [seed],
+            "generated_at": [pd.Timestamp.now().floor("s")],
+        }
+    )
     return DemoTables(
         **dims,
         registrants=registrants,
         recipients=recipients,
         training_completions=completions,
         incentive_payments=payments,
+        synthetic_dataset=marker,
     )
 
 

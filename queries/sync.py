@@ -25,7 +25,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from geo.vintages import UNKNOWN, code_mapping
 from queries import writer
@@ -236,6 +238,19 @@ def _build_facts(con: duckdb.DuckDBPyConnection) -> None:
         _run(con, statement, params)
 
 
+def is_synthetic(url: str) -> bool:
+    """True when the replica carries the demo generator's ``synthetic_dataset`` marker."""
+    engine = replica_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM synthetic_dataset")).scalar_one()
+        return True
+    except SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+
+
 def _write_meta(con, *, url: str, source_kind: str, status: ReplicaStatus, mode: str) -> None:
     period = con.execute("SELECT min(day), max(day) FROM facts").fetchall()[0]
     meta = {
@@ -284,7 +299,6 @@ def sync(
     directory: Path,
     *,
     full: bool = False,
-    source_kind: str = "replica",
     progress: Progress | None = None,
 ) -> SyncReport:
     """Refresh the store in ``directory`` from the replica at ``url``; returns a report."""
@@ -310,7 +324,8 @@ def sync(
             with contextlib.closing(duckdb.connect(str(building))) as con:
                 report_progress("agregat", 0.85)
                 _build_facts(con)
-                _write_meta(con, url=url, source_kind=source_kind, status=status, mode=mode)
+                kind = "demo" if is_synthetic(url) else "replica"
+                _write_meta(con, url=url, source_kind=kind, status=status, mode=mode)
                 _run(con, "CHECKPOINT")
         except BaseException:
             building.unlink(missing_ok=True)

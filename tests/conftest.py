@@ -75,7 +75,7 @@ def own_pg_database() -> Iterator[str]:
 def _build_replica(kind: str, url: str, base: Path) -> Replica:
     demo.build(url, TEST_SCALE)
     directory = store_dir(base / f"data-{kind}")
-    sync(url, directory, source_kind="demo")
+    sync(url, directory)
     return Replica(kind, url, directory)
 
 

@@ -34,7 +34,7 @@ def export_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     url = f"sqlite:///{base / 'replica.sqlite'}"
     demo.build(url, 0.005)
     directory = store_dir(base / "data")
-    sync(url, directory, source_kind="demo")
+    sync(url, directory)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PRAKERJA_DATA_DIR", str(base / "data"))
         patch.setenv("PRAKERJA_SUPPRESSION_THRESHOLD", str(THRESHOLD))

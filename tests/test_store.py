@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 
 import duckdb
@@ -133,3 +134,14 @@ def test_readers_keep_their_version_while_a_refresh_publishes(sqlite_replica, tm
     fresh = Store.open_current(directory)
     assert fresh.meta()["sync_mode"] == "full"
     pd.testing.assert_frame_equal(metrics.totals(fresh, FULL), before)
+
+
+def test_synthetic_replica_is_labelled_wherever_it_is_served(replica, tmp_path) -> None:
+    assert replica.store().meta()["source_kind"] == "demo"
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    demo.build(url, 0.001)
+    with sqlite3.connect(tmp_path / "r.sqlite") as conn:  # a replica without the marker
+        conn.execute("DROP TABLE synthetic_dataset")
+    directory = store_dir(tmp_path / "unmarked")
+    sync(url, directory)
+    assert Store.open_current(directory).meta()["source_kind"] == "replica"
