@@ -29,6 +29,12 @@ def _open_store(version: str) -> Store:
     return Store(bootstrap.default_store_dir() / version)
 
 
+@st.cache_resource(show_spinner=False)
+def _usable(version: str) -> bool:
+    """Checked once per store version: was it built by this code's schema?"""
+    return bootstrap.store_is_usable(bootstrap.default_store_dir())
+
+
 def _build_first_store() -> None:
     """First start: build the demo replica and the store, with a visible progress bar."""
     bar = st.progress(0.0, text="Menyiapkan data untuk pertama kali…")
@@ -42,10 +48,11 @@ def _build_first_store() -> None:
 
 def store_version() -> str:
     """The current store version, building the very first one if needed."""
-    path = current_version(bootstrap.default_store_dir())
-    if path is None:
+    directory = bootstrap.default_store_dir()
+    path = current_version(directory)
+    if path is None or not _usable(path.name):
         _build_first_store()
-        path = current_version(bootstrap.default_store_dir())
+        path = current_version(directory)
     _refresher().maybe_start()
     return path.name
 

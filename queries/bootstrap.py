@@ -11,8 +11,8 @@ from pathlib import Path
 
 from queries import demo, writer
 from queries.settings import data_dir, demo_replica_url, demo_scale, replica_url
-from queries.store import current_version, store_dir
-from queries.sync import SyncReport, sync
+from queries.store import Store, current_version, store_dir
+from queries.sync import SCHEMA_VERSION, SyncReport, sync
 
 Progress = Callable[[str, float], None]
 
@@ -52,10 +52,22 @@ def default_store_dir() -> Path:
     return store_dir(data_dir())
 
 
+def store_is_usable(directory: Path) -> bool:
+    """A store version exists and was built by this code's schema (an upgrade changes it)."""
+    path = current_version(directory)
+    if path is None:
+        return False
+    store = Store(path)
+    try:
+        return store.meta().get("schema_version") == SCHEMA_VERSION
+    finally:
+        store.close()
+
+
 def ensure_store(progress: Progress | None = None) -> Path:
-    """The store directory, after a first refresh if no store version exists yet."""
+    """The store directory, after a (full) refresh if there is no usable store yet."""
     directory = default_store_dir()
-    if current_version(directory) is None:
+    if not store_is_usable(directory):
         refresh(progress=progress)
     return directory
 

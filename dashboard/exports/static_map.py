@@ -9,6 +9,7 @@ first (:mod:`dashboard.exports.protect`), so a hidden count never becomes a circ
 from __future__ import annotations
 
 import io
+import textwrap
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -103,7 +104,7 @@ def map_figure(
     # shape, so their legend gets its own column on the right.
     box = (0.02, 0.08, 0.72, 0.72) if focus_province else (0.01, 0.17, 0.98, 0.64)
     if bare:
-        box = (0.01, 0.02, 0.69, 0.96) if focus_province else (0.0, 0.14, 1.0, 0.86)
+        box = (0.01, 0.02, 0.62, 0.96) if focus_province else (0.0, 0.14, 1.0, 0.86)
     axes = figure.add_axes(box)
     axes.set_axis_off()
     if metric in COUNT_METRICS:
@@ -114,9 +115,10 @@ def map_figure(
     axes.set_aspect("equal")
     figure.legend(
         handles=handles,
-        title=metric_label(metric),
+        # A column legend beside a province map: wrap its title so it stays on the slide.
+        title=textwrap.fill(metric_label(metric), 22) if focus_province else metric_label(metric),
         loc="center left" if focus_province else "lower center",
-        bbox_to_anchor=(0.72 if bare else 0.755, 0.45)
+        bbox_to_anchor=(0.64 if bare else 0.755, 0.45)
         if focus_province
         else (0.5, 0.0 if bare else 0.07),
         ncol=1 if focus_province else len(handles),
