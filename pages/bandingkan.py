@@ -102,5 +102,9 @@ ranked = charts.ranking_chart(
 )
 chart_view.show_chart(ranked)
 downloads.render_chart_downloads(ranked, ranking, "peringkat-provinsi", context)
+st.caption("Peta provinsi untuk presentasi:")
+downloads.render_map_image_downloads(
+    all_provinces.reset_index(), "province", option.key, context, filters=filters
+)
 if access.current_scope().may_export_deck(NATION_CODE):
     downloads.render_deck_button(data.store(), filters, NATION_CODE, compare=tuple(picked))

@@ -77,6 +77,12 @@ if sees_regencies:
     if clicked and clicked in regency_names and clicked != filters.regency:
         state.write_filters(filters.with_region(clicked), *period)
         st.rerun()
+    map_context = context_from_store(
+        data.store(), filters.with_region(province), f"{option.label} — {PROVINCES[province]}"
+    )
+    downloads.render_map_image_downloads(
+        regency_values, "regency", option.key, map_context, province, filters
+    )
 else:
     st.info(
         f"Peta dan peringkat kabupaten/kota {PROVINCES[province]} tidak termasuk akses Anda "

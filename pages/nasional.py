@@ -95,7 +95,9 @@ left, right = st.columns([1, 1])
 with left:
     st.subheader("Peringkat")
     tables.ranking_table(values, option)
-    downloads.render_map_image_downloads(values, level, option.key, context, filters.province)
+    downloads.render_map_image_downloads(
+        values, level, option.key, context, filters.province, filters
+    )
 with right:
     st.subheader("Tren mingguan")
     series = data.weekly_series(filters)

@@ -77,15 +77,37 @@ def demo_scale() -> float:
 
 
 def replica_url(secrets_file: Path = Path(".streamlit/secrets.toml")) -> str:
-    """The configured replica URL: environment first, then secrets.toml; empty for demo."""
+    """The configured replica URL: environment first, then secrets.toml; empty for demo.
+
+    A URL that is not a SQLite or PostgreSQL URL raises :class:`ConfigError` at once, so a
+    typo gives one clear message instead of a failure deep inside a refresh."""
     url = REPLICA_URL.get()
-    if url or not secrets_file.exists():
-        return url
+    if not url and secrets_file.exists():
+        try:
+            secrets = tomllib.loads(secrets_file.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ConfigError(f"Berkas {secrets_file} tidak dapat dibaca: {error}") from error
+        url = str(secrets.get("connections", {}).get("replica", {}).get("url", "")).strip()
+    if url:
+        _check_url(url)
+    return url
+
+
+def _check_url(url: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from queries.writer import normalize_url
+
     try:
-        secrets = tomllib.loads(secrets_file.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"Berkas {secrets_file} tidak dapat dibaca: {error}") from error
-    return str(secrets.get("connections", {}).get("replica", {}).get("url", "")).strip()
+        backend = make_url(normalize_url(url)).get_backend_name()
+    except (ArgumentError, ValueError) as error:
+        raise ConfigError(
+            f"URL replika tidak valid ({url[:40]!r}). Contoh: "
+            "postgresql+psycopg://pengguna@host:5432/prakerja"
+        ) from error
+    if backend not in ("postgresql", "sqlite"):
+        raise ConfigError(f"Replika harus PostgreSQL atau SQLite, bukan {backend}.")
 
 
 def demo_replica_url() -> str:

@@ -121,3 +121,12 @@ def test_unreachable_replica_keeps_last_numbers_with_a_banner(unreachable_replic
     assert not at.exception
     assert "Replika tidak dapat dijangkau sejak" in at.error[0].value
     assert {metric.label: metric.value for metric in at.metric} == before
+
+
+def test_malformed_replica_url_gives_one_clear_message(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PRAKERJA_DATA_DIR", str(tmp_path))  # nothing built yet
+    monkeypatch.setenv("PRAKERJA_REPLICA_URL", "postgres//salah ketik")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "URL replika tidak valid" in at.error[0].value
