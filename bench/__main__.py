@@ -99,7 +99,19 @@ def time_queries(directory: Path) -> list[tuple[str, float, float, float]]:
     return rows
 
 
-def _report(scale, url, build_s, initial, incremental, added, queries) -> str:
+def calibration_check(directory: Path, scale: float) -> list[tuple[str, int, int]]:
+    """(metric, published × scale, store) over the published period, 11 April – 3 September
+    2020: exact at scale 1.0. Days appended by earlier runs fall after it."""
+    store = Store.open_current(directory)
+    try:
+        totals = metrics.totals(store, Filters(*FULL)).iloc[0]
+    finally:
+        store.close()
+    targets = demo.target_counts(scale)
+    return [(name, targets[name], int(totals[name])) for name in targets]
+
+
+def _report(scale, url, build_s, initial, incremental, added, queries, calibration) -> str:
     target = 50.0
     built = "reused" if build_s is None else f"{build_s:.0f} s"
     lines = [
@@ -120,6 +132,15 @@ def _report(scale, url, build_s, initial, incremental, added, queries) -> str:
         f"| incremental sync, one more day ({sum(added.values()):,} new rows) "
         f"| {incremental.seconds:.1f} s | ≤ 10 s |",
         f"| store size | {incremental.store_bytes / 1e6:.0f} MB | ≤ 300 MB |",
+        "",
+        "## Calibration (store totals, 11 April – 3 September 2020)",
+        "",
+        "| metric | published × scale | store | equal |",
+        "|---|---|---|---|",
+        *(
+            f"| {name} | {expected:,} | {got:,} | {'yes' if expected == got else 'NO'} |"
+            for name, expected, got in calibration
+        ),
         "",
         f"## Queries ({len(FILTER_SETS)} filter sets × {WARM_RUNS} warm runs each)",
         "",
@@ -147,11 +168,14 @@ def main(argv: list[str] | None = None) -> int:
         directory = store_dir(Path(tmp))
         initial = sync(args.replica, directory)
         print(f"Initial sync {initial.seconds:.1f} s", flush=True)
+        calibration = calibration_check(directory, args.scale)
         added = demo.append_days(args.replica, days=1, seed=int(time.time()))
         incremental = sync(args.replica, directory)
         print(f"Incremental sync {incremental.seconds:.1f} s ({added})", flush=True)
         queries = time_queries(directory)
-    report = _report(args.scale, args.replica, build_s, initial, incremental, added, queries)
+    report = _report(
+        args.scale, args.replica, build_s, initial, incremental, added, queries, calibration
+    )
     args.out.write_text(report, encoding="utf-8")
     print(report)
     return 0
