@@ -8,7 +8,7 @@ from dashboard.components import chart_view, controls, downloads, header, map_vi
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
 from dashboard.metric_options import BREAKDOWN_METRIC, BREAKDOWN_TITLES, BY_URL_NAME, DEFAULT_METRIC
-from geo.regions import NATION_CODE, provinces, regencies_of, region_name
+from geo.regions import NATION_CODE, dotted, provinces, regencies_of, region_name
 from queries.metrics import add_rates
 from queries.suppression import suppress
 
@@ -53,7 +53,9 @@ regency = pick[1].selectbox(
     "Kabupaten/kota",
     options=regency_options,
     index=regency_options.index(current_regency),
-    format_func=lambda code: "Seluruh provinsi" if code == WHOLE_PROVINCE else regency_names[code],
+    format_func=lambda code: (
+        "Seluruh provinsi" if code == WHOLE_PROVINCE else f"{regency_names[code]} ({dotted(code)})"
+    ),
     key=f"daerah_kabupaten_{province}",
 )
 filters = filters.with_region(province if regency == WHOLE_PROVINCE else regency)

@@ -57,8 +57,3 @@ def comparison_frame(rows: dict[str, pd.Series], per_capita: bool = False) -> pd
     }
     labels = [BY_KEY[key].label for key in TABLE_COLUMNS]
     return pd.DataFrame(table, index=labels)
-
-
-def show_count(value: float | None, threshold: int) -> str:
-    """A count with small-cell suppression applied already (NA → '<N')."""
-    return f"<{threshold}" if pd.isna(value) else formatting.number(value)
