@@ -39,6 +39,7 @@ from queries.replica import (
     pg_connect,
     replica_engine,
     replica_status,
+    run_readonly,
 )
 from queries.store import current_version, publish_version
 
@@ -274,13 +275,25 @@ def _write_meta(con, *, url: str, source_kind: str, status: ReplicaStatus, mode:
 
 
 def _needs_full_rebuild(previous: Path | None, url: str) -> bool:
-    """A full rebuild when there is no store, its schema changed, or the source changed."""
+    """A full rebuild when there is no store, its schema changed, the source changed, or the
+    replica holds fewer rows than we copied (it was rebuilt: the id watermarks are void)."""
     if previous is None:
         return True
     with contextlib.closing(duckdb.connect(str(previous), read_only=True)) as con:
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        watermarks = {table.name: _watermark(con, table.name) for table in FACT_TABLES}
     same_source = meta.get("replica_url") == make_url(url).render_as_string(hide_password=True)
-    return meta.get("schema_version") != SCHEMA_VERSION or not same_source
+    if meta.get("schema_version") != SCHEMA_VERSION or not same_source:
+        return True
+    return any(_replica_max_id(url, table) < mark for table, mark in watermarks.items())
+
+
+def _replica_max_id(url: str, table: str) -> int:
+    engine = replica_engine(url)
+    try:  # the table name comes from the contract, never from input
+        return int(run_readonly(engine, f"SELECT coalesce(max(id), 0) FROM {table}")[0][0])
+    finally:
+        engine.dispose()
 
 
 @contextlib.contextmanager

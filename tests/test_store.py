@@ -145,3 +145,15 @@ def test_synthetic_replica_is_labelled_wherever_it_is_served(replica, tmp_path) 
     directory = store_dir(tmp_path / "unmarked")
     sync(url, directory)
     assert Store.open_current(directory).meta()["source_kind"] == "replica"
+
+
+def test_a_rebuilt_replica_triggers_a_full_refresh(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    demo.build(url, 0.002)
+    directory = store_dir(tmp_path / "store")
+    sync(url, directory)
+    demo.build(url, 0.001)  # the replica is rebuilt smaller: old watermarks mean nothing
+    report = sync(url, directory)
+    assert report.mode == "full"
+    totals = metrics.totals(Store.open_current(directory), FULL).iloc[0]
+    assert totals["registrants"] == demo.target_counts(0.001)["registrants"]
