@@ -51,6 +51,33 @@ def _logged(make: Callable[[], bytes | str], kind: str, filters: Filters | str, 
     return build
 
 
+FileSpec = tuple[str, str, str, Callable[[], bytes | str]]
+"""(button label, file extension, MIME type, builder called only when the user downloads)."""
+
+
+def _download_row(
+    files: Sequence[FileSpec],
+    name: str,
+    kind: str,
+    log_filters: Filters | str,
+    region: str,
+    icon: str,
+) -> None:
+    """One row of download buttons; each file is built and logged only when clicked."""
+    columns = st.columns(len(files))
+    for column, (label, ext, mime, make) in zip(columns, files, strict=True):
+        column.download_button(
+            label,
+            data=_logged(make, f"{kind}-{ext}", log_filters, region),
+            file_name=f"{name}.{ext}",
+            mime=mime,
+            key=f"unduh_{name}_{ext}",
+            on_click="ignore",
+            icon=icon,
+            width="stretch",
+        )
+
+
 def render_chart_downloads(
     chart: alt.TopLevelMixin,
     data: pd.DataFrame,
@@ -68,18 +95,7 @@ def render_chart_downloads(
         ("CSV", "csv", "text/csv", lambda: table_csv(data, context, threshold)),
         ("XLSX", "xlsx", XLSX, lambda: table_xlsx(data, context, threshold)),
     )
-    columns = st.columns(len(files))
-    for column, (label, ext, mime, make) in zip(columns, files, strict=True):
-        column.download_button(
-            label,
-            data=_logged(make, f"grafik-{ext}", log_filters, region),
-            file_name=f"{_slug(name)}.{ext}",
-            mime=mime,
-            key=f"unduh_{_slug(name)}_{ext}",
-            on_click="ignore",
-            icon=":material/download:",
-            width="stretch",
-        )
+    _download_row(files, _slug(name), "grafik", log_filters, region, ":material/download:")
 
 
 def render_map_image_downloads(
@@ -107,18 +123,7 @@ def render_map_image_downloads(
             lambda: map_svg(values, level, metric, context, focus_province),
         ),
     )
-    columns = st.columns(len(files))
-    for column, (label, ext, mime, make) in zip(columns, files, strict=True):
-        column.download_button(
-            label,
-            data=_logged(make, f"peta-{ext}", log_filters, context.region_code),
-            file_name=f"{name}.{ext}",
-            mime=mime,
-            key=f"unduh_{name}_{ext}",
-            on_click="ignore",
-            icon=":material/map:",
-            width="stretch",
-        )
+    _download_row(files, name, "peta", log_filters, context.region_code, ":material/map:")
 
 
 def render_deck_button(
