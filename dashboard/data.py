@@ -32,7 +32,7 @@ def _open_store(version: str) -> Store:
 @st.cache_resource(show_spinner=False)
 def _usable(version: str) -> bool:
     """Checked once per store version: was it built by this code's schema?"""
-    return bootstrap.store_is_usable(bootstrap.default_store_dir())
+    return bootstrap.store_is_usable(bootstrap.default_store_dir() / version)
 
 
 def _build_first_store() -> None:

@@ -6,15 +6,12 @@ the analytics store from it, reporting progress; later starts reuse both.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from queries import demo, writer
 from queries.settings import data_dir, demo_replica_url, demo_scale, replica_url
 from queries.store import Store, current_version, store_dir
-from queries.sync import SCHEMA_VERSION, SyncReport, sync
-
-Progress = Callable[[str, float], None]
+from queries.sync import SCHEMA_VERSION, Progress, SyncReport, sync
 
 
 def source() -> tuple[str, str]:
@@ -52,10 +49,9 @@ def default_store_dir() -> Path:
     return store_dir(data_dir())
 
 
-def store_is_usable(directory: Path) -> bool:
-    """A store version exists and was built by this code's schema (an upgrade changes it)."""
-    path = current_version(directory)
-    if path is None:
+def store_is_usable(path: Path | None) -> bool:
+    """The store version exists and was built by this code's schema (an upgrade changes it)."""
+    if path is None or not path.exists():
         return False
     store = Store(path)
     try:
@@ -67,7 +63,7 @@ def store_is_usable(directory: Path) -> bool:
 def ensure_store(progress: Progress | None = None) -> Path:
     """The store directory, after a (full) refresh if there is no usable store yet."""
     directory = default_store_dir()
-    if not store_is_usable(directory):
+    if not store_is_usable(current_version(directory)):
         refresh(progress=progress)
     return directory
 
