@@ -17,18 +17,10 @@ import pandas as pd
 from babel.dates import format_date
 
 from dashboard import formatting
+from dashboard.metric_options import METRIC_OPTIONS
 
-METRIC_LABELS = {
-    "registrants": "Pendaftar",
-    "recipients": "Penerima",
-    "completed": "Selesai pelatihan pertama",
-    "paid": "Penerima insentif",
-    "paid_idr": "Insentif dibayar (Rp)",
-    "registrants_per_1000": "Pendaftar per 1.000 penduduk",
-    "recipient_rate": "Penerima per pendaftar",
-    "completion_rate": "Tingkat penyelesaian",
-    "paid_rate": "Tingkat pembayaran",
-}
+METRIC_LABELS = {option.key: option.label for option in METRIC_OPTIONS}
+"""The same words on charts as in the screens' pickers and tables."""
 SHARE_METRICS = frozenset({"recipient_rate", "completion_rate", "paid_rate"})
 """Metrics that are shares (0–1) and read as percentages."""
 
@@ -53,7 +45,7 @@ def value_formatter(metric: str) -> Callable[[float | None], str]:
     if metric in SHARE_METRICS:
         return formatting.percent
     if metric == "registrants_per_1000":
-        return lambda value: formatting.number(value, 1)
+        return formatting.rate_per_1000
     if metric == "paid_idr":
         return formatting.rupiah
     return formatting.number

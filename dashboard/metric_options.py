@@ -29,7 +29,7 @@ METRIC_OPTIONS = (
     MetricOption("recipients", "Penerima", "count", formatting.number, "penerima"),
     MetricOption("completed", "Selesai pelatihan pertama", "count", formatting.number, "selesai"),
     MetricOption("paid", "Menerima insentif", "count", formatting.number, "dibayar"),
-    MetricOption("paid_idr", "Insentif dibayar", "count", formatting.rupiah_compact, "rupiah"),
+    MetricOption("paid_idr", "Insentif dibayar (Rp)", "count", formatting.rupiah_compact, "rupiah"),
     MetricOption(
         "registrants_per_1000",
         "Pendaftar per 1.000 penduduk",

@@ -63,7 +63,7 @@ DEFINITIONS = (
     "Pendaftar: orang yang mendaftar dalam periode.",
     "Penerima: pendaftar yang pertama kali terpilih menjadi penerima dalam periode.",
     "Selesai pelatihan pertama: penerima yang menuntaskan pelatihan pertamanya dalam periode.",
-    "Penerima insentif: orang yang menerima pembayaran insentif pertama dalam periode.",
+    "Menerima insentif: orang yang menerima pembayaran insentif pertama dalam periode.",
     "Pendaftar per 1.000 penduduk: pendaftar dibagi penduduk (tabel referensi wilayah) × 1.000.",
     "Penerima per pendaftar, tingkat penyelesaian dan pembayaran: rasio antar tahap corong.",
 )
