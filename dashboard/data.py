@@ -75,7 +75,7 @@ class RefreshState:
         path = current_version(bootstrap.default_store_dir())
         if minutes <= 0 or path is None:
             return False
-        refreshed = _open_store(path.name).refreshed_at()
+        refreshed = datetime.fromisoformat(_meta(path.name)["refreshed_at"])  # cached
         return datetime.now().astimezone() - refreshed > timedelta(minutes=minutes)
 
     def maybe_start(self) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +79,6 @@ class Store:
         """Source kind and label, replica as-of time, refresh time, data period."""
         rows = self.query("SELECT key, value FROM meta")
         return dict(zip(rows["key"], rows["value"], strict=True))
-
-    def refreshed_at(self) -> datetime:
-        return datetime.fromisoformat(self.meta()["refreshed_at"])
 
     def close(self) -> None:
         self._connection.close()
