@@ -17,8 +17,8 @@ import streamlit as st
 from dashboard.settings import cache_ttl_seconds
 from queries import bootstrap, metrics
 from queries.filters import Filters
-from queries.replica import ReplicaTimeoutError, ReplicaUnavailableError
-from queries.settings import REFRESH_MINUTES, ConfigError
+from queries.health import RefreshHealth, read_health
+from queries.settings import refresh_minutes
 from queries.store import Store, current_version
 
 TTL = cache_ttl_seconds()
@@ -36,13 +36,15 @@ def _usable(version: str) -> bool:
 
 
 def _build_first_store() -> None:
-    """First start: build the demo replica and the store, with a visible progress bar."""
-    bar = st.progress(0.0, text="Menyiapkan data untuk pertama kali…")
+    """First start: build the demo replica and the store, with a visible progress bar.
+
+    Visitors arriving while another builds wait on the same bar (the build holds the lock)."""
+    bar = st.progress(0.0, text="Menyiapkan data untuk pertama kali (atau menunggu penyiapan)…")
 
     def report(step: str, fraction: float) -> None:
         bar.progress(min(1.0, fraction), text=f"Menyiapkan data untuk pertama kali: {step}…")
 
-    bootstrap.ensure_store(progress=report)
+    bootstrap.ensure_store(progress=report, notify=lambda line: st.warning(line))
     bar.empty()
 
 
@@ -63,20 +65,28 @@ def store() -> Store:
 
 @dataclass
 class RefreshState:
-    """Background refresh of the store from the replica, once per interval per process."""
+    """Background refresh of the store from the replica, once per interval per process.
+
+    A failed refresh is retried with exponential back-off (30 s, doubling, at most the refresh
+    interval); the outcome lives in the store directory (:mod:`queries.health`), so every
+    process and every screen sees the same reason."""
 
     running: bool = False
-    last_error: str | None = None
-    failing_since: datetime | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def due(self) -> bool:
-        minutes = float(REFRESH_MINUTES.get() or 0)
-        path = current_version(bootstrap.default_store_dir())
+        minutes = refresh_minutes()
+        directory = bootstrap.default_store_dir()
+        path = current_version(directory)
         if minutes <= 0 or path is None:
             return False
+        interval = timedelta(minutes=minutes)
+        health = read_health(directory)
+        now = datetime.now().astimezone()
+        if health.failing:
+            return now >= health.next_attempt(interval)
         refreshed = datetime.fromisoformat(_meta(path.name)["refreshed_at"])  # cached
-        return datetime.now().astimezone() - refreshed > timedelta(minutes=minutes)
+        return now - refreshed > interval
 
     def maybe_start(self) -> None:
         with self.lock:
@@ -87,11 +97,9 @@ class RefreshState:
 
     def _run(self) -> None:
         try:
-            bootstrap.refresh()
-            self.last_error, self.failing_since = None, None
-        except (ReplicaUnavailableError, ReplicaTimeoutError, ConfigError, OSError) as error:
-            self.last_error = str(error)
-            self.failing_since = self.failing_since or datetime.now().astimezone()
+            bootstrap.refresh()  # records success or failure itself
+        except Exception:
+            pass
         finally:
             self.running = False
 
@@ -101,10 +109,18 @@ def _refresher() -> RefreshState:
     return RefreshState()
 
 
+def refresh_health() -> RefreshHealth:
+    """The recorded outcome of the last refresh of this store directory."""
+    return read_health(bootstrap.default_store_dir())
+
+
 def refresh_problem() -> tuple[str, datetime] | None:
-    """The last refresh error and since when it fails, for the banner; None when healthy."""
-    state = _refresher()
-    return (state.last_error, state.failing_since) if state.last_error else None
+    """The last refresh error and since when refreshes fail, for the banner; None when
+    healthy."""
+    health = refresh_health()
+    if not health.failing:
+        return None
+    return health.reason, datetime.fromisoformat(health.failing_since)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

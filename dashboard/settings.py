@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from queries.settings import Setting
+from queries.settings import Setting, number_setting
 
 SUPPRESSION_THRESHOLD = Setting(
     "PRAKERJA_SUPPRESSION_THRESHOLD",
@@ -25,12 +25,12 @@ DISPLAY_SETTINGS = (SUPPRESSION_THRESHOLD, CACHE_TTL_SECONDS, LAG_WARNING_SECOND
 
 
 def suppression_threshold() -> int:
-    return max(1, int(SUPPRESSION_THRESHOLD.get()))
+    return int(number_setting(SUPPRESSION_THRESHOLD, minimum=1, maximum=1000, example="10"))
 
 
 def lag_warning_seconds() -> float:
-    return float(LAG_WARNING_SECONDS.get())
+    return number_setting(LAG_WARNING_SECONDS, minimum=0, maximum=10**7, example="900")
 
 
 def cache_ttl_seconds() -> int:
-    return max(0, int(CACHE_TTL_SECONDS.get()))
+    return int(number_setting(CACHE_TTL_SECONDS, minimum=0, maximum=10**7, example="600"))

@@ -1,17 +1,20 @@
 """Where the data comes from: the configured replica, or the synthetic demo built on demand.
 
 With nothing configured the first start builds the demo replica (SQLite) at the demo scale and
-the analytics store from it, reporting progress; later starts reuse both.
+the analytics store from it, reporting progress; later starts reuse both. The demo build and
+every refresh run under the store directory's lock, so concurrent first visitors (or two
+``queries.sync`` runs) wait for one build instead of racing on half-written files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from queries import demo, writer
 from queries.settings import data_dir, demo_replica_url, demo_scale, replica_url
-from queries.store import Store, current_version, store_dir
-from queries.sync import SCHEMA_VERSION, Progress, SyncReport, sync
+from queries.store import Store, StoreCorruptError, check_readable, current_version, store_dir
+from queries.sync import SCHEMA_VERSION, Progress, SyncReport, exclusive, sync_locked
 
 
 def source() -> tuple[str, str]:
@@ -31,18 +34,21 @@ def ensure_demo_replica(progress: Progress | None = None) -> str:
 def refresh(
     explicit_url: str | None = None, *, full: bool = False, progress: Progress | None = None
 ) -> SyncReport:
-    """Refresh the store from the given, configured or demo replica."""
+    """Refresh the store from the given, configured or demo replica (under the lock)."""
+    directory = default_store_dir()
+    with exclusive(directory):
+        return _refresh_locked(explicit_url, directory, full=full, progress=progress)
+
+
+def _refresh_locked(
+    explicit_url: str | None, directory: Path, *, full: bool, progress: Progress | None
+) -> SyncReport:
     url, kind = (explicit_url, "replica") if explicit_url else source()
     offset = 0.0
     if kind == "demo":
         ensure_demo_replica(progress)
         offset = 0.6
-    return sync(
-        url,
-        default_store_dir(),
-        full=full,
-        progress=_scaled(progress, offset, 1.0),
-    )
+    return sync_locked(url, directory, full=full, progress=_scaled(progress, offset, 1.0))
 
 
 def default_store_dir() -> Path:
@@ -50,9 +56,21 @@ def default_store_dir() -> Path:
 
 
 def store_is_usable(path: Path | None) -> bool:
-    """The store version exists and was built by this code's schema (an upgrade changes it)."""
-    if path is None or not path.exists():
-        return False
+    """The store version exists, reads, and was built by this code's schema (an upgrade
+    changes it). A corrupt version is not usable: the next refresh rebuilds it."""
+    return path is not None and path.exists() and corruption(path) is None and _schema(path)
+
+
+def corruption(path: Path) -> str | None:
+    """One line in Bahasa Indonesia when the store version at ``path`` cannot be read."""
+    try:
+        check_readable(path)
+    except StoreCorruptError as error:
+        return str(error)
+    return None
+
+
+def _schema(path: Path) -> bool:
     store = Store(path)
     try:
         return store.meta().get("schema_version") == SCHEMA_VERSION
@@ -60,11 +78,23 @@ def store_is_usable(path: Path | None) -> bool:
         store.close()
 
 
-def ensure_store(progress: Progress | None = None) -> Path:
-    """The store directory, after a (full) refresh if there is no usable store yet."""
+def ensure_store(
+    progress: Progress | None = None, notify: Callable[[str], None] | None = None
+) -> Path:
+    """The store directory, after a (full) refresh if there is no usable store yet; a corrupt
+    current version is reported through ``notify`` and rebuilt from the replica.
+
+    Checked again under the lock: a visitor who waited for another's first build uses it."""
     directory = default_store_dir()
-    if not store_is_usable(current_version(directory)):
-        refresh(progress=progress)
+    if store_is_usable(current_version(directory)):
+        return directory
+    with exclusive(directory):
+        current = current_version(directory)
+        if not store_is_usable(current):
+            problem = current and corruption(current)
+            if problem and notify:
+                notify(problem)
+            _refresh_locked(None, directory, full=bool(problem), progress=progress)
     return directory
 
 

@@ -10,7 +10,9 @@ Metric columns, everywhere:
 ``completed`` (first training completed in the period), ``paid`` (first incentive received
 in the period) and ``paid_idr`` (Rupiah paid in the period).
 
-``python -m queries.metrics --level province|regency`` prints the per-region metrics as CSV.
+``python -m queries.metrics --level province|regency`` prints the per-region metrics as CSV,
+with a ``data_source`` column that says ``synthetic demo`` when the store was built from the
+synthetic replica.
 """
 
 from __future__ import annotations
@@ -229,6 +231,12 @@ def data_period(store: Store) -> tuple[date, date]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from queries.cli import run_command
+
+    return run_command(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     from queries.bootstrap import ensure_store
 
     parser = argparse.ArgumentParser(prog="python -m queries.metrics", description=__doc__)
@@ -238,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--province", help="2-digit province code (regency level only)")
     parser.add_argument("--format", choices=("csv",), default="csv")
     args = parser.parse_args(argv)
-    store = Store.open_current(ensure_store())
+    store = Store.open_current(ensure_store(notify=lambda line: print(line, file=sys.stderr)))
     first, last = data_period(store)
     try:
         filters = Filters(
@@ -247,9 +255,15 @@ def main(argv: list[str] | None = None) -> int:
             region=args.province or "ID",
         )
     except FilterError as error:
-        print(error, file=sys.stderr)
+        print(f"Galat: {error}", file=sys.stderr)
         return 2
-    region_metrics(store, filters, args.level).to_csv(sys.stdout, index=False)
+    frame = region_metrics(store, filters, args.level)
+    synthetic = store.meta().get("source_kind") == "demo"
+    if synthetic:
+        print("Data sintetis (demo), bukan data peserta sesungguhnya.", file=sys.stderr)
+    frame.assign(data_source="synthetic demo" if synthetic else "replica").to_csv(
+        sys.stdout, index=False
+    )
     return 0
 
 

@@ -1,9 +1,11 @@
 """Read-only access to the replica, enforced in the connection (never by convention).
 
-SQLite files are opened with ``mode=ro``; PostgreSQL sessions start with
-``default_transaction_read_only=on`` and a ``statement_timeout``. A write through either
-engine fails (``tests/test_replica_readonly.py`` proves it, and ``tests/test_standby.py`` on a
-real streaming hot standby).
+SQLite files are opened with ``mode=ro`` and ``query_only``, and may not ``ATTACH`` another
+file; PostgreSQL sessions start with ``default_transaction_read_only=on`` and a
+``statement_timeout``. A session default can be overridden (``SET TRANSACTION READ WRITE``),
+so :func:`write_privileges` also checks that the role itself cannot write: the refresh
+refuses a role that can, unless the operator accepts the risk
+(``tests/test_replica_readonly.py``, ``tests/test_standby.py`` on a real hot standby).
 
 Driver errors that users can act on become this module's exceptions with messages in Bahasa
 Indonesia: an unreachable or lost server raises :class:`ReplicaUnavailableError`, a statement
@@ -19,6 +21,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -27,7 +30,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.sql.elements import TextClause
 
 from queries import writer
-from queries.settings import STATEMENT_TIMEOUT_MS
+from queries.settings import STATEMENT_TIMEOUT_MS, statement_timeout_ms
 
 
 class ReplicaUnavailableError(RuntimeError):
@@ -49,20 +52,31 @@ class ReplicaStatus:
 
 
 def _session_options() -> str:
-    timeout = int(STATEMENT_TIMEOUT_MS.get())
+    timeout = statement_timeout_ms()
     return f"-c default_transaction_read_only=on -c statement_timeout={timeout}"
+
+
+def _deny_attach(action: int, *_: object) -> int:
+    return sqlite3.SQLITE_DENY if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH) else 0
+
+
+def sqlite_readonly(path: Path) -> sqlite3.Connection:
+    """A SQLite connection that can write nothing: not the file (``mode=ro``), not a temporary
+    table (``query_only``), not another file (``ATTACH`` opens it writable, so it is denied)."""
+    if not path.exists():
+        raise ReplicaUnavailableError(f"Berkas replika tidak ditemukan: {path}")
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    connection.execute("PRAGMA query_only = ON")
+    connection.set_authorizer(_deny_attach)
+    return connection
 
 
 def replica_engine(url: str) -> Engine:
     """A SQLAlchemy engine on the replica that cannot write."""
     if writer.is_sqlite(url):
         path = writer.sqlite_path(url)
-        if not path.exists():
-            raise ReplicaUnavailableError(f"Berkas replika tidak ditemukan: {path}")
-        return create_engine(
-            "sqlite://",
-            creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True),
-        )
+        sqlite_readonly(path).close()  # a missing file fails here, with its message
+        return create_engine("sqlite://", creator=lambda: sqlite_readonly(path))
     return create_engine(
         writer.sqlalchemy_url(url),
         connect_args={"options": _session_options(), "connect_timeout": 5},
@@ -94,7 +108,7 @@ def _translate(error: Exception) -> RuntimeError | None:
 def _cancelled(error: psycopg.errors.QueryCanceled) -> str:
     if "statement timeout" not in str(error):
         return f"Kueri ke replika dibatalkan oleh server basis data ({_first_line(error)})."
-    timeout = f"{int(STATEMENT_TIMEOUT_MS.get()):,}".replace(",", ".")
+    timeout = f"{statement_timeout_ms():,}".replace(",", ".")
     return (
         f"Kueri ke replika dihentikan karena melebihi batas waktu ({timeout} ms). Persempit"
         " rentang tanggal atau wilayah lalu coba lagi, atau naikkan"
@@ -169,3 +183,62 @@ def replica_status(engine: Engine) -> ReplicaStatus:
     if replayed is None:  # a primary
         return ReplicaStatus("postgresql", now, None)
     return ReplicaStatus("postgresql", replayed, max(0.0, (now - replayed).total_seconds()))
+
+
+_PG_WRITE_PRIVILEGES = text(
+    """
+SELECT pg_is_in_recovery(),
+       (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
+       has_database_privilege(current_database(), 'CREATE'),
+       (SELECT string_agg(nspname, ', ' ORDER BY nspname) FROM pg_namespace
+        WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'
+          AND has_schema_privilege(oid, 'CREATE')),
+       (SELECT string_agg(c.relname, ', ' ORDER BY c.relname) FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%'
+          AND n.nspname <> 'information_schema'
+          AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))
+"""
+)
+
+
+def write_privileges(engine: Engine) -> list[str]:
+    """What the replica connection could write, in words; empty when nothing.
+
+    A hot standby in recovery refuses every write whatever the role, so it passes; once it
+    is promoted the role's own privileges count (checked on every refresh)."""
+    if engine.dialect.name == "sqlite":
+        return _sqlite_writes(engine)
+    ((recovering, superuser, create_db, schemas, tables),) = run_readonly(
+        engine, _PG_WRITE_PRIVILEGES
+    )
+    if recovering:
+        return []
+    found = []
+    if superuser:
+        found.append("superuser")
+    if create_db:
+        found.append("CREATE pada basis data")
+    if schemas:
+        found.append(f"CREATE pada skema {schemas}")
+    if tables:
+        found.append(f"INSERT/UPDATE/DELETE pada tabel {tables[:200]}")
+    return found
+
+
+def _sqlite_writes(engine: Engine) -> list[str]:
+    """Try the two ways a read-only SQLite connection could still write; both must fail."""
+    probes = {
+        "ATTACH berkas lain": "ATTACH DATABASE ':memory:' AS write_probe",
+        "tabel sementara": "CREATE TEMP TABLE write_probe (x INTEGER)",
+    }
+    found = []
+    with engine.connect() as conn:
+        for label, statement in probes.items():
+            try:
+                conn.exec_driver_sql(statement)
+                found.append(label)
+            except DBAPIError:
+                pass
+        conn.rollback()
+    return found

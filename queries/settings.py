@@ -53,11 +53,61 @@ STATEMENT_TIMEOUT_MS = Setting(
     "statement_timeout of the refresh job's read-only replica sessions, in ms.",
 )
 
-ALL_SETTINGS = (REPLICA_URL, DATA_DIR, DEMO_SCALE, REFRESH_MINUTES, STATEMENT_TIMEOUT_MS)
+ACCEPT_WRITABLE_REPLICA = Setting(
+    "PRAKERJA_ACCEPT_WRITABLE_REPLICA",
+    "0",
+    "1 = accept a replica role that could write (every screen then warns). By default the "
+    "refresh refuses a role with INSERT, UPDATE, DELETE or CREATE privileges.",
+)
+
+ALL_SETTINGS = (
+    REPLICA_URL,
+    DATA_DIR,
+    DEMO_SCALE,
+    REFRESH_MINUTES,
+    STATEMENT_TIMEOUT_MS,
+    ACCEPT_WRITABLE_REPLICA,
+)
 
 
 class ConfigError(ValueError):
     """Malformed configuration; the message is shown to users in Bahasa Indonesia."""
+
+
+def number_setting(setting: Setting, *, minimum: float, maximum: float, example: str) -> float:
+    """The setting as a number in [minimum, maximum], or one clear :class:`ConfigError`."""
+    raw = setting.get()
+    try:
+        value = float(raw)
+    except ValueError as error:
+        raise ConfigError(
+            f"{setting.env}={raw[:20]!r} bukan angka; contoh yang benar: {example}."
+        ) from error
+    if not minimum <= value <= maximum:
+        raise ConfigError(
+            f"{setting.env}={raw[:20]} di luar rentang {minimum:g}–{maximum:g}; contoh: {example}."
+        )
+    return value
+
+
+def statement_timeout_ms() -> int:
+    """statement_timeout of replica sessions: a positive whole number of milliseconds."""
+    return int(
+        number_setting(STATEMENT_TIMEOUT_MS, minimum=1, maximum=86_400_000, example="600000")
+    )
+
+
+def refresh_minutes() -> float:
+    """Minutes between automatic refreshes (0 = never)."""
+    return number_setting(REFRESH_MINUTES, minimum=0, maximum=10_080, example="15")
+
+
+def accepts_writable_replica() -> bool:
+    """True when the operator explicitly accepted a replica role that could write."""
+    raw = ACCEPT_WRITABLE_REPLICA.get().lower()
+    if raw not in ("0", "1", "true", "false", "ya", "tidak"):
+        raise ConfigError(f"{ACCEPT_WRITABLE_REPLICA.env} harus 0 atau 1, bukan {raw[:20]!r}.")
+    return raw in ("1", "true", "ya")
 
 
 def data_dir() -> Path:
@@ -67,12 +117,9 @@ def data_dir() -> Path:
 
 
 def demo_scale() -> float:
-    try:
-        scale = float(DEMO_SCALE.get())
-    except ValueError as error:
-        raise ConfigError(f"{DEMO_SCALE.env} harus berupa angka, misalnya 0.05.") from error
-    if not 0 < scale <= 2:
-        raise ConfigError(f"{DEMO_SCALE.env} harus di antara 0 dan 2.")
+    scale = number_setting(DEMO_SCALE, minimum=0, maximum=2, example="0.05")
+    if scale == 0:
+        raise ConfigError(f"{DEMO_SCALE.env} harus lebih dari 0; contoh: 0.05.")
     return scale
 
 

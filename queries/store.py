@@ -8,6 +8,8 @@ are never blocked by a refresh.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,10 +18,16 @@ import duckdb
 import pandas as pd
 
 CURRENT_FILE = "CURRENT"
+VERSION_NAME = re.compile(r"store-[0-9T]+\.duckdb")
 
 
 class StoreMissingError(RuntimeError):
     """No complete store version exists yet (the first refresh has not finished)."""
+
+
+class StoreCorruptError(RuntimeError):
+    """The current store version cannot be read; the next refresh rebuilds it from the
+    replica. The message is shown to users in Bahasa Indonesia."""
 
 
 def store_dir(data_dir: Path) -> Path:
@@ -33,8 +41,45 @@ def current_version(directory: Path) -> Path | None:
     pointer = directory / CURRENT_FILE
     if not pointer.exists():
         return None
-    path = directory / pointer.read_text(encoding="utf-8").strip()
+    name = pointer.read_bytes()[:200].decode("ascii", errors="replace").strip()
+    if not VERSION_NAME.fullmatch(name):  # garbage in the pointer: as if there were no store
+        return None
+    path = directory / name
     return path if path.exists() else None
+
+
+def remove_leftovers(directory: Path) -> list[Path]:
+    """Delete what killed refreshes left behind (half-built versions, their WAL, temporary
+    folders, a staged pointer); call only while holding the refresh lock."""
+    removed = [
+        *directory.glob("store-*.duckdb.building*"),
+        *directory.glob(CURRENT_FILE + ".new"),
+        *(path for path in directory.glob("tmp*") if path.is_dir()),
+    ]
+    for path in removed:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return removed
+
+
+def check_readable(path: Path) -> None:
+    """Raise :class:`StoreCorruptError` unless ``path`` opens and its ``meta`` table reads."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            con.execute("SELECT count(*) FROM meta").fetchall()
+            con.execute("SELECT count(*) FROM facts").fetchall()
+    except duckdb.Error as error:
+        raise StoreCorruptError(corrupt_message(path, error)) from error
+
+
+def corrupt_message(path: Path, error: Exception) -> str:
+    first = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
+    return (
+        f"Penyimpanan analitik {path.name} rusak dan tidak dapat dibaca ({first}); "
+        "penyegaran berikutnya membangunnya ulang dari replika."
+    )
 
 
 def publish_version(directory: Path, path: Path) -> None:
@@ -52,7 +97,10 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._connection = duckdb.connect(str(path), read_only=True)
+        try:
+            self._connection = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as error:
+            raise StoreCorruptError(corrupt_message(path, error)) from error
         self._lock = threading.Lock()
 
     @classmethod
@@ -72,6 +120,8 @@ class Store:
             cursor = self._connection.cursor()
         try:
             return cursor.execute(sql, params or {}).df()
+        except (duckdb.IOException, duckdb.InternalException) as error:
+            raise StoreCorruptError(corrupt_message(self.path, error)) from error
         finally:
             cursor.close()
 

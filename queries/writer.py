@@ -107,6 +107,34 @@ def ensure_postgres_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{parsed.database}"')
 
 
+SELECT_ONLY_GRANTS = """
+REVOKE ALL ON DATABASE "{database}" FROM PUBLIC;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT CONNECT ON DATABASE "{database}" TO "{role}";
+GRANT USAGE ON SCHEMA public TO "{role}";
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}";
+ALTER ROLE "{role}" SET default_transaction_read_only = on;
+"""
+"""After ``CREATE ROLE … LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE``: the dashboard's role may
+connect and SELECT, nothing else (``docs/DATA_CONTRACT.md`` gives the same SQL)."""
+
+
+def ensure_select_only_role(url: str, role: str | None = None) -> str:
+    """Create (or re-grant) a SELECT-only login role on the replica at ``url`` and return the
+    same URL for that role: what the refresh job should use (tests and benchmark)."""
+    parsed = make_url(normalize_url(url))
+    name = role or f"{parsed.database}_reader"
+    with psycopg.connect(libpq_conninfo(url), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(
+                f'CREATE ROLE "{name}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT'
+            )
+        for statement in filter(str.strip, SELECT_ONLY_GRANTS.split(";")):
+            conn.execute(statement.format(database=parsed.database, role=name))
+    return parsed.set(username=name, password=None).render_as_string(hide_password=False)
+
+
 def write_tables(
     url: str,
     tables: Iterable[tuple[str, pd.DataFrame]],

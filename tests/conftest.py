@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from queries import demo
+from queries import demo, writer
 from queries.store import Store, store_dir
 from queries.sync import sync
 
@@ -27,11 +27,13 @@ PG_ADMIN = os.environ.get("PRAKERJA_TEST_PG", "postgresql://postgres@127.0.0.1:5
 
 @dataclass(frozen=True)
 class Replica:
-    """A synthetic replica and a store synced from it."""
+    """A synthetic replica and a store synced from it. ``url`` is what the dashboard uses (on
+    PostgreSQL a SELECT-only role); ``admin_url`` may write (to stage faults)."""
 
     kind: str
     url: str
     store_dir: Path
+    admin_url: str = ""
 
     def store(self) -> Store:
         return Store.open_current(self.store_dir)
@@ -46,6 +48,12 @@ def _create_database(name: str) -> str:
 def _drop_database(name: str) -> None:
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'DROP ROLE IF EXISTS "{name}_reader"')  # writer.ensure_select_only_role
+
+
+def reader_url(url: str) -> str:
+    """The dashboard's view of a test replica: a SELECT-only role (SQLite: unchanged)."""
+    return url if writer.is_sqlite(url) else writer.ensure_select_only_role(url)
 
 
 @contextlib.contextmanager
@@ -75,8 +83,9 @@ def own_pg_database() -> Iterator[str]:
 def _build_replica(kind: str, url: str, base: Path) -> Replica:
     demo.build(url, TEST_SCALE)
     directory = store_dir(base / f"data-{kind}")
-    sync(url, directory)
-    return Replica(kind, url, directory)
+    reader = reader_url(url)
+    sync(reader, directory)
+    return Replica(kind, reader, directory, admin_url=url)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import formatting
 from queries import metrics
 from queries.filters import Filters
+from queries.health import STATUS_FILE
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = {
@@ -99,14 +100,15 @@ def test_regency_view_suppresses_small_cells(app_env, sqlite_replica) -> None:
 
 
 @pytest.fixture
-def unreachable_replica(app_env, monkeypatch):
+def unreachable_replica(app_env, monkeypatch, sqlite_replica):
     """A replica URL nobody answers on, and a refresh interval that is always due."""
     monkeypatch.setenv("PRAKERJA_REPLICA_URL", "postgresql://postgres@127.0.0.1:1/prakerja")
     monkeypatch.setenv("PRAKERJA_REFRESH_MINUTES", "0.0001")
     yield
     import streamlit as st
 
-    st.cache_resource.clear()  # forget the failing refresher for the next tests
+    st.cache_resource.clear()  # forget the refresher for the next tests
+    (sqlite_replica.store_dir / STATUS_FILE).unlink(missing_ok=True)  # and the failure
 
 
 def test_unreachable_replica_keeps_last_numbers_with_a_banner(unreachable_replica) -> None:
@@ -119,7 +121,8 @@ def test_unreachable_replica_keeps_last_numbers_with_a_banner(unreachable_replic
             break
         time.sleep(0.5)
     assert not at.exception
-    assert "Replika tidak dapat dijangkau sejak" in at.error[0].value
+    assert "Penyegaran data gagal sejak" in at.error[0].value
+    assert "Replika tidak dapat dijangkau" in at.error[0].value
     assert {metric.label: metric.value for metric in at.metric} == before
 
 

@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 import pytest
-from conftest import TEST_SCALE
+from conftest import TEST_SCALE, reader_url
 
 from queries import demo, metrics
 from queries.filters import FilterError, Filters
@@ -110,15 +110,16 @@ def _facts(directory) -> pd.DataFrame:
 def test_incremental_sync_equals_full_rebuild(kind, tmp_path, own_pg_database) -> None:
     url = f"sqlite:///{tmp_path / 'r.sqlite'}" if kind == "sqlite" else own_pg_database
     demo.build(url, 0.002)
+    reader = reader_url(url)
     incremental = store_dir(tmp_path / "incremental")
-    assert sync(url, incremental).mode == "full"
+    assert sync(reader, incremental).mode == "full"
     added = demo.append_days(url, days=1)
     assert added["registrants"] > 0 and added["training_completions"] > 0
-    report = sync(url, incremental)
+    report = sync(reader, incremental)
     assert report.mode == "incremental"
     assert report.rows_copied["registrants"] == added["registrants"]
     rebuilt = store_dir(tmp_path / "full")
-    sync(url, rebuilt, full=True)
+    sync(reader, rebuilt, full=True)
     pd.testing.assert_frame_equal(_facts(incremental), _facts(rebuilt))
 
 

@@ -46,9 +46,27 @@ def _freshness() -> None:
         )
     problem = data.refresh_problem()
     if problem:
-        message, since = problem
+        reason, since = problem
         st.error(
-            f"Replika tidak dapat dijangkau sejak {formatting.timestamp(since)}. Angka di layar "
-            f"adalah data terakhir ({formatting.timestamp(refreshed)}). Rincian: {message}",
+            f"Penyegaran data gagal sejak {formatting.timestamp(since)}: {reason} Angka di layar "
+            f"adalah data terakhir, diperbarui {formatting.timestamp(refreshed)} "
+            f"({data_age(refreshed)} yang lalu).",
             icon=":material/cloud_off:",
         )
+    writable = info.get("replica_writable")
+    if writable:
+        st.warning(
+            f"Peran basis data replika dapat menulis ({writable}); risiko ini diterima lewat "
+            "pengaturan PRAKERJA_ACCEPT_WRITABLE_REPLICA. Gunakan peran yang hanya boleh SELECT.",
+            icon=":material/lock_open:",
+        )
+
+
+def data_age(refreshed: datetime) -> str:
+    """How old the shown data is, in words: ``2 hari 3 jam``, ``45 menit``."""
+    minutes = max(0, int((datetime.now().astimezone() - refreshed).total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "hari"), (hours, "jam"), (minutes, "menit")]
+    words = [f"{value} {unit}" for value, unit in parts if value][:2]
+    return " ".join(words) or "kurang dari 1 menit"

@@ -1,0 +1,37 @@
+"""How every command-line tool ends: one line in Bahasa Indonesia, never a traceback.
+
+``python -m queries.metrics … | head`` closes the pipe early: that is a normal end, so the
+tool exits quietly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+from queries.health import describe
+
+
+def run_command(main: Callable[[], int]) -> int:
+    """Run a tool's ``main`` and turn every failure into one line on stderr and exit code 1."""
+    try:
+        code = main()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    except KeyboardInterrupt:
+        print("Dihentikan.", file=sys.stderr)
+        return 130
+    except Exception as error:  # every other failure: its reason in one line
+        print(f"Galat: {describe(error)}", file=sys.stderr)
+        return 1
+
+
+def _silence_stdout() -> None:
+    """The reader has gone: point stdout at /dev/null so the interpreter's final flush is
+    quiet too (the documented way to handle SIGPIPE in Python)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
