@@ -20,8 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-PROGRAMME_START = datetime(2020, 4, 11)
-"""Registration for Kartu Prakerja opened on 11 April 2020; no event can be earlier."""
+from queries.filters import PROGRAMME_START
 MAX_PAYMENT_IDR = 2_400_000
 """The whole incentive of one person; a single payment above it is absurd."""
 CLOCK_SLACK = timedelta(hours=1)
@@ -135,7 +134,8 @@ SELECT table_name, reason, count(*)::BIGINT AS rows FROM (
 
 
 def quarantine_params() -> dict[str, object]:
-    return {"start": PROGRAMME_START, "until": latest_valid_time(), "max_amount": MAX_PAYMENT_IDR}
+    start = datetime.combine(PROGRAMME_START, datetime.min.time())
+    return {"start": start, "until": latest_valid_time(), "max_amount": MAX_PAYMENT_IDR}
 
 
 def describe_rows(table: str, reason: str, rows: int) -> str:

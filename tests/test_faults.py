@@ -1,0 +1,330 @@
+"""The fault suite (issue #14): each realistic fault of a production replica, staged on real
+SQLite and PostgreSQL replicas, then the exact numbers checked against a direct SQL count on
+the replica and the message a user sees. ``docs/RELIABILITY.md`` has the results table.
+
+Each test gets its own copy of a small replica (a file copy, or ``CREATE DATABASE … TEMPLATE``)
+and stages its fault through an admin connection; the refresh reads through the dashboard's
+own path (on PostgreSQL a SELECT-only role).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import PG_ADMIN, _create_database, _drop_database, reader_url
+
+from queries import demo, metrics
+from queries import sync as sync_module
+from queries.filters import Filters
+from queries.health import SchemaDriftError, WritableReplicaError, read_health
+from queries.replica import pg_connect, replica_engine, write_privileges
+from queries.store import Store, current_version, store_dir
+from queries.sync import sync
+
+FAULT_SCALE = 0.001
+WHOLE = Filters(date(2020, 3, 20), date(2035, 12, 31))
+"""Every valid day: the figures must equal the replica's valid rows, whatever their dates."""
+
+
+@dataclass
+class FaultReplica:
+    """A private replica copy: ``admin`` stages faults, ``url`` is the dashboard's view."""
+
+    kind: str
+    admin: str
+    url: str
+    store_dir: Path
+
+    def execute(self, *statements: str) -> None:
+        """Run statements as the replica's owner (the fault being staged), committed."""
+        if self.kind == "sqlite":
+            with contextlib.closing(sqlite3.connect(self.admin.removeprefix("sqlite:///"))) as c:
+                for statement in statements:
+                    c.execute(statement)
+                c.commit()
+            return
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+    def scalar(self, sql: str) -> int:
+        """One number counted directly on the replica (the oracle)."""
+        if self.kind == "sqlite":
+            with contextlib.closing(sqlite3.connect(self.admin.removeprefix("sqlite:///"))) as c:
+                return int(c.execute(sql).fetchone()[0])
+        with psycopg.connect(self.admin) as conn:
+            return int(conn.execute(sql).fetchone()[0])
+
+    def sync(self, **options) -> sync_module.SyncReport:
+        return sync(self.url, self.store_dir, **options)
+
+    def totals(self) -> dict[str, int]:
+        with contextlib.closing(Store.open_current(self.store_dir)) as store:
+            row = metrics.totals(store, WHOLE).iloc[0]
+        return {name: int(row[name]) for name in metrics.METRICS}
+
+    def quarantine(self) -> dict[tuple[str, str], int]:
+        with contextlib.closing(Store.open_current(self.store_dir)) as store:
+            frame = store.query("SELECT table_name, reason, rows FROM quarantine")
+        return {(t, r): int(n) for t, r, n in frame.itertuples(index=False)}
+
+
+@pytest.fixture(scope="module")
+def fault_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """One small replica per kind, copied for each test."""
+    base = tmp_path_factory.mktemp("fault-template")
+    sqlite_url = f"sqlite:///{base / 'template.sqlite'}"
+    demo.build(sqlite_url, FAULT_SCALE)
+    name = f"prakerja_test_tpl_{uuid.uuid4().hex[:8]}"
+    pg_url = _create_database(name)
+    demo.build(pg_url, FAULT_SCALE)
+    try:
+        yield {"sqlite": sqlite_url, "postgresql": name}
+    finally:
+        _drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def faulty(request, fault_templates, tmp_path) -> Iterator[FaultReplica]:
+    kind = request.param
+    if kind == "sqlite":
+        path = tmp_path / "replica.sqlite"
+        shutil.copyfile(fault_templates["sqlite"].removeprefix("sqlite:///"), path)
+        admin = f"sqlite:///{path}"
+        yield FaultReplica(kind, admin, admin, store_dir(tmp_path / "data"))
+        return
+    name = f"prakerja_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{fault_templates["postgresql"]}"')
+    admin = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield FaultReplica(kind, admin, reader_url(admin), store_dir(tmp_path / "data"))
+    finally:
+        _drop_database(name)
+
+
+VALID_REGISTRANTS = (
+    "SELECT count(*) FROM registrants WHERE registered_at >= '2020-03-20' "
+    "AND registered_at < '2030-01-01' AND gender IN ('F', 'M') "
+    "AND channel IN ('online', 'offline')"
+)
+
+
+def _registrant(row_id: int | str, registered_at: str = "2020-05-05 10:00:00", **values) -> str:
+    row = {
+        "id": row_id,
+        "regency_code": "'3216'",
+        "registered_at": f"'{registered_at}'",
+        "channel": "'online'",
+        "gender": "'F'",
+        "birth_year": 1990,
+        "disability": "false",
+        "employment_status": "'unemployed'",
+        **values,
+    }
+    return (
+        f"INSERT INTO registrants ({', '.join(row)}) VALUES ({', '.join(map(str, row.values()))})"
+    )
+
+
+# --- 1. no lost rows ------------------------------------------------------------------------
+
+
+def test_rows_committed_out_of_order_are_caught(fault_templates, tmp_path, monkeypatch) -> None:
+    """Two real PostgreSQL transactions: the later id commits first and is copied; the
+    earlier id commits after that refresh and is caught by the next one, by the trailing
+    window, and with no window at all by the count/id-sum reconciliation."""
+    name = f"prakerja_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{fault_templates["postgresql"]}"')
+    admin = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        replica = FaultReplica("postgresql", admin, reader_url(admin), store_dir(tmp_path))
+        replica.execute("SELECT setval('registrants_id_seq', (SELECT max(id) FROM registrants))")
+        replica.sync()
+        for window in (sync_module.LATE_ROWS_WINDOW, 0):
+            monkeypatch.setattr(sync_module, "LATE_ROWS_WINDOW", window)
+            early, late = psycopg.connect(admin), psycopg.connect(admin)
+            insert = _registrant("DEFAULT") + " RETURNING id"
+            early_id = early.execute(insert).fetchone()[0]
+            late_id = late.execute(insert).fetchone()[0]
+            assert late_id > early_id
+            late.commit()
+            replica.sync()
+            assert replica.totals()["registrants"] == replica.scalar(VALID_REGISTRANTS)
+            early.commit()
+            report = replica.sync()
+            assert report.mode == "incremental"
+            assert replica.totals()["registrants"] == replica.scalar(VALID_REGISTRANTS)
+            assert report.recopied == ([] if window else ["registrants"])
+            early.close()
+            late.close()
+    finally:
+        _drop_database(name)
+
+
+def test_a_deleted_then_reinserted_row_is_reconciled(faulty: FaultReplica) -> None:
+    """The issue's reproduction: delete a registrant, refresh, insert it again, refresh."""
+    faulty.sync()
+    count = faulty.scalar(VALID_REGISTRANTS)
+    lone = faulty.scalar(  # a registrant with no events: nothing else refers to it
+        "SELECT min(id) FROM registrants WHERE id NOT IN (SELECT registrant_id FROM recipients)"
+    )
+    faulty.execute(f"CREATE TABLE kept AS SELECT * FROM registrants WHERE id = {lone}")
+    faulty.execute(f"DELETE FROM registrants WHERE id = {lone}")
+    assert faulty.sync().recopied == ["registrants"]
+    assert faulty.totals()["registrants"] == count - 1 == faulty.scalar(VALID_REGISTRANTS)
+    faulty.execute("INSERT INTO registrants SELECT * FROM kept", "DROP TABLE kept")
+    assert faulty.sync().recopied == ["registrants"]
+    assert faulty.totals()["registrants"] == count == faulty.scalar(VALID_REGISTRANTS)
+
+
+# --- 2. bad rows are quarantined --------------------------------------------------------------
+
+
+def test_bad_rows_are_quarantined_and_never_fatal(faulty: FaultReplica) -> None:
+    faulty.sync()
+    before = faulty.totals()
+    period = Store.open_current(faulty.store_dir).meta()["data_until"]
+    top = faulty.scalar("SELECT max(id) FROM registrants")
+    pay = faulty.scalar("SELECT max(id) FROM incentive_payments")
+    payer = faulty.scalar("SELECT min(registrant_id) FROM incentive_payments")
+    faulty.execute(
+        _registrant(top + 1, "2099-01-01 00:00:00"),
+        _registrant(top + 2, "2019-01-01 00:00:00"),
+        _registrant(top + 3, gender="'X'"),
+        "INSERT INTO incentive_payments (id, registrant_id, partner_id, kind, installment, "
+        f"amount_idr, paid_at) VALUES ({pay + 1}, {payer}, 1, 'monthly', 9, -600000, "
+        f"'2020-06-01 10:00:00'), ({pay + 2}, {payer}, 1, 'bonus', 1, 600000, "
+        f"'2020-06-01 10:00:00')",
+    )
+    report = faulty.sync()
+    assert report.mode == "incremental"
+    assert faulty.quarantine() == {
+        ("registrants", "date"): 2,
+        ("registrants", "enum"): 1,
+        ("incentive_payments", "amount"): 1,
+        ("incentive_payments", "enum"): 1,
+    }
+    assert faulty.totals() == before
+    assert faulty.totals()["registrants"] == faulty.scalar(VALID_REGISTRANTS)
+    assert Store.open_current(faulty.store_dir).meta()["data_until"] == period  # not 2099
+
+
+def test_a_registrant_duplicated_under_one_id_is_counted_once(faulty: FaultReplica) -> None:
+    """Without a primary key the same registrant can appear twice; each of their events
+    would be counted twice. The copy is quarantined and every metric stays exact."""
+    faulty.sync()
+    before = faulty.totals()
+    person = faulty.scalar(
+        "SELECT min(registrant_id) FROM incentive_payments WHERE registrant_id IN "
+        "(SELECT registrant_id FROM training_completions)"
+    )
+    if faulty.kind == "sqlite":
+        faulty.execute(
+            "CREATE TABLE loose AS SELECT * FROM registrants",
+            "DROP TABLE registrants",
+            "ALTER TABLE loose RENAME TO registrants",
+        )
+    else:
+        faulty.execute("ALTER TABLE registrants DROP CONSTRAINT registrants_pkey CASCADE")
+    faulty.execute(f"INSERT INTO registrants SELECT * FROM registrants WHERE id = {person}")
+    faulty.sync(full=True)
+    assert faulty.quarantine() == {("registrants", "duplicate_id"): 1}
+    assert faulty.totals() == before
+    assert before["registrants"] == faulty.scalar("SELECT count(DISTINCT id) FROM registrants")
+
+
+# --- 3. every refresh failure is visible ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "drift",
+    [
+        "DROP TABLE training_completions",
+        "ALTER TABLE incentive_payments DROP COLUMN installment",
+    ],
+)
+def test_schema_drift_stops_the_refresh_with_a_message(faulty: FaultReplica, drift) -> None:
+    faulty.sync()
+    published = current_version(faulty.store_dir)
+    before = faulty.totals()
+    if faulty.kind == "postgresql":
+        drift += " CASCADE"
+    faulty.execute(drift)
+    with pytest.raises(SchemaDriftError, match="tidak sesuai kontrak data") as caught:
+        faulty.sync()
+    assert "Replika tidak dapat dijangkau" not in str(caught.value)
+    health = read_health(faulty.store_dir)
+    assert health.failures == 1 and "tidak sesuai kontrak data" in health.reason
+    assert current_version(faulty.store_dir) == published
+    assert faulty.totals() == before
+
+
+def test_text_in_an_amount_is_reported_as_schema_drift(faulty: FaultReplica) -> None:
+    faulty.sync()
+    if faulty.kind == "postgresql":
+        faulty.execute("ALTER TABLE incentive_payments ALTER COLUMN amount_idr TYPE text")
+    faulty.execute("UPDATE incentive_payments SET amount_idr = 'enam ratus ribu' WHERE id = 1")
+    with pytest.raises(SchemaDriftError, match="incentive_payments"):
+        faulty.sync(full=True)
+    assert read_health(faulty.store_dir).failing
+    faulty.execute("UPDATE incentive_payments SET amount_idr = '600000' WHERE id = 1")
+    faulty.sync(full=True)
+    assert not read_health(faulty.store_dir).failing  # a success clears the banner
+
+
+# --- 4. read-only that is enforced ------------------------------------------------------------
+
+
+WRITES = [
+    "INSERT INTO platforms (id, name) VALUES (99, 'x')",
+    "UPDATE registrants SET gender = 'M'",
+    "DELETE FROM registrants",
+    "CREATE TABLE intruder (id INTEGER)",
+]
+
+
+@pytest.mark.parametrize("statement", WRITES)
+def test_the_select_only_role_cannot_write_through_any_path(faulty, statement) -> None:
+    """The session default can be overridden; the role's privileges cannot."""
+    if faulty.kind == "sqlite":
+        engine = replica_engine(faulty.url)
+        with engine.connect() as conn, pytest.raises(Exception, match=r"readonly|not authorized"):
+            conn.exec_driver_sql("ATTACH DATABASE ':memory:' AS other")
+            conn.exec_driver_sql(statement.replace("intruder", "other.intruder"))
+        engine.dispose()
+        return
+    engine = replica_engine(faulty.url)
+    with engine.connect() as conn, pytest.raises(Exception, match="permission denied"):
+        conn.exec_driver_sql("SET TRANSACTION READ WRITE")
+        conn.exec_driver_sql(statement)
+    engine.dispose()
+    with pg_connect(faulty.url) as conn, pytest.raises(Exception, match="permission denied"):
+        conn.execute("SET default_transaction_read_only = off")
+        conn.execute("BEGIN READ WRITE")
+        conn.execute(statement)
+    assert faulty.scalar("SELECT count(*) FROM platforms") == 7
+
+
+def test_a_writable_role_is_refused_unless_the_risk_is_accepted(faulty, monkeypatch) -> None:
+    if faulty.kind == "sqlite":
+        assert write_privileges(replica_engine(faulty.url)) == []
+        return
+    with pytest.raises(WritableReplicaError, match="PRAKERJA_ACCEPT_WRITABLE_REPLICA"):
+        sync(faulty.admin, faulty.store_dir)
+    assert current_version(faulty.store_dir) is None
+    monkeypatch.setenv("PRAKERJA_ACCEPT_WRITABLE_REPLICA", "1")
+    sync(faulty.admin, faulty.store_dir)
+    meta = Store.open_current(faulty.store_dir).meta()
+    assert "superuser" in meta["replica_writable"]
+    assert faulty.totals()["registrants"] == faulty.scalar(VALID_REGISTRANTS)
