@@ -13,9 +13,10 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import access
+from queries.health import RefreshFailedError
 from queries.replica import ReplicaTimeoutError, ReplicaUnavailableError
-from queries.settings import ConfigError
-from queries.store import StoreMissingError
+from queries.settings import ConfigError, check_all
+from queries.store import StoreCorruptError, StoreMissingError
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
@@ -73,7 +74,15 @@ with st.sidebar:
 
 page = st.navigation(PAGES)
 try:
+    check_all()
     access.sidebar_identity(access.current_scope())
     page.run()
-except (ConfigError, ReplicaUnavailableError, ReplicaTimeoutError, StoreMissingError) as error:
+except (
+    ConfigError,
+    RefreshFailedError,
+    ReplicaUnavailableError,
+    ReplicaTimeoutError,
+    StoreMissingError,
+    StoreCorruptError,
+) as error:
     st.error(f"Data tidak dapat dimuat. {error}", icon=":material/error:")

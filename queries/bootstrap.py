@@ -109,7 +109,7 @@ def terminal(description: str = "Menyiapkan data") -> Progress:
     """A tqdm progress bar for the command line."""
     from tqdm import tqdm
 
-    bar = tqdm(total=100, unit="%", desc=description)
+    bar = tqdm(total=100, unit="%", desc=description, disable=None)  # no bar in a pipe
 
     def report(step: str, fraction: float) -> None:
         bar.set_postfix_str(step)

@@ -11,11 +11,13 @@ import sys
 from collections.abc import Callable
 
 from queries.health import describe
+from queries.settings import check_all
 
 
 def run_command(main: Callable[[], int]) -> int:
     """Run a tool's ``main`` and turn every failure into one line on stderr and exit code 1."""
     try:
+        check_all()
         code = main()
         sys.stdout.flush()
         return code

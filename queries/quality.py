@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from queries.filters import PROGRAMME_START
+
 MAX_PAYMENT_IDR = 2_400_000
 """The whole incentive of one person; a single payment above it is absurd."""
 CLOCK_SLACK = timedelta(hours=1)

@@ -110,6 +110,16 @@ def accepts_writable_replica() -> bool:
     return raw in ("1", "true", "ya")
 
 
+def check_all() -> None:
+    """Read every data-side setting once, so a malformed one fails at start with its own
+    message, not later as a misleading error (a bad timeout is not an unreachable replica)."""
+    demo_scale()
+    statement_timeout_ms()
+    refresh_minutes()
+    accepts_writable_replica()
+    replica_url()
+
+
 def data_dir() -> Path:
     path = Path(DATA_DIR.get()).expanduser()
     path.mkdir(parents=True, exist_ok=True)

@@ -65,11 +65,18 @@ def remove_leftovers(directory: Path) -> list[Path]:
 
 
 def check_readable(path: Path) -> None:
-    """Raise :class:`StoreCorruptError` unless ``path`` opens and its ``meta`` table reads."""
+    """Raise :class:`StoreCorruptError` unless ``path`` opens, holds every block its header
+    counts (a truncated file opens fine and fails later) and its ``meta`` and ``facts`` read."""
     try:
         with duckdb.connect(str(path), read_only=True) as con:
+            ((blocks, block_size),) = con.execute(
+                "SELECT total_blocks, block_size FROM pragma_database_size()"
+            ).fetchall()
+            if path.stat().st_size < blocks * block_size:
+                size = f"{path.stat().st_size:,} dari {blocks * block_size:,}".replace(",", ".")
+                raise duckdb.IOException(f"berkas terpotong, {size} bita")
             con.execute("SELECT count(*) FROM meta").fetchall()
-            con.execute("SELECT count(*) FROM facts").fetchall()
+            con.execute("SELECT sum(registrants), sum(paid_idr) FROM facts").fetchall()
     except duckdb.Error as error:
         raise StoreCorruptError(corrupt_message(path, error)) from error
 
@@ -78,7 +85,7 @@ def corrupt_message(path: Path, error: Exception) -> str:
     first = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
     return (
         f"Penyimpanan analitik {path.name} rusak dan tidak dapat dibaca ({first}); "
-        "penyegaran berikutnya membangunnya ulang dari replika."
+        "penyimpanan dibangun ulang dari replika."
     )
 
 

@@ -9,27 +9,37 @@ own path (on PostgreSQL a SELECT-only role).
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import csv
+import io
+import os
+import shlex
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 from conftest import PG_ADMIN, _create_database, _drop_database, reader_url
 
-from queries import demo, metrics
+from queries import bootstrap, demo, metrics
 from queries import sync as sync_module
 from queries.filters import Filters
-from queries.health import SchemaDriftError, WritableReplicaError, read_health
+from queries.health import SchemaDriftError, WritableReplicaError, read_health, record_failure
 from queries.replica import pg_connect, replica_engine, write_privileges
 from queries.store import Store, current_version, store_dir
 from queries.sync import sync
 
+ROOT = Path(__file__).resolve().parents[1]
 FAULT_SCALE = 0.001
 WHOLE = Filters(date(2020, 3, 20), date(2035, 12, 31))
 """Every valid day: the figures must equal the replica's valid rows, whatever their dates."""
@@ -328,3 +338,191 @@ def test_a_writable_role_is_refused_unless_the_risk_is_accepted(faulty, monkeypa
     meta = Store.open_current(faulty.store_dir).meta()
     assert "superuser" in meta["replica_writable"]
     assert faulty.totals()["registrants"] == faulty.scalar(VALID_REGISTRANTS)
+
+
+# --- 5. every command and setting fails in one line ------------------------------------------
+
+
+def _command(
+    args: list[str], env: dict[str, str], shell_tail: str = ""
+) -> subprocess.CompletedProcess:
+    """Run ``python -m …`` as a user would, with its own data directory."""
+    command = " ".join([shlex.quote(sys.executable), "-m", *map(shlex.quote, args)])
+    return subprocess.run(
+        command + shell_tail,
+        shell=True,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+
+
+def _one_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("PRAKERJA_STATEMENT_TIMEOUT_MS", "abc"),
+        ("PRAKERJA_STATEMENT_TIMEOUT_MS", "-5"),
+        ("PRAKERJA_DEMO_SCALE", "besar"),
+        ("PRAKERJA_REPLICA_URL", "mysql://root@localhost/prakerja"),
+    ],
+)
+def test_a_bad_setting_is_one_line_not_a_traceback(pg_replica, tmp_path, setting, value):
+    env = {"PRAKERJA_DATA_DIR": str(tmp_path), "PRAKERJA_REPLICA_URL": pg_replica.url}
+    result = _command(["queries.sync"], {**env, setting: value})
+    assert result.returncode == 1
+    line = _one_line(result.stderr)
+    assert "tidak dapat dijangkau" not in line
+    assert setting in line or "PostgreSQL atau SQLite" in line
+
+
+def test_metrics_from_the_demo_says_so_and_a_closed_pipe_is_quiet(tmp_path) -> None:
+    env = {"PRAKERJA_DATA_DIR": str(tmp_path), "PRAKERJA_DEMO_SCALE": "0.0005"}
+    env["PRAKERJA_REPLICA_URL"] = ""
+    result = _command(["queries.metrics", "--level", "province"], env)
+    assert result.returncode == 0, result.stderr
+    assert "Data sintetis" in result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 38 and {row["data_source"] for row in rows} == {"synthetic demo"}
+    # a reader that goes away before the output is written, as ``head`` does after its lines
+    closed = _command(["queries.metrics", "--level", "regency"], env, " | true")
+    assert closed.returncode == 0
+    assert _one_line(closed.stderr).startswith("Data sintetis")  # no BrokenPipeError
+
+
+# --- 7. concurrent first start and back-off ----------------------------------------------------
+
+
+def test_two_first_syncs_at_once_build_one_demo_and_one_store(tmp_path) -> None:
+    env = {
+        **os.environ,
+        "PRAKERJA_DATA_DIR": str(tmp_path),
+        "PRAKERJA_DEMO_SCALE": "0.0005",
+        "PRAKERJA_REPLICA_URL": "",
+    }
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "queries.sync"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    directory = tmp_path / "store"
+    assert len(list(directory.glob("store-*.duckdb"))) == 1
+    assert not list(directory.glob("*.building*")) and not list(tmp_path.glob("*.building"))
+
+
+def test_visitors_at_first_start_wait_for_one_build(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PRAKERJA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PRAKERJA_DEMO_SCALE", "0.0005")
+    monkeypatch.delenv("PRAKERJA_REPLICA_URL", raising=False)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: bootstrap.ensure_store(), range(4)))
+    assert len(set(results)) == 1
+    assert len(list(results[0].glob("store-*.duckdb"))) == 1
+    assert read_health(results[0]).failures == 0
+
+
+def test_failed_refreshes_back_off_exponentially_up_to_the_interval(tmp_path) -> None:
+    interval = timedelta(minutes=3)
+    delays = []
+    for _ in range(5):
+        health = record_failure(tmp_path, "Replika tidak sesuai kontrak data: …")
+        last = datetime.fromisoformat(health.last_attempt)
+        delays.append((read_health(tmp_path).next_attempt(interval) - last).total_seconds())
+    assert delays == [30, 60, 120, 180, 180]
+    assert read_health(tmp_path).failing_since == record_failure(tmp_path, "x").failing_since
+
+
+# --- issue #10 item 5: crash safety and disk ---------------------------------------------------
+
+
+def _env_for(replica: FaultReplica, data: Path) -> dict[str, str]:
+    return {"PRAKERJA_DATA_DIR": str(data), "PRAKERJA_REPLICA_URL": replica.url}
+
+
+def test_a_killed_sync_leaves_nothing_behind_after_the_next_refresh(tmp_path) -> None:
+    path = tmp_path / "replica.sqlite"
+    demo.build(f"sqlite:///{path}", 0.002)
+    replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", tmp_path / "d")
+    env = {**os.environ, **_env_for(replica, tmp_path / "d")}
+    directory = tmp_path / "d" / "store"
+    assert _command(["queries.sync"], env).returncode == 0
+    before = _store_totals(directory)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "queries.sync", "--full"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not list(directory.glob("*.building")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # let it write into the half-built version
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    leftovers = [p.name for p in directory.iterdir() if ".building" in p.name or "tmp" in p.name]
+    assert leftovers, "the kill came too late to leave anything"
+    assert _store_totals(directory) == before  # the previous version still answers
+    for _ in range(2):  # versions stay bounded however many refreshes run
+        assert _command(["queries.sync"], env).returncode == 0
+    names = sorted(p.name for p in directory.iterdir())
+    assert [n for n in names if ".building" in n or n.startswith("tmp")] == []
+    assert len([n for n in names if n.endswith(".duckdb")]) == 1
+    assert _store_totals(directory) == before
+
+
+def test_a_corrupt_current_version_is_reported_in_one_line_and_rebuilt(tmp_path) -> None:
+    path = tmp_path / "replica.sqlite"
+    demo.build(f"sqlite:///{path}", FAULT_SCALE)
+    replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", tmp_path / "d")
+    env = _env_for(replica, tmp_path / "d")
+    directory = tmp_path / "d" / "store"
+    assert _command(["queries.sync"], env).returncode == 0
+    expected = _store_totals(directory)
+    current = current_version(directory)
+    current.write_bytes(current.read_bytes()[: current.stat().st_size // 3])
+    result = _command(["queries.metrics", "--level", "province"], env)
+    assert result.returncode == 0
+    assert f"Penyimpanan analitik {current.name} rusak" in result.stderr.splitlines()[0]
+    assert "Traceback" not in result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert sum(int(row["registrants"]) for row in rows) == replica.scalar(
+        "SELECT count(*) FROM registrants"
+    )
+    assert _store_totals(directory) == expected
+
+
+def test_a_garbage_current_pointer_does_not_block_a_full_refresh(tmp_path) -> None:
+    path = tmp_path / "replica.sqlite"
+    demo.build(f"sqlite:///{path}", FAULT_SCALE)
+    replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", tmp_path / "d")
+    env = _env_for(replica, tmp_path / "d")
+    directory = tmp_path / "d" / "store"
+    assert _command(["queries.sync"], env).returncode == 0
+    (directory / "CURRENT").write_bytes(b"\xff\xfe\x00 ../../etc/passwd")
+    result = _command(["queries.sync", "--full"], env)
+    assert result.returncode == 0, result.stderr
+    assert _store_totals(directory)["registrants"] == replica.scalar(
+        "SELECT count(*) FROM registrants"
+    )
+
+
+def _store_totals(directory: Path) -> dict[str, int]:
+    with contextlib.closing(Store.open_current(directory)) as store:
+        row = metrics.totals(store, WHOLE).iloc[0]
+    return {name: int(row[name]) for name in metrics.METRICS}
