@@ -14,12 +14,13 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard.settings import cache_ttl_seconds
+from dashboard.settings import cache_ttl_seconds, suppression_threshold
 from queries import bootstrap, metrics
 from queries.filters import Filters
 from queries.health import RefreshHealth, read_health
 from queries.settings import refresh_minutes
 from queries.store import Store, current_version
+from queries.suppression import ProtectedFigures
 
 TTL = cache_ttl_seconds()
 
@@ -147,31 +148,40 @@ def _query(name: str, version: str, filters: Filters, args: tuple) -> pd.DataFra
     return getattr(metrics, name)(_open_store(version), filters, *args)
 
 
+def figures() -> ProtectedFigures:
+    """The store's figures with small-cell suppression: the only numbers pages may show."""
+    version = store_version()
+
+    def fetch(name: str, filters: Filters, *args: object) -> pd.DataFrame:
+        return _query(name, version, filters, args)
+
+    return ProtectedFigures(fetch, suppression_threshold())
+
+
 def totals(filters: Filters) -> pd.Series:
-    """The metric columns for the filters' region, as a Series."""
-    return _query("totals", store_version(), filters, ()).iloc[0]
+    """The metric columns for the filters' region, as a Series (NA = hidden small count)."""
+    return figures().totals(filters)
 
 
 def unknown_code_totals(filters: Filters) -> pd.Series:
-    return _query("unknown_code_totals", store_version(), filters, ()).iloc[0]
+    return figures().unknown_code_totals(filters)
 
 
 def region_metrics(filters: Filters, level: str) -> pd.DataFrame:
-    """Per-region metrics with rates (see ``queries.metrics.region_metrics``)."""
-    frame = _query("region_metrics", store_version(), filters, (level,))
-    return metrics.add_rates(frame)
+    """Per-region metrics with rates, small counts hidden (``ProtectedFigures``)."""
+    return figures().region_metrics(filters, level)
 
 
 def weekly_series(filters: Filters) -> pd.DataFrame:
-    return _query("weekly_series", store_version(), filters, ())
+    return figures().weekly_series(filters)
 
 
 def breakdown(filters: Filters, dimension: str) -> pd.DataFrame:
-    return _query("breakdown", store_version(), filters, (dimension,))
+    return figures().breakdown(filters, dimension)
 
 
 def funnel(filters: Filters) -> pd.DataFrame:
-    return _query("funnel", store_version(), filters, ())
+    return figures().funnel(filters)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -181,3 +191,13 @@ def _unknown_codes(version: str) -> pd.DataFrame:
 
 def unknown_codes() -> pd.DataFrame:
     return _unknown_codes(store_version())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _quarantine(version: str) -> pd.DataFrame:
+    return metrics.quarantine(_open_store(version))
+
+
+def quarantine() -> pd.DataFrame:
+    """Rows left out of the figures, per table and reason (``queries.quality``)."""
+    return _quarantine(store_version())

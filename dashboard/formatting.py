@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+import pandas as pd
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
@@ -17,11 +18,20 @@ NO_DATA = "–"
 
 
 def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def hidden_count() -> str:
+    """A count hidden by small-cell suppression (``pd.NA`` in a count column): ``<10``."""
+    from dashboard.settings import suppression_threshold
+
+    return f"<{suppression_threshold()}"
 
 
 def number(value: float | None, decimals: int = 0) -> str:
-    """``849921`` → ``849.921``; ``12.345, 1`` → ``12,3``."""
+    """``849921`` → ``849.921``; ``12.345, 1`` → ``12,3``; a suppressed count → ``<10``."""
+    if value is pd.NA:
+        return hidden_count()
     if _missing(value):
         return NO_DATA
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
@@ -30,6 +40,8 @@ def number(value: float | None, decimals: int = 0) -> str:
 
 def compact(value: float | None) -> str:
     """Large counts for headlines: ``15900000`` → ``15,9 juta``; below 10.000 exact."""
+    if value is pd.NA:
+        return hidden_count()
     if _missing(value):
         return NO_DATA
     if abs(value) < 10_000:

@@ -10,7 +10,6 @@ from dashboard.exports.context import context_from_store
 from dashboard.metric_options import BREAKDOWN_METRIC, BREAKDOWN_TITLES, BY_URL_NAME, DEFAULT_METRIC
 from geo.regions import NATION_CODE, dotted, provinces, regencies_of, region_name
 from queries.metrics import add_rates
-from queries.suppression import suppress
 
 PROVINCES = dict(zip(provinces()["code"], provinces()["name"], strict=True))
 WHOLE_PROVINCE = "__semua__"
@@ -99,24 +98,21 @@ if filters.regency:
 compare["Indonesia"] = data.totals(filters.with_region(NATION_CODE))
 st.dataframe(tables.comparison_frame(compare), width="stretch")
 
-# --- breakdowns, small cells suppressed at regency level ---------------------------------------
+# --- breakdowns (small cells hidden by data.breakdown) -----------------------------------------
 threshold = settings.suppression_threshold()
 context = context_from_store(data.store(), filters, f"Rincian — {region_label}")
 st.subheader("Rincian peserta")
-if filters.regency:
-    st.caption(f'Jumlah di bawah {threshold} ditampilkan sebagai "<{threshold}".')
+st.caption(f'Jumlah di bawah {threshold} ditampilkan sebagai "<{threshold}".')
 columns = st.columns(2)
 for index, (dimension, title) in enumerate(BREAKDOWN_TITLES.items()):
     metric = BREAKDOWN_METRIC.get(dimension, "registrants")
-    frame = data.breakdown(filters, dimension)
-    if filters.regency:
-        frame = suppress(frame, [metric], threshold)
+    frame = data.breakdown(filters, dimension)  # small cells already hidden
     with columns[index % 2]:
         chart = charts.breakdown_chart(
             frame,
             metric,
             f"{title} — {region_label}",
-            suppressed_threshold=threshold if filters.regency else None,
+            suppressed_threshold=threshold,
         )
         chart_view.show_chart(chart)
         downloads.render_chart_downloads(chart, frame, f"rincian-{dimension}", context)

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import data, formatting, settings
 from dashboard.components import header
 from geo.vintages import code_changes_2022
+from queries.quality import REASONS, TABLE_WORDS
 from queries.settings import ALL_SETTINGS
 
 header.page_header("Tentang Data", "Sumber, kesegaran, definisi, dan atribusi.", [])
@@ -60,9 +61,9 @@ st.markdown(
 )
 threshold = settings.suppression_threshold()
 st.markdown(
-    f"- **Sel kecil**: pada rincian tingkat kabupaten/kota, jumlah di bawah {threshold} "
-    f'ditampilkan sebagai "<{threshold}", dan satu sel lain ikut disembunyikan bila perlu '
-    "agar totalnya tidak membuka angka yang disembunyikan."
+    f"- **Sel kecil**: di semua layar, grafik, tooltip dan unduhan, jumlah di bawah {threshold} "
+    f'ditampilkan sebagai "<{threshold}", dan sel lain ikut disembunyikan bila perlu '
+    "agar total atau angka lain di layar tidak membuka angka yang disembunyikan."
 )
 
 # --- region codes ----------------------------------------------------------------------------
@@ -73,6 +74,24 @@ st.markdown(
     "dipetakan ke kode barunya (misalnya 9101 Merauke → 9301), sehingga semua angka tampil di "
     "wilayah sekarang (38 provinsi, 514 kabupaten/kota)."
 )
+quarantined = data.quarantine()
+st.subheader("Baris yang dikarantina")
+if quarantined.empty:
+    st.markdown("Semua baris replika memenuhi kontrak data.")
+else:
+    st.markdown(
+        f"**{formatting.number(int(quarantined['rows'].sum()))} baris** replika di luar kontrak "
+        "data (tanggal sebelum program atau setelah penyegaran, jumlah Rupiah tidak masuk akal, "
+        "kode tidak dikenal, id ganda) tidak dihitung dalam angka mana pun:"
+    )
+    st.dataframe(
+        quarantined.assign(
+            table_name=quarantined["table_name"].map(lambda t: TABLE_WORDS.get(t, t)),
+            reason=quarantined["reason"].map(lambda r: REASONS.get(r, r)),
+        ).rename(columns={"table_name": "Tabel", "reason": "Alasan", "rows": "Baris"}),
+        hide_index=True,
+    )
+
 unknown = data.unknown_codes()
 if unknown.empty:
     st.markdown("Tidak ada kode wilayah tidak dikenal.")

@@ -102,6 +102,7 @@ BREAKDOWN_LABELS = {
 }
 
 UNKNOWN_CODES_SQL = "SELECT source_code, registrants FROM unknown_codes ORDER BY registrants DESC"
+QUARANTINE_SQL = "SELECT table_name, reason, rows FROM quarantine ORDER BY table_name, reason"
 DATA_PERIOD_SQL = "SELECT min(day) AS first_day, max(day) AS last_day FROM facts"
 
 
@@ -222,6 +223,12 @@ def unknown_codes(store: Store) -> pd.DataFrame:
     """Raw regency codes that are neither current nor known pre-2022 codes: source_code,
     registrants. Shown on the data page; such rows are left out of maps."""
     return store.query(UNKNOWN_CODES_SQL)
+
+
+def quarantine(store: Store) -> pd.DataFrame:
+    """Rows left out of every figure because they break the data contract: table_name,
+    reason (a code of ``queries.quality.REASONS``), rows."""
+    return store.query(QUARANTINE_SQL)
 
 
 def data_period(store: Store) -> tuple[date, date]:

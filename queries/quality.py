@@ -20,6 +20,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 from queries.filters import PROGRAMME_START
 
 MAX_PAYMENT_IDR = 2_400_000
@@ -137,6 +139,14 @@ SELECT table_name, reason, count(*)::BIGINT AS rows FROM (
 def quarantine_params() -> dict[str, object]:
     start = datetime.combine(PROGRAMME_START, datetime.min.time())
     return {"start": start, "until": latest_valid_time(), "max_amount": MAX_PAYMENT_IDR}
+
+
+def quarantine_note(frame: pd.DataFrame) -> str:
+    """The data note for exports and screens; empty when no row was quarantined."""
+    if frame.empty:
+        return ""
+    parts = [describe_rows(t, r, int(n)) for t, r, n in frame.itertuples(index=False)]
+    return "Baris di luar kontrak data, tidak dihitung: " + "; ".join(parts) + "."
 
 
 def describe_rows(table: str, reason: str, rows: int) -> str:

@@ -7,13 +7,14 @@ import time
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import formatting
 from queries import metrics
 from queries.filters import Filters
-from queries.health import STATUS_FILE
+from queries.health import STATUS_FILE, record_failure
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = {
@@ -133,3 +134,39 @@ def test_malformed_replica_url_gives_one_clear_message(monkeypatch, tmp_path) ->
     at.run()
     assert not at.exception
     assert "URL replika tidak valid" in at.error[0].value
+
+
+def test_the_issues_small_cell_is_hidden_in_the_comparison_table(app_env, sqlite_replica) -> None:
+    """The issue's screen (/daerah-saya?wilayah=3216&dari=…&sampai=…) on a day when Kabupaten
+    Bekasi had 1–9 registrants: no table on the screen shows a count below 10."""
+    store = sqlite_replica.store()
+    day = next(
+        day
+        for day in pd.date_range("2020-04-11", "2020-09-03").date
+        if 0 < metrics.totals(store, Filters(day, day, region="3216")).iloc[0]["registrants"] < 10
+    )
+    at = run("daerah-saya", {"wilayah": "3216", "dari": str(day), "sampai": str(day)})
+    assert not at.exception, at.exception
+    for table in at.dataframe:
+        for value in table.value.to_numpy().ravel():
+            text = str(value)
+            if text.isdigit():  # formatted counts below 1.000 are plain digits
+                assert int(text) == 0 or int(text) >= 10, (text, table.value)
+    comparison = at.dataframe[0].value
+    assert comparison.loc["Pendaftar"].iloc[0] == "<10"
+
+
+def test_any_refresh_failure_shows_its_reason_and_the_data_age(app_env, sqlite_replica) -> None:
+    record_failure(
+        sqlite_replica.store_dir,
+        "Replika tidak sesuai kontrak data: tabel recipients atau salah satu kolomnya tidak ada.",
+    )
+    try:
+        at = run("tentang-data")
+    finally:
+        (sqlite_replica.store_dir / STATUS_FILE).unlink()
+    assert not at.exception
+    banner = at.error[0].value
+    assert "Penyegaran data gagal sejak" in banner and "tidak sesuai kontrak data" in banner
+    assert "yang lalu" in banner
+    assert "Semua baris replika memenuhi kontrak data." in _texts(at)

@@ -18,8 +18,9 @@ CARDS = (
 
 
 def change(now: float, before: float | None) -> float | None:
-    """Relative change; None when there is no previous period or it was zero."""
-    if before is None or before == 0:
+    """Relative change; None when there is no previous period, it was zero, or either count
+    is hidden (a change against a hidden count would reveal it)."""
+    if before is None or pd.isna(before) or pd.isna(now) or before == 0:
         return None
     return (now - before) / before
 
@@ -31,7 +32,7 @@ def kpi_row(filters: Filters) -> pd.Series:
     previous = data.totals(previous_filters) if previous_filters else None
     columns = st.columns(len(CARDS) + 1)
     for column, (key, label, base, base_words) in zip(columns, CARDS, strict=False):
-        ratio = totals[key] / totals[base] if base and totals[base] else None
+        ratio = share(totals, key, base)
         column.metric(
             label,
             formatting.compact(totals[key]),
@@ -56,6 +57,13 @@ def kpi_row(filters: Filters) -> pd.Series:
             f"{formatting.long_date(previous_filters.date_to)})."
         )
     return totals
+
+
+def share(totals: pd.Series, key: str, base: str | None) -> float | None:
+    """``key`` as a share of ``base``; None when base is absent, zero or either is hidden."""
+    if not base or pd.isna(totals[key]) or pd.isna(totals[base]) or not totals[base]:
+        return None
+    return float(totals[key] / totals[base])
 
 
 def _delta(now: float, before: float | None) -> str | None:

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 from dashboard import formatting
 from geo.regions import NATION_CODE, region_name
+from queries import metrics
 from queries.filters import AGE_BANDS, CHANNELS, GENDERS, Filters
+from queries.quality import quarantine_note
 from queries.store import Store
 
 SYNTHETIC_LABEL = "DATA SINTETIS — angka rekaan untuk demo, bukan data program"
@@ -33,11 +35,7 @@ class ExportContext:
     source_line: str
     synthetic: bool
     region_code: str = NATION_CODE
-
-    @property
-    def is_regency(self) -> bool:
-        """Regency-level numbers are subject to small-cell suppression."""
-        return len(self.region_code) == 4
+    quality_note: str = ""
 
     def lines(self) -> list[str]:
         """The context lines printed under a title or in a footer."""
@@ -47,6 +45,8 @@ class ExportContext:
         ]
         if self.synthetic:
             lines.append(SYNTHETIC_LABEL)
+        if self.quality_note:
+            lines.append(self.quality_note)
         return lines
 
     def footer(self) -> str:
@@ -123,4 +123,5 @@ def context_from_store(store: Store, filters: Filters, title: str) -> ExportCont
         source_line=SOURCE_LINES.get(kind, SOURCE_LINES["replica"]),
         synthetic=kind == "demo",
         region_code=filters.region,
+        quality_note=quarantine_note(metrics.quarantine(store)),
     )

@@ -23,7 +23,6 @@ from dashboard.exports.context import (
     period_text,
 )
 from dashboard.exports.files import chart_png
-from dashboard.exports.protect import protect_counts, protected_region_rates
 from dashboard.exports.slides import (
     MARGIN,
     PAGE_W,
@@ -41,9 +40,9 @@ from dashboard.settings import suppression_threshold
 from geo.regions import NATION_CODE, region_level, region_name
 from queries import metrics
 from queries.filters import Filters
-from queries.metrics import PEOPLE_METRICS, add_rates
+from queries.metrics import PEOPLE_METRICS
 from queries.store import Store
-from queries.suppression import suppressed_label
+from queries.suppression import ProtectedFigures, suppressed_label, with_rates
 
 BODY_W = PAGE_W - 2 * MARGIN
 BODY_TOP, BODY_BOTTOM = 1.3, 6.85
@@ -80,8 +79,9 @@ class DeckScope:
     threshold: int
 
     @property
-    def suppressed(self) -> bool:
-        return self.level == "regency"
+    def figures(self) -> ProtectedFigures:
+        """Every number on a slide comes through here, small cells hidden."""
+        return ProtectedFigures.direct(self.store, self.threshold)
 
     @property
     def hidden(self) -> str:
@@ -152,11 +152,8 @@ def _count_text(value: object, scope: DeckScope, fmt=formatting.number) -> str:
 
 
 def totals_row(scope: DeckScope) -> pd.Series:
-    """The region's totals, suppressed for a regency (each metric its own cell)."""
-    frame = metrics.totals(scope.store, scope.filters)
-    if scope.suppressed:
-        frame = protect_counts(frame, scope.threshold, (*PEOPLE_METRICS,))
-    return frame.iloc[0]
+    """The region's totals, small counts hidden (NA)."""
+    return scope.figures.totals(scope.filters)
 
 
 # --- slides -----------------------------------------------------------------------------------
@@ -217,7 +214,7 @@ def map_slide(scope: DeckScope) -> Slide:
     """Registrants per 1,000: provinces for the nation, the province's regencies otherwise."""
     province = scope.filters.province
     level = "province" if province is None else "regency"
-    values = metrics.region_metrics(scope.store, scope.filters, level)
+    values = scope.figures.region_metrics(scope.filters, level)
     context = _titled(
         scope.context, f"{charts.metric_label(MAP_METRIC)} — {region_name(province or NATION_CODE)}"
     )
@@ -229,10 +226,7 @@ def map_slide(scope: DeckScope) -> Slide:
 
 
 def _map_notes(values: pd.DataFrame, level: str, scope: DeckScope) -> str:
-    rates = (
-        protected_region_rates(values, scope.threshold) if level == "regency" else add_rates(values)
-    )
-    top = rates.sort_values(MAP_METRIC, ascending=False).head(5)
+    top = values.sort_values(MAP_METRIC, ascending=False).head(5)
     listed = "; ".join(
         f"{n}: {formatting.number(v, 1)}" for n, v in zip(top["name"], top[MAP_METRIC], strict=True)
     )
@@ -246,9 +240,7 @@ def _titled(context: ExportContext, title: str) -> ExportContext:
 
 
 def trend_slide(scope: DeckScope) -> Slide:
-    series = metrics.weekly_series(scope.store, scope.filters)
-    if scope.suppressed:
-        series = protect_counts(series, scope.threshold, (*PEOPLE_METRICS,))
+    series = scope.figures.weekly_series(scope.filters)
     shown = list(PEOPLE_METRICS)
     plot = series.assign(**{m: series[m].astype("Float64").astype(float) for m in shown})
     chart = charts.weekly_chart(plot, shown, None, width=760, height=300)
@@ -287,12 +279,9 @@ def funnel_slide(scope: DeckScope) -> Slide:
 
 
 def breakdown_frame(scope: DeckScope, dimension: str) -> tuple[pd.DataFrame, str]:
-    """One breakdown and its metric, suppressed for a regency (every count column)."""
+    """One breakdown and its metric, small counts hidden (every count column)."""
     metric = BREAKDOWN_METRIC.get(dimension, "registrants")
-    frame = metrics.breakdown(scope.store, scope.filters, dimension)
-    if scope.suppressed:
-        frame = protect_counts(frame, scope.threshold, (*PEOPLE_METRICS,))
-    return frame, metric
+    return scope.figures.breakdown(scope.filters, dimension), metric
 
 
 def breakdown_slide(scope: DeckScope, title: str, dimensions: Sequence[str]) -> Slide:
@@ -301,9 +290,10 @@ def breakdown_slide(scope: DeckScope, title: str, dimensions: Sequence[str]) -> 
     items, notes = [], []
     for index, dimension in enumerate(dimensions):
         frame, metric = breakdown_frame(scope, dimension)
-        threshold = scope.threshold if scope.suppressed else None
         heading = f"{BREAKDOWN_TITLES[dimension]}: {charts.metric_label(metric).lower()}"
-        chart = charts.breakdown_chart(frame, metric, heading, threshold, width=300, height=130)
+        chart = charts.breakdown_chart(
+            frame, metric, heading, scope.threshold, width=300, height=130
+        )
         x = MARGIN + (index % 2) * cell_w
         y = BODY_TOP + (index // 2) * cell_h
         items.append(Picture(x + 0.05, y, cell_w - 0.2, cell_h - 0.1, chart_png(chart)))
@@ -316,12 +306,11 @@ def breakdown_slide(scope: DeckScope, title: str, dimensions: Sequence[str]) -> 
 
 
 def compare_slide(scope: DeckScope, compare: Sequence[str]) -> Slide:
-    """Side-by-side figures for the chosen provinces and the nation (province counts are not
-    regency-level, so nothing is suppressed here)."""
+    """Side-by-side figures for the chosen provinces and the nation, small counts hidden."""
     base = scope.filters.with_region(NATION_CODE)
-    frame = add_rates(metrics.region_metrics(scope.store, base, "province")).set_index("code")
-    nation = add_rates(
-        metrics.totals(scope.store, base).assign(population=frame["population"].sum())
+    frame = scope.figures.region_metrics(base, "province").set_index("code")
+    nation = with_rates(
+        scope.figures.totals(base).to_frame().T.assign(population=frame["population"].sum())
     ).iloc[0]
     rows = [frame.loc[code] for code in compare if code in frame.index]
     header = [
@@ -352,19 +341,18 @@ def compare_slide(scope: DeckScope, compare: Sequence[str]) -> Slide:
 
 def priority_frame(scope: DeckScope) -> tuple[pd.DataFrame, str]:
     """Regencies of the province vs the province (provinces vs the nation for ``ID``), with
-    regency counts suppressed before any rate is computed."""
+    small counts hidden before any rate is computed."""
     province = scope.filters.province
     if province is None:
-        regions = add_rates(metrics.region_metrics(scope.store, scope.filters, "province"))
+        regions = scope.figures.region_metrics(scope.filters, "province")
         reference_filters, name = scope.filters, "nasional"
     else:
-        values = metrics.region_metrics(scope.store, scope.filters, "regency")
-        regions = protected_region_rates(values, scope.threshold)
+        regions = scope.figures.region_metrics(scope.filters, "regency")
         reference_filters, name = scope.filters.with_region(province), "provinsi"
-    reference = add_rates(
-        metrics.totals(scope.store, reference_filters)
-        .assign(population=regions["population"].sum())
-        .astype(float)
+    reference = with_rates(
+        scope.figures.totals(reference_filters)
+        .to_frame()
+        .T.assign(population=regions["population"].sum())
     ).iloc[0]
     ranked = priorities.outreach_priorities(regions, reference, name)
     ranked.attrs["reference"] = reference.to_dict()
@@ -403,8 +391,9 @@ def notes_slide(scope: DeckScope) -> Slide:
         "",
         f"Wilayah: {context.region_name}. Filter: {context.filters_text}.",
         f"{context.as_of_text}. {context.source_line}.",
-        f"Jumlah di bawah {scope.threshold} pada tingkat kabupaten/kota ditampilkan sebagai "
-        f'"{scope.hidden}" (beserta satu sel pelengkap), termasuk rasio yang dihitung darinya.',
+        f"Jumlah di bawah {scope.threshold} ditampilkan sebagai "
+        f'"{scope.hidden}" (beserta sel pelengkap), termasuk rasio yang dihitung darinya.',
+        *([context.quality_note] if context.quality_note else []),
     ]
     items = [Text(MARGIN, BODY_TOP, BODY_W, 5.2, "\n".join(lines), 16)]
     if context.synthetic:

@@ -90,12 +90,9 @@ def chart_svg(chart: alt.TopLevelMixin, context: ExportContext | None = None) ->
 # --- tables -----------------------------------------------------------------------------------
 
 
-def export_frame(
-    frame: pd.DataFrame, context: ExportContext | None, threshold: int | None
-) -> pd.DataFrame:
-    """The frame as exported: regency-level counts suppressed, Indonesian column headers."""
-    limit = threshold or suppression_threshold()
-    out = protect_counts(frame, limit) if context is not None and context.is_regency else frame
+def export_frame(frame: pd.DataFrame, threshold: int | None) -> pd.DataFrame:
+    """The frame as exported: small counts suppressed, Indonesian column headers."""
+    out = protect_counts(frame, threshold or suppression_threshold())
     return out.rename(columns=lambda c: COLUMN_LABELS.get(c, c))
 
 
@@ -126,7 +123,7 @@ def table_csv(
     """UTF-8 CSV (with BOM, so Excel shows accents) with Indonesian headers; the context comes
     first as ``#`` comment lines (``pandas.read_csv(..., comment="#")`` skips them)."""
     limit = suppressed_threshold or suppression_threshold()
-    table = export_frame(frame, context, limit)
+    table = export_frame(frame, limit)
     buffer = io.StringIO()
     if context is not None:
         for line in [context.title, *context.lines()]:
@@ -152,7 +149,7 @@ def table_xlsx(
     from openpyxl.utils import get_column_letter
 
     limit = suppressed_threshold or suppression_threshold()
-    table = export_frame(frame, context, limit)
+    table = export_frame(frame, limit)
     book = Workbook()
     sheet = book.active
     sheet.title = "Data"
@@ -164,7 +161,9 @@ def table_xlsx(
     if context.synthetic:
         sheet.append([SYNTHETIC_LABEL])
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, color="C00000")
-    sheet.append([f'Angka di bawah {limit} pada tingkat kabupaten/kota ditulis "<{limit}".'])
+    sheet.append([f'Angka di bawah {limit} ditulis "<{limit}" (beserta sel pelengkapnya).'])
+    if context.quality_note:
+        sheet.append([context.quality_note])
     sheet.append([])
     sheet.append(list(table.columns))
     first_data_row = sheet.max_row + 1

@@ -1,7 +1,9 @@
-"""Small-cell suppression applied by every export of regency-level counts.
+"""Small-cell suppression applied by every export, at every level.
 
-One rule, so no export path can forget it: people counts below the threshold become NA (with
-the complementary suppression of :func:`queries.suppression.suppress`), Rupiah follows its
+Frames from ``dashboard.data`` (and slides, through ``ProtectedFigures``) arrive protected; a
+column that already holds hidden cells is left as it is, so this is a no-op for them and a
+safety net for anything else: people counts below the threshold become NA (with the
+complementary suppression of :func:`queries.suppression.suppress`), Rupiah follows its
 ``paid`` count, and rates computed from a hidden count become NA too.
 """
 
@@ -10,8 +12,8 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.settings import suppression_threshold
-from queries.metrics import PEOPLE_METRICS, add_rates
-from queries.suppression import suppress
+from queries.metrics import PEOPLE_METRICS
+from queries.suppression import suppress, with_rates
 
 COUNT_COLUMNS = (*PEOPLE_METRICS, "people")
 RATE_INPUTS = {
@@ -39,12 +41,6 @@ def protect_counts(
 
 
 def protected_region_rates(frame: pd.DataFrame, threshold: int | None = None) -> pd.DataFrame:
-    """Regency metrics with counts suppressed first and the rates computed from what is left
+    """Region metrics with counts suppressed first and the rates computed from what is left
     (a rate over a hidden count is NA), for maps and priority lists."""
-    protected = protect_counts(frame, threshold, PEOPLE_METRICS)
-    numeric = protected.copy()
-    for column in PEOPLE_METRICS:
-        numeric[column] = numeric[column].astype("Float64").astype(float)
-    return add_rates(numeric).assign(
-        **{c: protected[c] for c in (*PEOPLE_METRICS, "paid_idr") if c in protected}
-    )
+    return with_rates(protect_counts(frame, threshold, PEOPLE_METRICS))

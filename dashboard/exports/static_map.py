@@ -32,7 +32,6 @@ from geo.classify import (
     palette,
 )
 from geo.regions import provinces, regencies
-from queries.metrics import add_rates
 
 SIZE_PX = (1920, 1080)
 DPI = 100
@@ -137,11 +136,8 @@ def map_figure(
 
 
 def map_values(values: pd.DataFrame, level: str, metric: str) -> pd.DataFrame:
-    """code → value, with regency counts suppressed and rates recomputed from what remains."""
-    if level == "regency":
-        data = protected_region_rates(values)
-    else:
-        data = add_rates(values) if metric not in values else values
+    """code → value, with small counts suppressed and rates recomputed from what remains."""
+    data = protected_region_rates(values)
     if metric not in data:
         raise ValueError(f"'values' cannot give metric {metric!r}")
     numbers = pd.to_numeric(data[metric].astype("Float64"), errors="coerce").astype(float)
