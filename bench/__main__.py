@@ -166,11 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     build_s = ensure_replica(args.replica, args.scale)
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
         directory = store_dir(Path(tmp))
-        initial = sync(args.replica, directory)
+        reader = writer.ensure_select_only_role(args.replica)  # the refresh refuses a writer
+        initial = sync(reader, directory)
         print(f"Initial sync {initial.seconds:.1f} s", flush=True)
         calibration = calibration_check(directory, args.scale)
         added = demo.append_days(args.replica, days=1, seed=int(time.time()))
-        incremental = sync(args.replica, directory)
+        incremental = sync(reader, directory)
         print(f"Incremental sync {incremental.seconds:.1f} s ({added})", flush=True)
         queries = time_queries(directory)
     report = _report(

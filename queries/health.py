@@ -114,16 +114,17 @@ def describe(error: BaseException) -> str:
         FilterError,
     )
     if isinstance(error, known):
-        return _first_line(error)
+        return first_line(error)
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
         return f"Disk penuh: penyegaran dihentikan ({error.filename or 'direktori data'})."
     if isinstance(error, OSError):
-        return f"Berkas tidak dapat ditulis atau dibaca: {_first_line(error)}"
+        return f"Berkas tidak dapat ditulis atau dibaca: {first_line(error)}"
     if isinstance(error, SQLAlchemyError | psycopg.Error | sqlite3.Error | duckdb.Error):
-        return f"Penyegaran gagal karena galat basis data: {_first_line(error)}"
-    return f"Penyegaran gagal ({type(error).__name__}): {_first_line(error)}"
+        return f"Penyegaran gagal karena galat basis data: {first_line(error)}"
+    return f"Penyegaran gagal ({type(error).__name__}): {first_line(error)}"
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message, at most 300 characters."""
     text = str(error).strip()
     return (text.splitlines()[0] if text else type(error).__name__)[:300]

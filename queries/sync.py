@@ -45,6 +45,7 @@ from queries.health import (
     SchemaDriftError,
     WritableReplicaError,
     describe,
+    first_line,
     record_failure,
     record_success,
 )
@@ -188,7 +189,7 @@ def _copy_table(con, url: str, table: str, after: int, workdir: Path) -> int:
     except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
         raise SchemaDriftError(
             f"Replika tidak sesuai kontrak data: tabel {table} berisi nilai yang bukan tipe "
-            f"kontraknya ({describe(error)[:160]})."
+            f"kontraknya ({first_line(error)[:160]})."
         ) from error
 
 
@@ -439,7 +440,7 @@ def _check_schema(engine) -> None:
         except SQLAlchemyError as error:
             raise SchemaDriftError(
                 f"Replika tidak sesuai kontrak data: tabel {table} atau salah satu kolomnya "
-                f"({', '.join(columns)}) tidak ada ({describe(error)[:160]})."
+                f"({', '.join(columns)}) tidak ada ({first_line(error)[:160]})."
             ) from error
 
 

@@ -374,12 +374,16 @@ def _one_line(stderr: str) -> str:
         ("PRAKERJA_REPLICA_URL", "mysql://root@localhost/prakerja"),
     ],
 )
-def test_a_bad_setting_is_one_line_not_a_traceback(pg_replica, tmp_path, setting, value):
-    env = {"PRAKERJA_DATA_DIR": str(tmp_path), "PRAKERJA_REPLICA_URL": pg_replica.url}
-    result = _command(["queries.sync"], {**env, setting: value})
-    assert result.returncode == 1
-    line = _one_line(result.stderr)
-    assert "tidak dapat dijangkau" not in line
+def test_a_bad_setting_is_one_line_not_a_traceback(
+    pg_replica, tmp_path, monkeypatch, capsys, setting, value
+) -> None:
+    """The command's own entry point (``python -m queries.sync`` runs exactly this)."""
+    monkeypatch.setenv("PRAKERJA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PRAKERJA_REPLICA_URL", pg_replica.url)
+    monkeypatch.setenv(setting, value)
+    assert sync_module.main([]) == 1
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("Galat: ") and "tidak dapat dijangkau" not in line
     assert setting in line or "PostgreSQL atau SQLite" in line
 
 
@@ -456,15 +460,14 @@ def _env_for(replica: FaultReplica, data: Path) -> dict[str, str]:
 
 def test_a_killed_sync_leaves_nothing_behind_after_the_next_refresh(tmp_path) -> None:
     path = tmp_path / "replica.sqlite"
-    demo.build(f"sqlite:///{path}", 0.002)
+    demo.build(f"sqlite:///{path}", FAULT_SCALE)
     replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", tmp_path / "d")
-    env = {**os.environ, **_env_for(replica, tmp_path / "d")}
-    directory = tmp_path / "d" / "store"
-    assert _command(["queries.sync"], env).returncode == 0
+    directory = store_dir(tmp_path / "d")
+    sync(replica.url, directory)
     before = _store_totals(directory)
     run = subprocess.Popen(
         [sys.executable, "-m", "queries.sync", "--full"],
-        env=env,
+        env={**os.environ, **_env_for(replica, tmp_path / "d")},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -479,49 +482,40 @@ def test_a_killed_sync_leaves_nothing_behind_after_the_next_refresh(tmp_path) ->
     assert leftovers, "the kill came too late to leave anything"
     assert _store_totals(directory) == before  # the previous version still answers
     for _ in range(2):  # versions stay bounded however many refreshes run
-        assert _command(["queries.sync"], env).returncode == 0
+        sync(replica.url, directory)
     names = sorted(p.name for p in directory.iterdir())
     assert [n for n in names if ".building" in n or n.startswith("tmp")] == []
     assert len([n for n in names if n.endswith(".duckdb")]) == 1
     assert _store_totals(directory) == before
 
 
-def test_a_corrupt_current_version_is_reported_in_one_line_and_rebuilt(tmp_path) -> None:
+def test_a_corrupt_current_version_is_reported_in_one_line_and_rebuilt(
+    tmp_path, monkeypatch, capsys
+) -> None:
     path = tmp_path / "replica.sqlite"
     demo.build(f"sqlite:///{path}", FAULT_SCALE)
     replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", tmp_path / "d")
-    env = _env_for(replica, tmp_path / "d")
-    directory = tmp_path / "d" / "store"
-    assert _command(["queries.sync"], env).returncode == 0
+    for name, value in _env_for(replica, tmp_path / "d").items():
+        monkeypatch.setenv(name, value)
+    directory = store_dir(tmp_path / "d")
+    sync(replica.url, directory)
     expected = _store_totals(directory)
     current = current_version(directory)
     current.write_bytes(current.read_bytes()[: current.stat().st_size // 3])
-    result = _command(["queries.metrics", "--level", "province"], env)
-    assert result.returncode == 0
-    assert f"Penyimpanan analitik {current.name} rusak" in result.stderr.splitlines()[0]
-    assert "Traceback" not in result.stderr
+    assert metrics.main(["--level", "province"]) == 0
+    out, err = capsys.readouterr()
+    assert f"Penyimpanan analitik {current.name} rusak" in err.splitlines()[0]
+    assert "Traceback" not in err
     assert _store_totals(directory) == expected
     with contextlib.closing(Store.open_current(directory)) as store:
         unknown = int(metrics.unknown_codes(store)["registrants"].sum())  # not on any map
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    rows = list(csv.DictReader(io.StringIO(out)))
     assert sum(int(row["registrants"]) for row in rows) + unknown == replica.scalar(
         "SELECT count(*) FROM registrants"
     )
-
-
-def test_a_garbage_current_pointer_does_not_block_a_full_refresh(tmp_path) -> None:
-    path = tmp_path / "replica.sqlite"
-    demo.build(f"sqlite:///{path}", FAULT_SCALE)
-    replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", tmp_path / "d")
-    env = _env_for(replica, tmp_path / "d")
-    directory = tmp_path / "d" / "store"
-    assert _command(["queries.sync"], env).returncode == 0
-    (directory / "CURRENT").write_bytes(b"\xff\xfe\x00 ../../etc/passwd")
-    result = _command(["queries.sync", "--full"], env)
-    assert result.returncode == 0, result.stderr
-    assert _store_totals(directory)["registrants"] == replica.scalar(
-        "SELECT count(*) FROM registrants"
-    )
+    (directory / "CURRENT").write_bytes(b"\xff\xfe\x00 ../../etc/passwd")  # garbage pointer
+    assert sync_module.main(["--full"]) == 0
+    assert _store_totals(directory) == expected
 
 
 def _store_totals(directory: Path) -> dict[str, int]:
