@@ -49,8 +49,17 @@ def _build_first_store() -> None:
     bar.empty()
 
 
+@st.cache_resource(show_spinner=False)
+def _replica_checked() -> bool:
+    """Once per process: a configured replica's role must not be able to write (raises
+    ``WritableReplicaError``, shown by the app, until fixed or accepted)."""
+    bootstrap.check_configured_replica()
+    return True
+
+
 def store_version() -> str:
     """The current store version, building the very first one if needed."""
+    _replica_checked()
     directory = bootstrap.default_store_dir()
     path = current_version(directory)
     if path is None or not _usable(path.name):

@@ -12,9 +12,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from queries import demo, writer
+from queries.replica import ReplicaTimeoutError, ReplicaUnavailableError, replica_engine
 from queries.settings import data_dir, demo_replica_url, demo_scale, replica_url
 from queries.store import Store, StoreCorruptError, check_readable, current_version, store_dir
-from queries.sync import SCHEMA_VERSION, Progress, SyncReport, exclusive, sync_locked
+from queries.sync import (
+    SCHEMA_VERSION,
+    Progress,
+    SyncReport,
+    check_read_only,
+    exclusive,
+    sync_locked,
+)
 
 
 def source() -> tuple[str, str]:
@@ -49,6 +57,22 @@ def _refresh_locked(
         ensure_demo_replica(progress)
         offset = 0.6
     return sync_locked(url, directory, full=full, progress=_scaled(progress, offset, 1.0))
+
+
+def check_configured_replica() -> None:
+    """At start: refuse a configured replica whose role could write (unless accepted). An
+    unreachable replica is left to the refresh, which reports it on every screen."""
+    url, kind = source()
+    if kind != "replica":
+        return
+    try:
+        engine = replica_engine(writer.normalize_url(url))
+        try:
+            check_read_only(engine)
+        finally:
+            engine.dispose()
+    except (ReplicaUnavailableError, ReplicaTimeoutError):
+        return
 
 
 def default_store_dir() -> Path:

@@ -52,10 +52,9 @@ class RefreshHealth:
         return self.failures > 0
 
     def next_attempt(self, interval: timedelta) -> datetime:
-        """When to try again: 30 s after the first failure, doubling, at most ``interval``."""
+        """After a failure, when to try again: 30 s after the first, doubling with each one
+        in a row, at most ``interval``."""
         last = datetime.fromisoformat(self.last_attempt) if self.last_attempt else _now()
-        if not self.failing:
-            return last + interval
         return last + min(interval, FIRST_RETRY * 2 ** min(self.failures - 1, 20))
 
 

@@ -388,7 +388,7 @@ def _sync(url: str, directory: Path, *, full: bool, progress: Progress) -> SyncR
     engine = replica_engine(url)
     try:
         status = replica_status(engine)
-        writable = _check_read_only(engine)
+        writable = check_read_only(engine)
         _check_schema(engine)
     finally:
         engine.dispose()
@@ -420,7 +420,7 @@ def _sync(url: str, directory: Path, *, full: bool, progress: Progress) -> SyncR
     return report
 
 
-def _check_read_only(engine) -> list[str]:
+def check_read_only(engine) -> list[str]:
     """What the replica role could write; refuse unless the operator accepted the risk."""
     writable = write_privileges(engine)
     if writable and not accepts_writable_replica():

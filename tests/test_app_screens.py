@@ -15,6 +15,8 @@ from dashboard import formatting
 from queries import metrics
 from queries.filters import Filters
 from queries.health import STATUS_FILE, record_failure
+from queries.store import store_dir
+from queries.sync import sync
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = {
@@ -170,3 +172,22 @@ def test_any_refresh_failure_shows_its_reason_and_the_data_age(app_env, sqlite_r
     assert "Penyegaran data gagal sejak" in banner and "tidak sesuai kontrak data" in banner
     assert "yang lalu" in banner
     assert "Semua baris replika memenuhi kontrak data." in _texts(at)
+
+
+def test_a_writable_replica_role_is_refused_or_warned_when_accepted(
+    app_env, pg_replica, monkeypatch, tmp_path
+) -> None:
+    import streamlit as st
+
+    st.cache_resource.clear()  # the start-up check runs once per process
+    monkeypatch.setenv("PRAKERJA_REPLICA_URL", pg_replica.admin_url)  # a superuser
+    at = run("tentang-data")
+    assert not at.exception
+    assert "Peran basis data replika dapat menulis" in at.error[0].value
+    monkeypatch.setenv("PRAKERJA_ACCEPT_WRITABLE_REPLICA", "1")
+    sync(pg_replica.admin_url, store_dir(tmp_path))
+    monkeypatch.setenv("PRAKERJA_DATA_DIR", str(tmp_path))
+    at = run("tentang-data")
+    assert not at.exception and not at.error
+    assert any("dapat menulis (superuser" in warning.value for warning in at.warning)
+    st.cache_resource.clear()
