@@ -15,18 +15,23 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.settings import cache_ttl_seconds
-from queries import bootstrap, metrics
+from queries import bootstrap, metrics, refresh_service
 from queries.filters import Filters
 from queries.replica import ReplicaTimeoutError, ReplicaUnavailableError
 from queries.settings import REFRESH_MINUTES, ConfigError
-from queries.store import Store, current_version
+from queries.store import CurrentStore, Store, current_version
 
 TTL = cache_ttl_seconds()
 
 
 @st.cache_resource(show_spinner=False)
+def _stores() -> CurrentStore:
+    """One per process: follows new versions, holds leases, closes superseded versions."""
+    return CurrentStore(bootstrap.default_store_dir())
+
+
 def _open_store(version: str) -> Store:
-    return Store(bootstrap.default_store_dir() / version)
+    return _stores().get(version)
 
 
 @st.cache_resource(show_spinner=False)
@@ -104,7 +109,12 @@ def _refresher() -> RefreshState:
 def refresh_problem() -> tuple[str, datetime] | None:
     """The last refresh error and since when it fails, for the banner; None when healthy."""
     state = _refresher()
-    return (state.last_error, state.failing_since) if state.last_error else None
+    if state.last_error:
+        return state.last_error, state.failing_since
+    service = refresh_service.read_status(bootstrap.default_store_dir())  # when one runs
+    if service and service.last_error and service.failing_since:
+        return service.last_error, datetime.fromisoformat(service.failing_since)
+    return None
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
