@@ -18,13 +18,11 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from geo import boundaries
 from queries import bootstrap
 from queries.settings import data_dir
 
@@ -95,27 +93,6 @@ def wait_healthy(url: str, timeout: float) -> bool:
             pass
         time.sleep(0.5)
     return False
-
-
-def fetch_boundaries_in_background() -> threading.Thread | None:
-    """First start: try the pinned, hash-checked download once, without delaying the start.
-    Offline it fails within seconds and the maps keep their symbols and the offer."""
-    if boundaries.boundaries_available():
-        return None
-
-    def fetch() -> None:
-        def progress(done: int, total: int) -> None:
-            print(f"batas wilayah: {done}/{total}", flush=True)
-
-        try:
-            boundaries.fetch(progress=progress)
-            print("batas wilayah siap; peta memakai batas wilayah", flush=True)
-        except (boundaries.BoundaryError, OSError) as error:
-            print(f"batas wilayah tidak diunduh, peta memakai simbol: {error}", flush=True)
-
-    thread = threading.Thread(target=fetch, daemon=True, name="boundary-fetch")
-    thread.start()
-    return thread
 
 
 @dataclass
@@ -204,7 +181,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print("Menyiapkan penyimpanan analitik…", flush=True)
     bootstrap.ensure_store(progress=bootstrap.terminal())  # before the workers: one builder
-    fetch_boundaries_in_background()
     topology = Topology(args)
     signal.signal(signal.SIGTERM, topology.stop)
     signal.signal(signal.SIGINT, topology.stop)
