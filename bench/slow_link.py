@@ -35,7 +35,7 @@ BUDGET = {
     "to regencies": 250_000,
     "province filter": 100_000,
 }
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_FRAME = 'iframe[title^="Peta "]'
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 

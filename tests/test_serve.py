@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import signal
 import socket
@@ -146,6 +147,21 @@ def test_a_session_through_the_proxy_survives_its_worker(browser, served: Served
     assert not errors, errors
     page.close()
     _wait_all_up(served, timeout=60)  # the supervisor restarted the killed worker
+
+
+def test_map_regions_are_named_keyboard_targets(browser, served: Served) -> None:  # noqa: F811
+    page, errors = _open(browser, f"{served.url}/?tingkat=provinsi", height=1400)
+    frame = page.frame_locator('iframe[title^="Peta "]').last
+    regions = frame.locator('path.leaflet-interactive[role="button"][tabindex="0"]')
+    regions.first.wait_for(timeout=60_000)
+    assert regions.count() == 38  # every province, each one a named button
+    name = regions.nth(10).get_attribute("aria-label")
+    assert re.fullmatch(r"[A-Z][\w .'-]+: .+", name), name
+    regions.nth(10).focus()
+    page.keyboard.press("Enter")  # drills down like a click
+    page.wait_for_function("() => /wilayah=\\d{2}/.test(location.search)", timeout=30_000)
+    assert not errors, errors
+    page.close()
 
 
 FIRST_VISIT_CEILING = 3_000_000
