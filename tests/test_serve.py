@@ -180,7 +180,7 @@ def test_page_weight_through_the_proxy_within_budget(browser, served: Served) ->
 
 def test_refresh_service_version_reaches_every_worker(browser, served: Served) -> None:  # noqa: F811
     shown = {url: _registrants(browser, url) for url in served.worker_urls}
-    assert len(set(shown.values())) == 1
+    assert len(set(shown.values())) == 1, shown
     store = served.data_dir / "store"
     old_version = (store / "CURRENT").read_text()
     demo.append_days(served.env["PRAKERJA_REPLICA_URL"], days=3)
@@ -189,12 +189,17 @@ def test_refresh_service_version_reaches_every_worker(browser, served: Served) -
     assert (store / "CURRENT").read_text() != old_version
     assert (store / old_version).exists(), "a worker still holds a lease on the old version"
     after = {url: _registrants(browser, url) for url in served.worker_urls}
-    assert len(set(after.values())) == 1
+    assert len(set(after.values())) == 1, after
     assert set(after.values()) != set(shown.values())
 
 
 def _registrants(browser, url: str) -> str:  # noqa: F811
+    """The national registrants KPI once the screen has settled (the same twice, 1 s apart)."""
     page, _ = _open(browser, f"{url}/")
-    value = _first_kpi(page)
+    page.get_by_text("Angka utama: Indonesia").wait_for(timeout=60_000)
+    value, previous = _first_kpi(page), None
+    while value != previous:
+        page.wait_for_timeout(1000)
+        previous, value = value, _first_kpi(page)
     page.close()
     return value
