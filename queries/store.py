@@ -129,8 +129,11 @@ class Store:
         """Tell other processes this version is in use (at most once per ``every_seconds``)."""
         if every_seconds and time.monotonic() - self._renewed < every_seconds:
             return
-        self._lease.parent.mkdir(exist_ok=True)
-        self._lease.touch()
+        try:
+            self._lease.parent.mkdir(exist_ok=True)
+            self._lease.touch()
+        except OSError:  # a read-only mount: the reader still works, without protection
+            pass
         self._renewed = time.monotonic()
 
     def close(self) -> None:
