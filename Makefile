@@ -12,11 +12,19 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-.PHONY: install run test bench
+.PHONY: install run serve test bench
 install: $(BIN)/.installed
 
 run: install
 	$(BIN)/streamlit run dashboard/app.py
+
+# Many people: HAProxy on $(PORT) in front of $(WORKERS) Streamlit workers, plus the single
+# refresh service (dashboard/serve.py; proxy config in deploy/haproxy.cfg).
+WORKERS ?= 2
+PORT ?= 8080
+serve: install
+	@command -v haproxy >/dev/null || { echo 'HAProxy is missing: sudo apt-get install haproxy'; exit 1; }
+	$(BIN)/python -m dashboard.serve --workers $(WORKERS) --port $(PORT)
 
 test: install
 	bash .ci/services.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make sure what the tests talk to is there: PostgreSQL on 127.0.0.1:5432 and Debian's
-# Chromium for the browser tests. Safe to run again; installs only what is missing.
+# Make sure what the tests talk to is there: PostgreSQL on 127.0.0.1:5432, Debian's
+# Chromium for the browser tests and HAProxy for the served topology (make serve). Safe to run again; installs only what is missing.
 set -euo pipefail
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
@@ -17,4 +17,12 @@ if [ ! -x /usr/bin/chromium ]; then
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q chromium fonts-dejavu-core
+fi
+
+if ! command -v haproxy >/dev/null; then
+  echo "Installing Debian's haproxy for the served-topology tests…"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q haproxy
 fi

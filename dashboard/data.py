@@ -19,15 +19,20 @@ from queries import bootstrap, metrics
 from queries.filters import Filters
 from queries.health import RefreshHealth, read_health
 from queries.settings import refresh_minutes
-from queries.store import Store, current_version
+from queries.store import CurrentStore, Store, current_version
 from queries.suppression import ProtectedFigures
 
 TTL = cache_ttl_seconds()
 
 
 @st.cache_resource(show_spinner=False)
+def _stores() -> CurrentStore:
+    """One per process: follows new versions, holds leases, closes superseded versions."""
+    return CurrentStore(bootstrap.default_store_dir())
+
+
 def _open_store(version: str) -> Store:
-    return Store(bootstrap.default_store_dir() / version)
+    return _stores().get(version)
 
 
 @st.cache_resource(show_spinner=False)

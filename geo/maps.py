@@ -14,9 +14,10 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
-from branca.element import MacroElement
-from folium.map import FitBounds
+import shapely
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geo.boundaries import Level, boundaries_or_none
@@ -45,7 +46,11 @@ __all__ = [
 Formatter = Callable[[float], str]
 INDONESIA_BOUNDS = [[-11.2, 94.8], [6.3, 141.1]]
 SELECTED_COLOR = "#d95f02"  # orange: distinct from the blue-green palette
+SEA = "#f2f7fb"  # the map background: far lighter than the #bdbdbd of "Tidak ada data"
 MAX_RADIUS_PX = {"national": 18.0, "focus": 28.0}
+NATIONAL_DECIMALS = 3
+"""~110 m: far below a pixel at national zoom, and 18 % fewer bytes than the cache's 4
+decimals for the regency map sent on every switch (docs/PERFORMANCE.md)."""
 
 
 def choropleth_map(
@@ -88,7 +93,7 @@ def choropleth_map(
         code: NO_DATA_COLOR if index is None else colours[index]
         for code, index in ((c, class_index(data.get(c), bins)) for c in main["code"])
     }
-    m = _base_map(main if focus_province else None)
+    m = _base_map(legend_title)
     _add_context(m, context)
     _add_regions(m, main, data, format_value, legend_title, fills)
     _add_selected(m, shapes, selected_code)
@@ -96,7 +101,8 @@ def choropleth_map(
         (colour, label)
         for colour, label in zip(colours, legend_labels(bins, format_value), strict=True)
     ]
-    _add_legend(m, legend_title, _swatch_rows([*swatches, (NO_DATA_COLOR, NO_DATA_LABEL)]))
+    rows = _swatch_rows([*swatches, (NO_DATA_COLOR, NO_DATA_LABEL)])
+    _add_legend(m, legend_title, rows, _bounds(main if focus_province else None))
     return use_local_assets(m, asset_base_url)
 
 
@@ -156,10 +162,15 @@ def _values_by_code(values: pd.DataFrame, value_column: str) -> dict[str, float]
 def _shapes(
     level: Level, boundaries: gpd.GeoDataFrame | None, focus_province: str | None
 ) -> gpd.GeoDataFrame | None:
-    """Given boundaries, else the cache (None when it is missing or unreadable)."""
-    if boundaries is not None:
-        return boundaries
-    return boundaries_or_none(level, "province" if focus_province else "national")
+    """Given boundaries, else the cache (None when it is missing or unreadable); for the
+    national view rounded to ``NATIONAL_DECIMALS``."""
+    shapes = boundaries
+    if shapes is None:
+        shapes = boundaries_or_none(level, "province" if focus_province else "national")
+    if shapes is None or focus_province:
+        return shapes
+    rounded = shapely.transform(shapes.geometry.values, lambda xy: np.round(xy, NATIONAL_DECIMALS))
+    return shapes.set_geometry(gpd.GeoSeries(rounded, index=shapes.index, crs=shapes.crs))
 
 
 def _split_focus(
@@ -191,13 +202,12 @@ def _points(level: Level, shapes: gpd.GeoDataFrame | None) -> pd.DataFrame:
 # --- layers -------------------------------------------------------------------------------
 
 
-def _base_map(focus: pd.DataFrame | gpd.GeoDataFrame | None = None) -> folium.Map:
-    """An empty map (no tiles: offline) fitted once, without animation, to Indonesia or to
-    ``focus``; a second animated fit would be caught mid-zoom by screenshots."""
+def _base_map(title: str) -> folium.Map:
+    """An empty map (no tiles: offline) on a pale sea colour, so grey "no data" regions
+    stand out; the legend fits it to its regions (see ``_add_legend``)."""
     m = folium.Map(location=[-2.5, 118.0], zoom_start=5, tiles=None, zoom_snap=0.25)
-    fit = FitBounds(_bounds(focus), padding=(12, 12))
-    fit.options["animate"] = False
-    m.add_child(fit)
+    m.get_root().header.add_child(Element(f"<style>.leaflet-container{{background:{SEA}}}</style>"))
+    m.add_child(_FrameTitle(f"Peta {title}"))
     return m
 
 
@@ -267,7 +277,7 @@ def _add_regions(
         },
         highlight_function=lambda _f: {"weight": 2, "color": "#333333"},
         tooltip=_tooltip(legend_title),
-    ).add_to(m)
+    ).add_to(m).add_child(_Keyboard(focusable=True))
 
 
 def _add_selected(m: folium.Map, shapes: gpd.GeoDataFrame, selected_code: str | None) -> None:
@@ -295,17 +305,22 @@ def _symbols(
     points = _points(level, shapes)
     if focus_province:
         points = points[points["province_code"] == focus_province]
+    m = _base_map(legend_title)
     if shapes is None:
-        m = _base_map(points if focus_province else None)
+        focus = points if focus_province else None
     else:
         main, context = _split_focus(shapes, focus_province)
-        m = _base_map(main if focus_province else None)
+        focus = main if focus_province else None
         _add_context(m, context)
         _add_regions(m, main, data, format_value, legend_title, fills={})
         _add_selected(m, shapes, selected_code)
     max_radius = MAX_RADIUS_PX["focus" if focus_province else "national"]
-    vmax = _add_circles(m, points, data, format_value, legend_title, selected_code, max_radius)
-    _add_legend(m, legend_title, _size_rows(vmax, max_radius, format_value, shapes is None))
+    keyboard = shapes is None  # the circles are the only targets; else the regions are
+    vmax = _add_circles(
+        m, points, data, format_value, legend_title, selected_code, max_radius, keyboard
+    )
+    rows = _size_rows(vmax, max_radius, format_value, shapes is None)
+    _add_legend(m, legend_title, rows, _bounds(focus))
     return use_local_assets(m, asset_base_url)
 
 
@@ -317,9 +332,11 @@ def _add_circles(
     legend_title: str,
     selected_code: str | None,
     max_radius: float,
+    keyboard: bool,
 ) -> float:
     """Add one circle per region with a positive value (largest drawn first, so small ones
-    stay clickable); returns the largest value, for the legend."""
+    stay clickable); returns the largest value, for the legend. ``keyboard``: the circles are
+    the Tab stops (no region outlines under them)."""
     shown = points.assign(value=points["code"].map(data)).query("value > 0")
     vmax = float(shown["value"].max()) if not shown.empty else 0.0
     if shown.empty:
@@ -340,7 +357,7 @@ def _add_circles(
         marker=folium.CircleMarker(fill=True),
         style_function=lambda f: _circle_style(f, radius, selected_code),
         tooltip=_tooltip(legend_title),
-    ).add_to(m)
+    ).add_to(m).add_child(_Keyboard(focusable=keyboard))
     return vmax
 
 
@@ -362,26 +379,106 @@ def _circle_style(
 
 
 class _Legend(MacroElement):
-    """A Leaflet control holding plain HTML (branca's colour scale would pull d3 from a CDN)."""
+    """A Leaflet control holding plain HTML (branca's colour scale would pull d3 from a CDN),
+    and the fit of the map to its regions *beside* the legend: of padding the right edge by
+    the legend's width or the bottom edge by its height, the one that leaves the larger zoom
+    (right on a wide desktop map, bottom on a phone), so the legend never covers a region.
+    The fit is not animated: a second animated fit would be caught mid-zoom by screenshots."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
         (function () {
+            var map = {{ this._parent.get_name() }};
             var legend = L.control({position: "bottomright"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "pantau-legend");
                 div.innerHTML = {{ this.html|tojson }};
                 return div;
             };
-            legend.addTo({{ this._parent.get_name() }});
+            legend.addTo(map);
+            var bounds = L.latLngBounds({{ this.bounds|tojson }});
+            function fit() {
+                var size = map.getSize(), box = legend.getContainer();
+                var right = L.point(box.offsetWidth + 20, 24);
+                var bottom = L.point(24, box.offsetHeight + 20);
+                var wide = size.x > right.x + 50 && size.y > right.y + 50;
+                var tall = size.x > bottom.x + 50 && size.y > bottom.y + 50;
+                if (!wide && !tall) { return false; }  // the iframe is not laid out yet
+                var pad = !tall || (wide && map.getBoundsZoom(bounds, false, right) >=
+                    map.getBoundsZoom(bounds, false, bottom)) ? right : bottom;
+                map.fitBounds(bounds, {
+                    paddingTopLeft: [12, 12],
+                    paddingBottomRight: [pad.x - 12, pad.y - 12],
+                    animate: false
+                });
+                return true;
+            }
+            if (!fit()) {
+                map.on("resize", function refit() { if (fit()) { map.off("resize", refit); } });
+            }
         })();
         {% endmacro %}"""
     )
 
-    def __init__(self, legend_html: str) -> None:
+    def __init__(self, legend_html: str, bounds: list[list[float]]) -> None:
         super().__init__()
         self._name = "Legend"
         self.html = legend_html
+        self.bounds = bounds
+
+
+class _Keyboard(MacroElement):
+    """Regions as keyboard targets: each one a named button (region and value) that Enter or
+    Space opens like a click; or, with ``focusable=False``, out of the Tab order. Applied once
+    the layer is on the map, when its SVG elements exist."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.once("add", function (added) {
+          added.target.eachLayer(function (layer) {
+            var el = layer.getElement && layer.getElement();
+            if (!el) { return; }
+            {%- if this.focusable %}
+            var p = layer.feature.properties;
+            el.setAttribute("tabindex", "0");
+            el.setAttribute("role", "button");
+            el.setAttribute("aria-label", p.name + (p.label ? ": " + p.label : ""));
+            el.addEventListener("keydown", function (event) {
+                if (event.key !== "Enter" && event.key !== " ") { return; }
+                event.preventDefault();
+                var at = layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng();
+                layer.fire("click", {latlng: at, layer: layer}, true);
+            });
+            {%- else %}
+            el.setAttribute("tabindex", "-1");
+            el.setAttribute("aria-hidden", "true");
+            {%- endif %}
+          });
+        });
+        {% endmacro %}"""
+    )
+
+    def __init__(self, focusable: bool) -> None:
+        super().__init__()
+        self._name = "Keyboard"
+        self.focusable = focusable
+
+
+class _FrameTitle(MacroElement):
+    """Names the iframe st_folium draws the map in (its title is otherwise the component's
+    technical name), for screen readers. Tests find the map by this title."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        try { if (window.frameElement) { window.frameElement.title = {{ this.title|tojson }}; } }
+        catch (error) {}
+        {% endmacro %}"""
+    )
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self._name = "FrameTitle"
+        self.title = title
 
 
 _BOX = (
@@ -390,9 +487,9 @@ _BOX = (
 )
 
 
-def _add_legend(m: folium.Map, title: str, rows: str) -> None:
+def _add_legend(m: folium.Map, title: str, rows: str, bounds: list[list[float]]) -> None:
     body = f'<div style="{_BOX}"><b>{html.escape(title)}</b>{rows}</div>'
-    m.add_child(_Legend(body))
+    m.add_child(_Legend(body, bounds))
 
 
 def _swatch_rows(swatches: Sequence[tuple[str, str]]) -> str:

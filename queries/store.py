@@ -3,6 +3,13 @@
 A refresh (``queries.sync``) writes a complete new version beside the current one and then
 points ``CURRENT`` at it with an atomic rename, so readers always see one complete version and
 are never blocked by a refresh.
+
+Old versions are removed only when no reader can still use them. Each open :class:`Store`
+holds a *lease*: a file ``leases/<version>@<reader>`` whose modification time the reader
+renews while it uses the version. A superseded version is deleted once no lease on it is
+younger than the grace period. This works across processes and across machines sharing the
+directory (NFS, a Kubernetes ReadWriteMany volume), where "open files survive unlink" does
+not hold: another host's reader would get ``ESTALE`` if the file vanished under it.
 """
 
 from __future__ import annotations
@@ -10,7 +17,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import threading
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +29,11 @@ import pandas as pd
 
 CURRENT_FILE = "CURRENT"
 VERSION_NAME = re.compile(r"store-[0-9T]+\.duckdb")
+LEASE_DIR = "leases"
+LEASE_GRACE_SECONDS = 600.0
+"""A lease older than this is dead (its reader crashed or moved on). Readers renew theirs at
+least every ``LEASE_RENEW_SECONDS``, well inside it, whatever their clock skew."""
+LEASE_RENEW_SECONDS = 60.0
 
 
 class StoreMissingError(RuntimeError):
@@ -90,13 +105,40 @@ def corrupt_message(path: Path, error: Exception) -> str:
 
 
 def publish_version(directory: Path, path: Path) -> None:
-    """Point readers at ``path`` atomically, then remove versions nobody will open again."""
+    """Point readers at ``path`` atomically, then remove versions nobody can still read."""
     staging = directory / (CURRENT_FILE + ".new")
     staging.write_text(path.name, encoding="utf-8")
     os.replace(staging, directory / CURRENT_FILE)
-    for old in directory.glob("store-*.duckdb"):
-        if old != path:
-            old.unlink(missing_ok=True)  # open readers keep their file handle on POSIX
+    prune_versions(directory)
+
+
+def prune_versions(directory: Path, grace_seconds: float = LEASE_GRACE_SECONDS) -> list[str]:
+    """Delete superseded versions without a live lease, and dead leases; returns the names
+    of the deleted versions. Safe to call from any process at any time."""
+    current = current_version(directory)
+    live = _live_leases(directory, grace_seconds)
+    removed = []
+    for old in sorted(directory.glob("store-*.duckdb")):
+        if old != current and old.name not in live:
+            old.unlink(missing_ok=True)
+            removed.append(old.name)
+    return removed
+
+
+def _live_leases(directory: Path, grace_seconds: float) -> set[str]:
+    """Versions with a lease renewed within the grace period; dead lease files are removed."""
+    live = set()
+    cutoff = time.time() - grace_seconds
+    for lease in (directory / LEASE_DIR).glob("*@*"):
+        try:
+            fresh = lease.stat().st_mtime >= cutoff
+        except FileNotFoundError:  # released meanwhile
+            continue
+        if fresh:
+            live.add(lease.name.split("@", 1)[0])
+        else:
+            lease.unlink(missing_ok=True)
+    return live
 
 
 class Store:
@@ -104,11 +146,15 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lease = path.parent / LEASE_DIR / f"{path.name}@{_reader_id()}"
+        self.renew_lease()
         try:
             self._connection = duckdb.connect(str(path), read_only=True)
         except duckdb.Error as error:
+            self._lease.unlink(missing_ok=True)
             raise StoreCorruptError(corrupt_message(path, error)) from error
         self._lock = threading.Lock()
+        self._renewed = time.monotonic()
 
     @classmethod
     def open_current(cls, directory: Path) -> Store:
@@ -137,5 +183,61 @@ class Store:
         rows = self.query("SELECT key, value FROM meta")
         return dict(zip(rows["key"], rows["value"], strict=True))
 
+    def renew_lease(self, every_seconds: float = 0.0) -> None:
+        """Tell other processes this version is in use (at most once per ``every_seconds``)."""
+        if every_seconds and time.monotonic() - self._renewed < every_seconds:
+            return
+        try:
+            self._lease.parent.mkdir(exist_ok=True)
+            self._lease.touch()
+        except OSError:  # a read-only mount: the reader still works, without protection
+            pass
+        self._renewed = time.monotonic()
+
     def close(self) -> None:
         self._connection.close()
+        self._lease.unlink(missing_ok=True)
+
+
+def _reader_id() -> str:
+    """Unique per open Store, readable by an operator: host, process, random suffix."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+class CurrentStore:
+    """The current version for a long-running reader (a dashboard worker).
+
+    ``get()`` follows ``CURRENT`` to each new version without a restart, renews the lease of
+    the version in use and closes versions superseded more than ``linger_seconds`` ago (a
+    script run that started on the old version finishes on it first)."""
+
+    def __init__(self, directory: Path, linger_seconds: float = 120.0) -> None:
+        self.directory = directory
+        self.linger_seconds = linger_seconds
+        self._open: dict[str, Store] = {}
+        self._superseded: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def get(self, version: str) -> Store:
+        """The open Store of ``version`` (normally the current one)."""
+        with self._lock:
+            store = self._open.get(version)
+            if store is None:
+                store = self._open[version] = Store(self.directory / version)
+                self._retire_others(version)
+            store.renew_lease(LEASE_RENEW_SECONDS)
+            self._close_lingering()
+            return store
+
+    def _retire_others(self, version: str) -> None:
+        now = time.monotonic()
+        for name in self._open:
+            if name != version:
+                self._superseded.setdefault(name, now)
+
+    def _close_lingering(self) -> None:
+        cutoff = time.monotonic() - self.linger_seconds
+        for name, since in list(self._superseded.items()):
+            if since < cutoff:
+                self._open.pop(name).close()
+                del self._superseded[name]

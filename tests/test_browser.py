@@ -91,7 +91,7 @@ def _first_kpi(page) -> str:
 
 
 def _wait_for_map(page):
-    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    frame = page.frame_locator('iframe[title^="Peta "]')
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
     return frame
 

@@ -80,7 +80,7 @@ def test_choropleth_province_focus(boundary_cache):
     assert len(main) == 27 and all(code.startswith("32") for code in main)
     assert context and not any(code.startswith("32") for code in context)
     assert selected == ["3216"]
-    assert '"animate": false' in html
+    assert "animate: false" in html and "getBoundsZoom" in html  # fitted beside the legend
 
 
 def test_symbol_map_at_province_level(boundary_cache):

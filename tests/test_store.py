@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from datetime import date
 
 import duckdb
@@ -12,7 +14,7 @@ from conftest import TEST_SCALE, reader_url
 
 from queries import demo, metrics
 from queries.filters import FilterError, Filters
-from queries.store import Store, current_version, store_dir
+from queries.store import LEASE_DIR, Store, current_version, prune_versions, store_dir
 from queries.sync import sync
 
 FULL = Filters(date(2020, 4, 11), date(2020, 9, 3))
@@ -131,6 +133,9 @@ def test_readers_keep_their_version_while_a_refresh_publishes(sqlite_replica, tm
     sync(sqlite_replica.url, directory, full=True)
     assert current_version(directory) != reader.path
     pd.testing.assert_frame_equal(metrics.totals(reader, FULL), before)
+    assert reader.path.exists()  # its lease keeps it, also for readers on other hosts
+    reader.close()
+    assert prune_versions(directory) == [reader.path.name]
     assert len(list(directory.glob("store-*.duckdb"))) == 1
     fresh = Store.open_current(directory)
     assert fresh.meta()["sync_mode"] == "full"
@@ -158,3 +163,17 @@ def test_a_rebuilt_replica_triggers_a_full_refresh(tmp_path) -> None:
     assert report.mode == "full"
     totals = metrics.totals(Store.open_current(directory), FULL).iloc[0]
     assert totals["registrants"] == demo.target_counts(0.001)["registrants"]
+
+
+def test_a_dead_readers_lease_expires_and_its_version_goes(sqlite_replica, tmp_path) -> None:
+    directory = store_dir(tmp_path / "leases")
+    sync(sqlite_replica.url, directory)
+    crashed = Store.open_current(directory)  # never closed, as if its process died
+    sync(sqlite_replica.url, directory)
+    assert prune_versions(directory, grace_seconds=600) == []
+    (lease,) = (directory / LEASE_DIR).glob(f"{crashed.version}@*")
+    stale = time.time() - 601
+    os.utime(lease, (stale, stale))
+    assert prune_versions(directory, grace_seconds=600) == [crashed.version]
+    assert not lease.exists()
+    assert Store.open_current(directory).meta()["source_kind"] == "demo"

@@ -1,0 +1,213 @@
+"""Page weight on a slow link: ``python -m bench.slow_link --url http://127.0.0.1:8080``.
+
+Drives Debian's Chromium through the served topology with Chrome DevTools network emulation
+(1.6 Mbit/s down, 750 kbit/s up, 300 ms round trip, the offices of eastern Indonesia) and
+counts, per step, what the browser received: HTTP bytes as transferred (``encodedDataLength``,
+after gzip) and websocket bytes (see :class:`Counter`).
+
+Steps: first visit of ``/`` to a drawn national map; a later visit with the browser cache
+warm; the switch to Kabupaten/kota; a filter change on a province view.
+Only loopback URLs are accepted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import sys
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+SLOW_LINK = {
+    "offline": False,
+    "latency": 300,  # ms, round trip
+    "downloadThroughput": 1_600_000 / 8,  # bytes/s
+    "uploadThroughput": 750_000 / 8,
+}
+BUDGET = {
+    "first visit": 1_600_000,
+    "warm visit": 150_000,
+    "to regencies": 250_000,
+    "province filter": 100_000,
+}
+MAP_FRAME = 'iframe[title^="Peta "]'
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass
+class Counter:
+    """Bytes received on one page, by kind, since the last ``reset``.
+
+    Chromium reports websocket frames inflated; when the handshake negotiated
+    permessage-deflate, each message is deflated again here with one shared compressor per
+    connection (context takeover, as the server does) to count what crossed the wire."""
+
+    http: int = 0
+    websocket: int = 0
+    largest: dict[str, int] = field(default_factory=dict)
+    _urls: dict[str, str] = field(default_factory=dict)
+    _deflaters: dict[str, object] = field(default_factory=dict)
+
+    def on_request(self, event: dict) -> None:
+        self._urls[event["requestId"]] = event["request"]["url"]
+
+    def on_http(self, event: dict) -> None:
+        size = int(event.get("encodedDataLength", 0))
+        self.http += size
+        url = self._urls.get(event["requestId"], "?")
+        self.largest[url] = self.largest.get(url, 0) + size
+
+    def on_handshake(self, event: dict) -> None:
+        headers = {k.lower(): v for k, v in event["response"].get("headers", {}).items()}
+        if "permessage-deflate" in headers.get("sec-websocket-extensions", ""):
+            self._deflaters[event["requestId"]] = zlib.compressobj(wbits=-15)
+
+    def on_frame(self, event: dict) -> None:
+        response = event["response"]
+        text = response.get("payloadData", "")
+        data = base64.b64decode(text) if response.get("opcode") == 2 else text.encode()
+        deflater = self._deflaters.get(event["requestId"])
+        if deflater is not None:
+            data = deflater.compress(data) + deflater.flush(zlib.Z_SYNC_FLUSH)
+            self.websocket += len(data) - 4  # the sync flush's empty block is not sent
+        else:
+            self.websocket += len(data)
+
+    def reset(self) -> None:
+        self.http = self.websocket = 0
+        self.largest.clear()
+
+
+@dataclass
+class Step:
+    name: str
+    http: int
+    websocket: int
+    seconds: float
+    largest: list[tuple[str, int]]
+
+    @property
+    def received(self) -> int:
+        return self.http + self.websocket
+
+
+@dataclass
+class Session:
+    """One emulated slow browser context, with a byte counter per page."""
+
+    context: object
+    emulate: bool = True
+    counter: Counter = field(default_factory=Counter)
+    page: object = None
+
+    def open_page(self) -> object:
+        self.page = self.context.new_page()
+        cdp = self.context.new_cdp_session(self.page)
+        cdp.send("Network.enable")
+        if self.emulate:
+            cdp.send("Network.emulateNetworkConditions", SLOW_LINK)
+        cdp.on("Network.requestWillBeSent", self.counter.on_request)
+        cdp.on("Network.loadingFinished", self.counter.on_http)
+        cdp.on("Network.webSocketHandshakeResponseReceived", self.counter.on_handshake)
+        cdp.on("Network.webSocketFrameReceived", self.counter.on_frame)
+        return self.page
+
+    def step(self, name: str, action: Callable[[], None]) -> Step:
+        self.counter.reset()
+        started = time.perf_counter()
+        action()
+        seconds = time.perf_counter() - started
+        self.page.wait_for_timeout(500)  # late frames of the same step
+        largest = sorted(self.counter.largest.items(), key=lambda item: -item[1])[:8]
+        return Step(name, self.counter.http, self.counter.websocket, seconds, largest)
+
+
+def wait_for_map(page, min_regions: int = 1, timeout: float = 120_000) -> None:
+    frame = page.frame_locator(MAP_FRAME).last
+    frame.locator("path.leaflet-interactive").nth(min_regions - 1).wait_for(timeout=timeout)
+
+
+def measure(browser, base_url: str, emulate: bool = True) -> list[Step]:
+    """The four steps of the budget, in one fresh browser context. Bytes do not depend on the
+    link speed, so the byte-budget test runs with ``emulate=False``."""
+    context = browser.new_context(viewport={"width": 1366, "height": 1400})
+    session = Session(context, emulate)
+    page = session.open_page()
+    steps = [
+        session.step("first visit", lambda: (page.goto(base_url + "/"), wait_for_map(page))),
+    ]
+    page.close()
+    page = session.open_page()
+    steps.append(
+        session.step("warm visit", lambda: (page.goto(base_url + "/"), wait_for_map(page)))
+    )
+
+    def to_regencies() -> None:
+        page.get_by_text("Kabupaten/kota", exact=True).click()
+        page.wait_for_function("() => location.search.includes('tingkat=kabupaten')")
+        wait_for_map(page, min_regions=400)
+
+    steps.append(session.step("to regencies", to_regencies))
+    page.goto(base_url + "/?wilayah=32")
+    wait_for_map(page)
+    page.get_by_text("Data sintetis (demo)").first.wait_for()
+
+    def filter_change() -> None:
+        first = page.locator('[data-testid="stMetricValue"]').first
+        before = first.inner_text()
+        page.get_by_label("Jenis kelamin").first.click()
+        page.get_by_role("option", name="Perempuan").click()
+        page.keyboard.press("Escape")
+        page.wait_for_function("() => location.search.includes('jk=F')")
+        deadline = time.monotonic() + 60
+        while first.inner_text() == before and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        wait_for_map(page)
+
+    steps.append(session.step("province filter", filter_change))
+    context.close()
+    return steps
+
+
+def table(steps: list[Step]) -> str:
+    lines = [
+        "| step | HTTP | websocket | total | budget | time at 1.6 Mbit/s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for step in steps:
+        lines.append(
+            f"| {step.name} | {step.http / 1000:,.0f} kB | {step.websocket / 1000:,.0f} kB | "
+            f"{step.received / 1000:,.0f} kB | {BUDGET[step.name] / 1000:,.0f} kB | "
+            f"{step.seconds:.1f} s |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.slow_link", description=__doc__)
+    parser.add_argument("--url", default="http://127.0.0.1:8080", help="the proxy (or a worker)")
+    parser.add_argument("--largest", action="store_true", help="list each step's largest files")
+    args = parser.parse_args(argv)
+    if urlparse(args.url).hostname not in LOOPBACK:
+        parser.error("only loopback URLs are measured")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        steps = measure(browser, args.url.rstrip("/"))
+        browser.close()
+    print(table(steps))
+    for step in steps if args.largest else ():
+        print(f"\n{step.name}:")
+        for url, size in step.largest:
+            print(f"  {size / 1000:8,.0f} kB  {url[:110]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The deployment kit cannot drift from the tested local topology (``dashboard.serve``).
+
+Docker and Kubernetes do not run here, so these tests parse deploy/ and compare its commands,
+ports, environment variables, health paths and cookie with what ``make serve`` runs and the
+browser tests exercise. The proxy config is checked by HAProxy itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dashboard.serve import (
+    HEALTH_PATH,
+    PROXY_TEMPLATE,
+    WORKER_ENV,
+    proxy_config,
+    refresh_command,
+    worker_command,
+)
+
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+PORT = 8501
+DATA_DIR = "/data"
+WORKER = ["python", *worker_command(PORT, "0.0.0.0")[1:]]
+REFRESH = ["python", *refresh_command("15m")[1:]]
+COOKIE = re.search(r"cookie (\w+) insert", PROXY_TEMPLATE.read_text()).group(1)
+
+
+def _yaml(name: str) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all((DEPLOY / name).read_text()) if doc]
+
+
+def _kind(documents: list[dict], kind: str) -> dict:
+    (found,) = [doc for doc in documents if doc["kind"] == kind]
+    return found
+
+
+def _container(deployment: dict) -> dict:
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def _env(container: dict) -> dict[str, str]:
+    return {item["name"]: item.get("value") for item in container["env"]}
+
+
+def test_proxy_config_is_valid_and_checks_the_health_path(tmp_path) -> None:
+    config = proxy_config([8601, 8602])
+    assert f"option httpchk GET {HEALTH_PATH}" in config
+    assert "server w2 127.0.0.1:8602" in config and "    server-template" not in config
+    if not shutil.which("haproxy"):
+        pytest.skip("HAProxy is not installed")
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(config)
+    env = {**os.environ, "PANTAU_RUN_DIR": str(tmp_path), "PANTAU_BIND": "127.0.0.1"}
+    env["PANTAU_PORT"] = "8099"
+    for candidate in (path, PROXY_TEMPLATE):  # the compose file mounts the template as it is
+        result = subprocess.run(
+            ["haproxy", "-c", "-f", str(candidate)], env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dockerfile_runs_the_worker_as_a_non_root_user_with_boundaries() -> None:
+    text = (DEPLOY / "Dockerfile").read_text()
+    instructions = [line for line in text.splitlines() if line and not line.startswith("#")]
+    (base,) = [line for line in instructions if line.startswith("FROM ")]
+    assert re.fullmatch(r"FROM python:\d+\.\d+\.\d+-slim-\w+", base)  # a pinned version
+    cmd = next(line for line in instructions if line.startswith("CMD "))
+    assert json.loads(cmd.removeprefix("CMD ")) == WORKER
+    assert f"EXPOSE {PORT}" in instructions
+    assert re.search(r"^USER [1-9]\d*$", text, re.MULTILINE)
+    assert "python -m geo fetch" in text and f"PRAKERJA_DATA_DIR={DATA_DIR}" in text
+    assert f"127.0.0.1:{PORT}{HEALTH_PATH}" in text
+
+
+def test_compose_matches_the_local_topology() -> None:
+    services = _yaml("compose.yaml")[0]["services"]
+    worker, refresh, proxy = services["worker"], services["refresh"], services["proxy"]
+    assert worker["command"] == WORKER
+    assert refresh["command"] == REFRESH
+    for name, value in WORKER_ENV.items():
+        assert worker["environment"][name] == value
+    assert "PRAKERJA_REFRESH_MINUTES" not in refresh["environment"]
+    assert worker["environment"]["PRAKERJA_DATA_DIR"] == DATA_DIR
+    assert refresh["environment"]["PRAKERJA_DATA_DIR"] == DATA_DIR
+    assert worker["volumes"] == refresh["volumes"] == [f"store:{DATA_DIR}"]
+    assert f"127.0.0.1:{PORT}{HEALTH_PATH}" in " ".join(worker["healthcheck"]["test"])
+    port = proxy["environment"]["PANTAU_PORT"]
+    assert proxy["ports"] == [f"{port}:{port}"]
+    assert proxy["volumes"][0].startswith("./haproxy.cfg:")
+    assert f"worker:{PORT}" in PROXY_TEMPLATE.read_text()
+
+
+def test_kubernetes_matches_the_local_topology() -> None:
+    workers = _yaml("kubernetes/worker.yaml")
+    deployment, service = _kind(workers, "Deployment"), _kind(workers, "Service")
+    worker = _container(deployment)
+    assert worker["command"] == WORKER
+    assert worker["ports"][0]["containerPort"] == PORT == service["spec"]["ports"][0]["targetPort"]
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert worker[probe]["httpGet"] == {"path": HEALTH_PATH, "port": PORT}
+    assert worker["resources"]["requests"]["cpu"]
+    assert deployment["spec"]["replicas"] >= 2
+    assert {k: v for k, v in _env(worker).items() if k in WORKER_ENV} == WORKER_ENV
+
+    refresh_deployment = _kind(_yaml("kubernetes/refresh.yaml"), "Deployment")
+    refresh = _container(refresh_deployment)
+    assert refresh["command"] == REFRESH
+    assert refresh_deployment["spec"]["replicas"] == 1
+    assert refresh_deployment["spec"]["strategy"]["type"] == "Recreate"
+
+    claim = _kind(_yaml("kubernetes/storage.yaml"), "PersistentVolumeClaim")
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    for dep, container in ((deployment, worker), (refresh_deployment, refresh)):
+        assert _env(container)["PRAKERJA_DATA_DIR"] == DATA_DIR
+        assert container["volumeMounts"] == [{"name": "store", "mountPath": DATA_DIR}]
+        (volume,) = dep["spec"]["template"]["spec"]["volumes"]
+        assert volume["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+
+    ingress = _kind(_yaml("kubernetes/ingress.yaml"), "Ingress")
+    notes = ingress["metadata"]["annotations"]
+    assert notes["nginx.ingress.kubernetes.io/affinity"] == "cookie"
+    assert notes["nginx.ingress.kubernetes.io/session-cookie-name"] == COOKIE
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": service["metadata"]["name"], "port": {"number": PORT}}
