@@ -18,3 +18,15 @@ if [ ! -x /usr/bin/chromium ]; then
   $sudo_cmd apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q chromium fonts-dejavu-core
 fi
+
+# axe-core (accessibility rules) for tests/test_screens_a11y.py, pinned in .ci/axe/package.json.
+if [ ! -f .ci/axe/node_modules/axe-core/axe.min.js ]; then
+  if ! command -v npm >/dev/null; then
+    echo "Installing Debian's npm for axe-core…"
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q npm
+  fi
+  npm ci --prefix .ci/axe --no-audit --no-fund
+fi

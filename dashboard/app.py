@@ -2,8 +2,8 @@
 
 Navigation is declared here with ``st.navigation`` (the screens live in the top-level
 ``pages/`` folder, which is not beside this script, so Streamlit does not also auto-discover
-it). Errors that users can act on are shown as messages in Bahasa Indonesia, never as
-tracebacks.
+it) and drawn as page links in the sidebar. Errors that users can act on are shown as
+messages in Bahasa Indonesia, never as tracebacks.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from queries.settings import ConfigError
 from queries.store import StoreMissingError
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+# A local file: a ``:material:`` page icon makes the browser fetch an SVG from a font CDN.
+ICON = Path(__file__).resolve().parent / "static" / "icon.png"
 
 st.set_page_config(
     page_title="Pantau Prakerja",
-    page_icon=":material/map:",
+    page_icon=str(ICON),
     layout="wide",
     initial_sidebar_state="auto",  # collapsed on phones, open on laptops
 )
@@ -67,11 +69,16 @@ st.html(
     " [data-testid='stMetricLabel'] p {white-space: normal;}</style>"
 )
 
+# Our own links instead of Streamlit's sidebar menu: its grouped menu puts <div>s between <ul>
+# and <li> (axe "list"/"listitem", serious; docs/ACCESSIBILITY.md).
+page = st.navigation(PAGES, position="hidden")
 with st.sidebar:
-    st.markdown("### Pantau Prakerja")
+    st.markdown("**Pantau Prakerja**")
     st.caption("Pemantauan Kartu Prakerja per provinsi dan kabupaten/kota")
-
-page = st.navigation(PAGES)
+    for section, section_pages in PAGES.items():
+        st.caption(section)
+        for each in section_pages:
+            st.page_link(each, width="stretch")
 try:
     access.sidebar_identity(access.current_scope())
     page.run()

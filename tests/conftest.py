@@ -101,3 +101,10 @@ def replica(request: pytest.FixtureRequest) -> Replica:
 def app_data_dir(sqlite_replica: Replica, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory the app can start from without building anything (for AppTest)."""
     return sqlite_replica.store_dir.parent
+
+
+@pytest.fixture
+def app_env(monkeypatch, app_data_dir, boundary_cache) -> None:
+    """The app (AppTest) reads the session's small replica and never refreshes it."""
+    monkeypatch.setenv("PRAKERJA_DATA_DIR", str(app_data_dir))
+    monkeypatch.setenv("PRAKERJA_REFRESH_MINUTES", "0")

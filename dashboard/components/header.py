@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
 from dashboard import data, formatting, settings
@@ -28,13 +26,11 @@ def page_header(title: str, caption: str, notices: list[str]) -> None:
 
 def _freshness() -> None:
     info = data.meta()
-    refreshed = datetime.fromisoformat(info["refreshed_at"])
-    as_of = datetime.fromisoformat(info["replica_as_of"])
-    first, last = data.data_period()
-    period = f"{formatting.long_date(first)} – {formatting.long_date(last)}"
+    refreshed = formatting.timestamp(info["refreshed_at"])
+    as_of = formatting.timestamp(info["replica_as_of"])
     st.caption(
-        f"Data kegiatan {period} · replika per {formatting.timestamp(as_of)} · "
-        f"diperbarui {formatting.timestamp(refreshed)}"
+        f"Data kegiatan {formatting.period(*data.data_period())} · replika per {as_of} · "
+        f"diperbarui {refreshed}"
     )
     lag = float(info.get("lag_seconds") or 0)
     if lag > settings.lag_warning_seconds():
@@ -49,6 +45,6 @@ def _freshness() -> None:
         message, since = problem
         st.error(
             f"Replika tidak dapat dijangkau sejak {formatting.timestamp(since)}. Angka di layar "
-            f"adalah data terakhir ({formatting.timestamp(refreshed)}). Rincian: {message}",
+            f"adalah data terakhir ({refreshed}). Rincian: {message}",
             icon=":material/cloud_off:",
         )

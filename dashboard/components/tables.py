@@ -1,7 +1,9 @@
 """Tables shown on screen, with numbers already in Indonesian formats.
 
 Pre-formatted text is used on purpose: the browser's locale would otherwise decide the
-thousands separator. Ordering is done before formatting.
+thousands separator. Ordering is done before formatting. Tables are HTML (``st.table``), not
+the canvas data grid: its cells wrap instead of being cut off, screen readers read them, and
+there is no English toolbar ("Download as CSV", "Search") that cannot be translated.
 """
 
 from __future__ import annotations
@@ -31,8 +33,25 @@ def ranking_frame(values: pd.DataFrame, option: MetricOption) -> pd.DataFrame:
     return table
 
 
-def ranking_table(values: pd.DataFrame, option: MetricOption, height: int = 420) -> None:
-    st.dataframe(ranking_frame(values, option), hide_index=True, height=height, width="stretch")
+def ranking_table(
+    values: pd.DataFrame, option: MetricOption, description: str, height: int = 420
+) -> None:
+    """The ranking, scrolling within ``height``; ``description`` is its accessible name."""
+    show_table(ranking_frame(values, option), description=description, height=height)
+
+
+def show_table(
+    frame: pd.DataFrame,
+    index_title: str | None = None,
+    *,
+    description: str | None = None,
+    height: int | None = None,
+) -> None:
+    """An HTML table. A named index (``index_title``) becomes the first column, so its
+    header is a real column header; otherwise the index is hidden."""
+    if index_title is not None:
+        frame = frame.rename_axis(index_title).reset_index()
+    st.table(frame, hide_index=True, height=height or "content", alt=description)
 
 
 def comparison_frame(rows: dict[str, pd.Series], per_capita: bool = False) -> pd.DataFrame:
