@@ -63,10 +63,15 @@ PAGES = {
     ],
 }
 
-# Five KPI cards must fit side by side on a 1366×768 projector without truncation.
+# Five KPI cards must fit side by side on a 1366×768 projector without truncation. The element
+# toolbar over charts and tables ("Show data", "Download as PNG", "Fullscreen") and the heading
+# link icons cannot be translated; every chart has our own download buttons below it
+# (docs/ACCESSIBILITY.md).
 st.html(
     "<style>[data-testid='stMetricValue'] {font-size: 1.9rem;}"
-    " [data-testid='stMetricLabel'] p {white-space: normal;}</style>"
+    " [data-testid='stMetricLabel'] p {white-space: normal;}"
+    " [data-testid='stElementToolbar'], [data-testid='stHeaderActionElements']"
+    " {display: none;}</style>"
 )
 
 # Our own links instead of Streamlit's sidebar menu: its grouped menu puts <div>s between <ul>

@@ -103,6 +103,10 @@ def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
         )
         .configure_header(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
         .configure_view(stroke=None)
+        # Vega's generated ARIA labels are English ("X-axis for a time scale…") and read raw
+        # floats; the tables beside the charts carry the same figures in Bahasa Indonesia.
+        .configure(aria=False)
+        .configure_mark(description="Bagian grafik; angkanya ada di tabel dan unduhan CSV")
     )
 
 
@@ -125,7 +129,8 @@ def _title(title: str | None, subtitle: str | None = None) -> dict[str, alt.Titl
         "title": alt.TitleParams(
             text=_lines(title, TITLE_LINE_CHARS["text"]),
             subtitle=_lines(subtitle, TITLE_LINE_CHARS["subtitle"]) if subtitle else alt.Undefined,
-        )
+        ),
+        "description": title,  # the chart's accessible name
     }
 
 
@@ -160,7 +165,7 @@ def weekly_chart(
     unit = metrics[0] if len(metrics) == 1 else "registrants"
     chart = (
         alt.Chart(long)
-        .mark_line(point=True, strokeWidth=3)
+        .mark_line(point=True, strokeWidth=3, description="Garis tren mingguan per ukuran")
         .encode(
             x=alt.X(
                 "week_start:T", title="Minggu mulai", axis=alt.Axis(labelExpr=date_label_expr())
@@ -203,7 +208,7 @@ def trend_panel(
     domain = alt.Scale(domain=[0, y_max]) if y_max else alt.Undefined
     return (
         alt.Chart(data)
-        .mark_line(strokeWidth=2.5, color=BLUE)
+        .mark_line(strokeWidth=2.5, color=BLUE, description="Garis tren mingguan")
         .encode(
             x=alt.X(
                 "week_start:T", title=None, axis=alt.Axis(labelExpr=date_label_expr(), tickCount=4)

@@ -97,13 +97,10 @@ downloads.render_chart_downloads(multiples, series, "tren-provinsi", context)
 
 # --- funnels ---------------------------------------------------------------------------------
 st.header("Corong: pendaftar → penerima → selesai → dibayar")
-chart_view.show_panels(  # two per row: stage labels need the width
-    [
-        charts.funnel_chart(data.funnel(filters.with_region(code)), PROVINCES[code])
-        for code in picked
-    ],
-    per_row=2,
-)
+for column, code in chart_view.in_rows(picked, per_row=2):  # stage labels need the width
+    with column:
+        funnel = data.funnel(filters.with_region(code))
+        chart_view.show_chart(charts.funnel_chart(funnel, PROVINCES[code]))
 
 # --- ranking of all 38 -----------------------------------------------------------------------
 st.header(f"Peringkat 38 provinsi: {option.label}")

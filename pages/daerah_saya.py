@@ -38,6 +38,7 @@ province = pick[0].selectbox(
     options=list(PROVINCES),
     index=list(PROVINCES).index(filters.province or "32"),
     format_func=PROVINCES.get,
+    placeholder="Pilih provinsi…",
     key="daerah_provinsi",
 )
 regency_names = {
@@ -56,6 +57,7 @@ regency = pick[1].selectbox(
     format_func=lambda code: (
         "Seluruh provinsi" if code == WHOLE_PROVINCE else f"{regency_names[code]} ({dotted(code)})"
     ),
+    placeholder="Pilih kabupaten/kota…",
     key=f"daerah_kabupaten_{province}",
 )
 filters = filters.with_region(province if regency == WHOLE_PROVINCE else regency)

@@ -19,7 +19,7 @@ from queries import demo
 from queries.store import Store, store_dir
 from queries.sync import sync
 
-pytest_plugins = ["geo_fixtures", "standby_fixtures"]
+pytest_plugins = ["geo_fixtures", "standby_fixtures", "browser_fixtures"]
 
 TEST_SCALE = 0.005
 PG_ADMIN = os.environ.get("PRAKERJA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

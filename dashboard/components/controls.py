@@ -18,6 +18,7 @@ def metric_select(
         options=names,
         index=names.index(current.url_name),
         format_func=lambda name: BY_URL_NAME[name].label,
+        placeholder="Pilih ukuran…",
         key=key,
         help=help,
     )

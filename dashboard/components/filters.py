@@ -44,6 +44,7 @@ def filter_panel(current: Filters, period: tuple[date, date], waves: list[int]) 
             options=list(DISABILITY_CHOICES),
             index=list(DISABILITY_CHOICES).index(current.disability),
             format_func=DISABILITY_CHOICES.get,
+            placeholder="Pilih…",
             key="filter_disabilitas",
         )
     try:
