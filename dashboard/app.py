@@ -63,7 +63,8 @@ PAGES = {
     ],
 }
 
-# Five KPI cards must fit side by side on a 1366×768 projector without truncation. The element
+# Five KPI cards must fit side by side on a 1366×768 projector without truncation; table cells
+# wrap, smaller on a phone, so a table fits the screen instead of scrolling sideways. The element
 # toolbar over charts and tables ("Show data", "Download as PNG", "Fullscreen") and the heading
 # link icons cannot be translated; every chart has our own download buttons below it
 # (docs/ACCESSIBILITY.md).
@@ -71,7 +72,11 @@ st.html(
     "<style>[data-testid='stMetricValue'] {font-size: 1.9rem;}"
     " [data-testid='stMetricLabel'] p {white-space: normal;}"
     " [data-testid='stElementToolbar'], [data-testid='stHeaderActionElements']"
-    " {display: none;}</style>"
+    " {display: none;}"
+    " [data-testid='stTable'] :is(th, td, p) {white-space: normal; overflow-wrap: anywhere;}"
+    " @media (max-width: 640px) {[data-testid='stTable'] :is(th, td, p)"
+    " {font-size: 0.75rem;}"
+    " [data-testid='stTable'] :is(th, td) {padding: 0.125rem !important;}}</style>"
 )
 
 # Our own links instead of Streamlit's sidebar menu: its grouped menu puts <div>s between <ul>

@@ -66,7 +66,7 @@ per_capita = st.toggle(
     "Per 1.000 penduduk", value=state.read_flag("per-kapita"), key="bandingkan_per_kapita"
 )
 state.write_value("per-kapita", "1" if per_capita else None)
-tables.show_table(tables.comparison_frame(rows, per_capita=per_capita), "Ukuran")
+tables.show_table(tables.comparison_frame(rows, per_capita=per_capita), "Wilayah")
 
 # --- small-multiple weekly trends, in the order picked ---------------------------------------
 trend_key = trend_measure(option, per_capita)

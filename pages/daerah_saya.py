@@ -99,7 +99,7 @@ compare = {region_label: data.totals(filters)}
 if filters.regency:
     compare[PROVINCES[province]] = data.totals(filters.with_region(province))
 compare["Indonesia"] = data.totals(filters.with_region(NATION_CODE))
-tables.show_table(tables.comparison_frame(compare), "Ukuran")
+tables.show_table(tables.comparison_frame(compare), "Wilayah")
 
 # --- breakdowns, small cells suppressed at regency level ---------------------------------------
 threshold = settings.suppression_threshold()
@@ -137,8 +137,8 @@ province_row = add_rates(
     .astype(float)
 ).iloc[0]
 ranked = priorities.outreach_priorities(regency_values, province_row)
-tables.show_table(
-    priorities.display_frame(ranked, picked=filters.regency),
+tables.show_table(  # the order is the gap score; the reason says it in words
+    priorities.display_frame(ranked, picked=filters.regency).drop(columns="Skor kesenjangan"),
     description=f"Prioritas sosialisasi kabupaten/kota di {PROVINCES[province]}",
 )
 if scope.may_export_deck(filters.region):

@@ -73,6 +73,11 @@ CUT_OFF_JS = """(selector) => {
     const overflows = el.scrollWidth > el.clientWidth + 1;
     if (hides && overflows) cut.push(text.slice(0, 60));
   }
+  for (const box of document.querySelectorAll("[data-testid='stTable']")) {
+    const table = box.querySelector('table');
+    if (table && table.offsetWidth > box.clientWidth + 1)
+      cut.push('table wider than the screen: ' + box.innerText.slice(0, 40));
+  }
   for (const t of document.querySelectorAll('.vega-embed svg text')) {
     if ((t.textContent || '').endsWith('…')) cut.push('chart: ' + t.textContent);
   }

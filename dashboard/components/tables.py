@@ -12,24 +12,25 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import formatting
-from dashboard.metric_options import BY_KEY, MetricOption
+from dashboard.metric_options import BY_KEY, RATE_BASES, MetricOption
 
 TABLE_COLUMNS = ("registrants", "recipients", "completed", "paid", "paid_idr")
 
 
 def ranking_frame(values: pd.DataFrame, option: MetricOption) -> pd.DataFrame:
-    """Regions ordered by the chosen metric (missing values last), formatted for display."""
+    """Regions ordered by the chosen metric (missing values last), formatted for display: rank,
+    region, the metric and, for a rate, the count behind it (four columns fit a phone)."""
     ordered = values.sort_values(option.key, ascending=False, na_position="last")
     table = pd.DataFrame(
         {
-            "Peringkat": range(1, len(ordered) + 1),
+            "No.": range(1, len(ordered) + 1),
             "Wilayah": ordered["name"].to_numpy(),
             option.label: ordered[option.key].map(option.format).to_numpy(),
         }
     )
-    for key in TABLE_COLUMNS:
-        if key != option.key:
-            table[BY_KEY[key].label] = ordered[key].map(BY_KEY[key].format).to_numpy()
+    base = BY_KEY[RATE_BASES.get(option.key, "registrants")]
+    if base.key != option.key:
+        table[base.label] = ordered[base.key].map(base.format).to_numpy()
     return table
 
 
@@ -55,24 +56,24 @@ def show_table(
 
 
 def comparison_frame(rows: dict[str, pd.Series], per_capita: bool = False) -> pd.DataFrame:
-    """Columns = regions, rows = metrics, formatted: the side-by-side figures table.
+    """Rows = regions (in the order given), columns = metrics, formatted: the side-by-side
+    figures table. One row per region keeps it narrow enough for a phone with six regions.
 
     ``per_capita`` divides every figure by the row's ``population`` (per 1.000 people; Rupiah
     per person), so a small province can be compared with a large one."""
     if per_capita:
-        table = {
-            name: [
-                formatting.number(row[key] / row["population"] * 1000, 2)
-                if key != "paid_idr"
-                else formatting.rupiah(row[key] / row["population"])
-                for key in TABLE_COLUMNS
+        columns = {
+            f"{BY_KEY[key].label} per 1.000 penduduk": [
+                formatting.number(row[key] / row["population"] * 1000, 2) for row in rows.values()
             ]
-            for name, row in rows.items()
+            for key in TABLE_COLUMNS[:-1]
         }
-        labels = [f"{BY_KEY[key].label} per 1.000 penduduk" for key in TABLE_COLUMNS[:-1]]
-        return pd.DataFrame(table, index=[*labels, "Insentif dibayar per penduduk"])
-    table = {
-        name: [BY_KEY[key].format(row[key]) for key in TABLE_COLUMNS] for name, row in rows.items()
-    }
-    labels = [BY_KEY[key].label for key in TABLE_COLUMNS]
-    return pd.DataFrame(table, index=labels)
+        columns["Insentif dibayar per penduduk"] = [
+            formatting.rupiah(row["paid_idr"] / row["population"]) for row in rows.values()
+        ]
+    else:
+        columns = {
+            BY_KEY[key].label: [BY_KEY[key].format(row[key]) for row in rows.values()]
+            for key in TABLE_COLUMNS
+        }
+    return pd.DataFrame(columns, index=list(rows))
