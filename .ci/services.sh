@@ -26,3 +26,15 @@ if ! command -v haproxy >/dev/null; then
   $sudo_cmd apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q haproxy
 fi
+
+# axe-core (accessibility rules) for tests/test_screens_a11y.py, pinned in .ci/axe/package.json.
+if [ ! -f .ci/axe/node_modules/axe-core/axe.min.js ]; then
+  if ! command -v npm >/dev/null; then
+    echo "Installing Debian's npm for axe-core…"
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q npm
+  fi
+  npm ci --prefix .ci/axe --no-audit --no-fund
+fi

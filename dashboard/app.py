@@ -2,8 +2,8 @@
 
 Navigation is declared here with ``st.navigation`` (the screens live in the top-level
 ``pages/`` folder, which is not beside this script, so Streamlit does not also auto-discover
-it). Errors that users can act on are shown as messages in Bahasa Indonesia, never as
-tracebacks.
+it) and drawn as page links in the sidebar. Errors that users can act on are shown as
+messages in Bahasa Indonesia, never as tracebacks.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from queries.settings import ConfigError, check_all
 from queries.store import StoreCorruptError, StoreMissingError
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+# A local file: a ``:material:`` page icon makes the browser fetch an SVG from a font CDN.
+ICON = Path(__file__).resolve().parent / "static" / "icon.png"
 
 st.set_page_config(
     page_title="Pantau Prakerja",
-    page_icon=":material/map:",
+    page_icon=str(ICON),
     layout="wide",
     initial_sidebar_state="auto",  # collapsed on phones, open on laptops
 )
@@ -62,17 +64,32 @@ PAGES = {
     ],
 }
 
-# Five KPI cards must fit side by side on a 1366×768 projector without truncation.
+# Five KPI cards must fit side by side on a 1366×768 projector without truncation; table cells
+# wrap, smaller on a phone, so a table fits the screen instead of scrolling sideways. The element
+# toolbar over charts and tables ("Show data", "Download as PNG", "Fullscreen") and the heading
+# link icons cannot be translated; every chart has our own download buttons below it
+# (docs/ACCESSIBILITY.md).
 st.html(
     "<style>[data-testid='stMetricValue'] {font-size: 1.9rem;}"
-    " [data-testid='stMetricLabel'] p {white-space: normal;}</style>"
+    " [data-testid='stMetricLabel'] p {white-space: normal;}"
+    " [data-testid='stElementToolbar'], [data-testid='stHeaderActionElements']"
+    " {display: none;}"
+    " [data-testid='stTable'] :is(th, td, p) {white-space: normal; overflow-wrap: anywhere;}"
+    " @media (max-width: 640px) {[data-testid='stTable'] :is(th, td, p)"
+    " {font-size: 0.75rem;}"
+    " [data-testid='stTable'] :is(th, td) {padding: 0.125rem !important;}}</style>"
 )
 
+# Our own links instead of Streamlit's sidebar menu: its grouped menu puts <div>s between <ul>
+# and <li> (axe "list"/"listitem", serious; docs/ACCESSIBILITY.md).
+page = st.navigation(PAGES, position="hidden")
 with st.sidebar:
-    st.markdown("### Pantau Prakerja")
+    st.markdown("**Pantau Prakerja**")
     st.caption("Pemantauan Kartu Prakerja per provinsi dan kabupaten/kota")
-
-page = st.navigation(PAGES)
+    for section, section_pages in PAGES.items():
+        st.caption(section)
+        for each in section_pages:
+            st.page_link(each, width="stretch")
 try:
     check_all()
     access.sidebar_identity(access.current_scope())

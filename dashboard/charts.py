@@ -10,17 +10,24 @@ never given a format locale: it would swap the separators a second time).
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 
 import altair as alt
 import pandas as pd
-from babel.dates import format_date
 
 from dashboard import formatting
-from dashboard.metric_options import METRIC_OPTIONS
+from dashboard.metric_options import METRIC_OPTIONS, PER_1000
 
-METRIC_LABELS = {option.key: option.label for option in METRIC_OPTIONS}
-"""The same words on charts as in the screens' pickers and tables."""
+METRIC_LABELS = {
+    **{
+        option.key + PER_1000: f"{option.label} per 1.000 penduduk"
+        for option in METRIC_OPTIONS
+        if option.kind == "count"
+    },
+    **{option.key: option.label for option in METRIC_OPTIONS},
+}
+"""The same words on charts as in the screens' pickers and tables, per-capita forms included."""
 SHARE_METRICS = frozenset({"recipient_rate", "completion_rate", "paid_rate"})
 """Metrics that are shares (0–1) and read as percentages."""
 
@@ -44,10 +51,10 @@ def value_formatter(metric: str) -> Callable[[float | None], str]:
     """The Python formatter for one metric's values, shared by text marks and tooltips."""
     if metric in SHARE_METRICS:
         return formatting.percent
-    if metric == "registrants_per_1000":
-        return formatting.rate_per_1000
-    if metric == "paid_idr":
+    if metric.startswith("paid_idr"):
         return formatting.rupiah
+    if metric.endswith(PER_1000):
+        return formatting.rate_per_1000
     return formatting.number
 
 
@@ -63,9 +70,9 @@ def axis_label_expr(metric: str) -> str:
     narrow; exact values are in the tooltips)."""
     if metric in SHARE_METRICS:
         return id_number_expr("datum.value", ".0~%")
-    if metric == "registrants_per_1000":
-        return id_number_expr("datum.value", ",.1~f")
-    prefix = "'Rp' + " if metric == "paid_idr" else ""
+    prefix = "'Rp' + " if metric.startswith("paid_idr") else ""
+    if metric.endswith(PER_1000):  # small values: 0,25 per 1.000 in a week must not read "0"
+        return f"{prefix}{id_number_expr('datum.value', ',.2~f')}"
     big = (
         f"abs(datum.value) >= 1e9 ? {id_number_expr('datum.value / 1e9', ',.1~f')} + ' M' : "
         f"abs(datum.value) >= 1e6 ? {id_number_expr('datum.value / 1e6', ',.1~f')} + ' jt' : "
@@ -81,7 +88,7 @@ def date_label_expr() -> str:
 
 def short_date(value: object) -> str:
     """``2020-04-06`` → ``6 Apr 2020`` (tooltips)."""
-    return format_date(pd.Timestamp(value).date(), "d MMM y", locale=formatting.LOCALE)
+    return formatting.short_date(pd.Timestamp(value).date())
 
 
 def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -96,14 +103,35 @@ def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
         )
         .configure_header(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
         .configure_view(stroke=None)
+        # Vega's generated ARIA labels are English ("X-axis for a time scale…") and read raw
+        # floats; the tables beside the charts carry the same figures in Bahasa Indonesia.
+        .configure(aria=False)
+        .configure_mark(description="Bagian grafik; angkanya ada di tabel dan unduhan CSV")
     )
 
 
+TITLE_LINE_CHARS = {"text": 34, "subtitle": 46}
+"""Longest title and subtitle lines: a chart on a 390 px phone is about 350 px wide, and Vega
+neither wraps nor shortens titles, so longer ones would be cut off at the canvas edge."""
+
+
+def _lines(text: str, width: int) -> str | list[str]:
+    lines = textwrap.wrap(text, width, break_long_words=False)
+    return lines[0] if len(lines) == 1 else lines
+
+
 def _title(title: str | None, subtitle: str | None = None) -> dict[str, alt.TitleParams]:
-    """``properties`` keyword for an optional title (a chart without one gets none)."""
+    """``properties`` keyword for an optional title (a chart without one gets none), wrapped
+    into lines that fit a phone."""
     if not title:
         return {}
-    return {"title": alt.TitleParams(text=title, subtitle=subtitle or alt.Undefined)}
+    return {
+        "title": alt.TitleParams(
+            text=_lines(title, TITLE_LINE_CHARS["text"]),
+            subtitle=_lines(subtitle, TITLE_LINE_CHARS["subtitle"]) if subtitle else alt.Undefined,
+        ),
+        "description": title,  # the chart's accessible name
+    }
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], argument: str) -> None:
@@ -137,7 +165,7 @@ def weekly_chart(
     unit = metrics[0] if len(metrics) == 1 else "registrants"
     chart = (
         alt.Chart(long)
-        .mark_line(point=True, strokeWidth=3)
+        .mark_line(point=True, strokeWidth=3, description="Garis tren mingguan per ukuran")
         .encode(
             x=alt.X(
                 "week_start:T", title="Minggu mulai", axis=alt.Axis(labelExpr=date_label_expr())
@@ -161,24 +189,26 @@ def weekly_chart(
     return _style(chart)
 
 
-def small_multiples(
+def trend_panel(
     frame: pd.DataFrame,
     metric: str,
     title: str | None = None,
+    y_max: float | None = None,
     *,
-    columns: int = 3,
-    width: int = 220,
-    height: int = 120,
+    width: int = 300,
+    height: int = 200,
 ) -> alt.TopLevelMixin:
-    """One small weekly line per region (shared y scale, so sizes compare honestly)."""
-    _require(frame, ["region_name", "week_start", "value"], "frame")
+    """One region's weekly line (``week_start``, ``value``). ``y_max`` shares one scale among
+    panels so sizes compare honestly; the y title says exactly what ``metric`` is."""
+    _require(frame, ["week_start", "value"], "frame")
     data = frame.assign(
         week_text=frame["week_start"].map(short_date),
         value_text=frame["value"].map(value_formatter(metric)),
     )
-    chart = (
+    domain = alt.Scale(domain=[0, y_max]) if y_max else alt.Undefined
+    return (
         alt.Chart(data)
-        .mark_line(strokeWidth=2.5, color=BLUE)
+        .mark_line(strokeWidth=2.5, color=BLUE, description="Garis tren mingguan")
         .encode(
             x=alt.X(
                 "week_start:T", title=None, axis=alt.Axis(labelExpr=date_label_expr(), tickCount=4)
@@ -186,19 +216,51 @@ def small_multiples(
             y=alt.Y(
                 "value:Q",
                 title=metric_label(metric),
-                axis=alt.Axis(labelExpr=axis_label_expr(metric), tickCount=3),
+                scale=domain,
+                axis=alt.Axis(
+                    labelExpr=axis_label_expr(metric),
+                    tickCount=3,
+                    titleLimit=height,
+                    titleFontSize=12,
+                ),
             ),
             tooltip=[
-                alt.Tooltip("region_name:N", title="Wilayah"),
                 alt.Tooltip("week_text:N", title="Minggu mulai"),
                 alt.Tooltip("value_text:N", title=metric_label(metric)),
             ],
         )
-        .properties(width=width, height=height)
-        .facet(facet=alt.Facet("region_name:N", title=None), columns=columns)
-        .properties(**_title(title))
+        .properties(**_title(title), width=width, height=height)
     )
+
+
+def small_multiples(
+    frame: pd.DataFrame, metric: str, title: str | None = None, *, columns: int = 3
+) -> alt.TopLevelMixin:
+    """The weekly line of each region (``region_name``), in the order the regions come, on
+    one shared y scale: a single image for downloads (panels ``columns`` per row)."""
+    return _style(
+        alt.concat(*region_panels(frame, metric), columns=columns).properties(**_title(title))
+    )
+
+
+def region_panels(frame: pd.DataFrame, metric: str) -> list[alt.TopLevelMixin]:
+    """One titled trend panel per region in the order given, sharing the y scale; shown one
+    per column on screen, so a phone stacks them."""
+    _require(frame, ["region_name", "week_start", "value"], "frame")
+    top = float(frame["value"].max()) if frame["value"].notna().any() else 0.0
+    names = list(dict.fromkeys(frame["region_name"]))
+    return [
+        trend_panel(frame[frame["region_name"] == name], metric, name, top or None)
+        for name in names
+    ]
+
+
+def styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """A chart with the shared fonts and sizes (for panels shown on their own)."""
     return _style(chart)
+
+
+FUNNEL_SUBTITLE = "(persen): bagian dari tahap sebelumnya"
 
 
 def funnel_chart(
@@ -221,9 +283,9 @@ def funnel_chart(
         "" if _missing(share) else f"{formatting.percent(share)} dari tahap sebelumnya"
         for share in data["share_of_previous"]
     ]
-    data["text"] = [
-        f"{people}  ·  {share}" if share else people
-        for people, share in zip(data["people_text"], data["share_text"], strict=True)
+    data["text"] = [  # short, so it fits beside the bar on a phone; the subtitle explains (%)
+        people if _missing(share) else f"{people} ({formatting.percent(share)})"
+        for people, share in zip(data["people_text"], data["share_of_previous"], strict=True)
     ]
     data["bar"] = pd.to_numeric(data["people"], errors="coerce").astype(float)
     data["text_x"] = data["bar"].fillna(0.0)
@@ -251,7 +313,7 @@ def funnel_chart(
         alt.layer(bars, text)
         .resolve_scale(x="shared")
         .encode(x=alt.X(scale=alt.Scale(domain=[0, top * 1.75])))
-        .properties(**_title(title), width=width, height=height)
+        .properties(**_title(title, FUNNEL_SUBTITLE), width=width, height=height)
     )
     return _style(chart)
 

@@ -1,19 +1,23 @@
-"""Indonesian number, money, percentage and date formats (Babel, locale ``id_ID``).
+"""Indonesian number, money, percentage, date and time formats (Babel, locale ``id_ID``).
 
 Used on screen, in map tooltips and legends, and in every export, so a figure reads the same
-everywhere: ``849.921``, ``15,9 juta``, ``Rp600.000``, ``Rp1,2 miliar``, ``12,3%``.
+everywhere: ``849.921``, ``15,9 juta``, ``Rp600.000``, ``Rp1,2 miliar``, ``12,3%``,
+``3 September 2020``, ``29 November 2026 02.50 WIB``. Times are always shown in WIB with the
+zone written, whatever the server's clock is set to.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
 LOCALE = "id_ID"
+WIB = ZoneInfo("Asia/Jakarta")
 NO_DATA = "–"
 
 
@@ -74,14 +78,34 @@ def percent(value: float | None, decimals: int = 1) -> str:
     return format_percent(value, format=pattern, locale=LOCALE)
 
 
-def long_date(value: date) -> str:
-    """``3 September 2020``."""
+def long_date(value: date | str) -> str:
+    """``3 September 2020`` (also from an ISO text such as ``"2020-09-03"``)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
     return format_date(value, "d MMMM y", locale=LOCALE)
 
 
-def timestamp(value: datetime) -> str:
-    """``3 September 2020 14.05``: as-of and refresh times."""
-    return format_datetime(value, "d MMMM y HH.mm", locale=LOCALE)
+def short_date(value: date) -> str:
+    """``6 Apr 2020``: chart tooltips, where space is short."""
+    return format_date(value, "d MMM y", locale=LOCALE)
+
+
+def period(first: date | str, last: date | str) -> str:
+    """``11 April 2020 – 3 September 2020``: every period on screen and in exports."""
+    return f"{long_date(first)} – {long_date(last)}"
+
+
+def in_wib(value: datetime | str) -> datetime:
+    """The moment in WIB. A time without a zone is UTC (what the store and replica write)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(WIB)
+
+
+def timestamp(value: datetime | str) -> str:
+    """``29 November 2026 02.50 WIB``: as-of, refresh and export times, on screen and in files."""
+    return format_datetime(in_wib(value), "d MMMM y HH.mm", locale=LOCALE) + " WIB"
 
 
 def signed_percent(value: float | None) -> str:

@@ -14,6 +14,9 @@ import pandas as pd
 from dashboard import formatting
 from queries.metrics import add_rates
 
+PER_1000 = "_per_1000"
+"""Suffix of a count divided by the population in thousands (``recipients_per_1000``)."""
+
 
 @dataclass(frozen=True)
 class MetricOption:
@@ -76,3 +79,26 @@ def national_average(nation: pd.Series, provinces: pd.DataFrame, option: MetricO
         return float(provinces[option.key].mean())
     national = nation.to_frame().T.assign(population=provinces["population"].sum())
     return float(add_rates(national.astype(float))[option.key].iloc[0])
+
+
+RATE_BASES = {
+    "registrants_per_1000": "registrants",
+    "recipient_rate": "recipients",
+    "completion_rate": "completed",
+    "paid_rate": "paid",
+}
+"""The weekly count behind each rate: a trend of a rate option shows its numerator."""
+
+
+def trend_measure(option: MetricOption, per_capita: bool) -> str:
+    """The measure key a weekly trend shows for ``option``: a count, or the count per 1,000
+    people (``recipients_per_1000``) when asked for or when the option itself is per capita."""
+    base = RATE_BASES.get(option.key, option.key)
+    return base + PER_1000 if per_capita or option.key.endswith(PER_1000) else base
+
+
+def weekly_measure(weekly: pd.DataFrame, measure: str, population: float) -> pd.DataFrame:
+    """``week_start`` and ``value`` of one measure from a weekly series of counts."""
+    base = measure.removesuffix(PER_1000)
+    divisor = population / 1000 if measure.endswith(PER_1000) else 1.0
+    return pd.DataFrame({"week_start": weekly["week_start"], "value": weekly[base] / divisor})

@@ -87,12 +87,21 @@ def outreach_priorities(
     return out[COLUMNS].reset_index(drop=True)
 
 
-def display_frame(ranked: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
-    """The ranking as text columns with Bahasa headers, for screens and slides."""
+PICKED_MARK = " (pilihan Anda)"
+
+
+def display_frame(
+    ranked: pd.DataFrame, limit: int | None = None, picked: str | None = None
+) -> pd.DataFrame:
+    """The ranking as text columns with Bahasa headers, for screens and slides; the region
+    the user ``picked`` (a code) is marked in words, so it is found without colour."""
     rows = ranked if limit is None else ranked.head(limit)
     out = pd.DataFrame(
         {
-            "name": rows["name"],
+            "name": [
+                name + (PICKED_MARK if code == picked else "")
+                for code, name in zip(rows["code"], rows["name"], strict=True)
+            ],
             "registrants_per_1000": rows["registrants_per_1000"].map(formatting.rate_per_1000),
             "recipient_rate": rows["recipient_rate"].map(formatting.percent),
             "gap_score": rows["gap_score"].map(lambda v: formatting.number(v, 2)),

@@ -64,3 +64,8 @@ def read_codes(key: str, allowed: Iterable[str], notices: list[str], most: int) 
 def write_value(key: str, value: str | None, default: str | None = None) -> None:
     """Set one URL key, removing it when it equals the default."""
     _sync_keys((key,), {key: value} if value and value != default else {})
+
+
+def read_flag(key: str) -> bool:
+    """An on/off switch kept in the URL as ``key=1`` (absent means off)."""
+    return st.query_params.get(key, "") == "1"

@@ -49,6 +49,8 @@ LEVELS: tuple[Level, ...] = ("province", "regency")
 DETAILS: tuple[Detail, ...] = ("national", "province")
 COLUMNS = ["code", "name", "province_code", "label_lat", "label_lon", "geometry"]
 _KM2_PER_DEG2 = 111.32**2  # near the equator, good enough to pick islets to drop
+KEPT_AREA_SHARE = 0.9
+"""Every region keeps at least this share of its land area at every level of detail."""
 
 
 @dataclass(frozen=True)
@@ -120,11 +122,13 @@ def build_cache(files: Mapping[str, Path], progress: Progress | None = None) -> 
         if progress:
             progress(done, len(files))
     frames = {level: _full_frame(level, rows[level]) for level in LEVELS}
-    outputs = {
-        (level, detail): simplified(frames[level], SIMPLIFICATION[detail])
-        for level in LEVELS
-        for detail in DETAILS
-    }
+    outputs: dict[tuple[Level, Detail], gpd.GeoDataFrame] = {}
+    for detail in DETAILS:
+        regency = simplified(frames["regency"], SIMPLIFICATION[detail])
+        outputs["regency", detail] = regency
+        outputs["province", detail] = simplified(
+            frames["province"], SIMPLIFICATION[detail], also_keep=regency.geometry
+        )
     _write_all(outputs)
     clear_boundary_cache()
     return cache_dir()
@@ -197,19 +201,47 @@ def _check_codes(level: Level, codes: list[str], expected: set[str]) -> None:
         )
 
 
-def simplified(frame: gpd.GeoDataFrame, how: Simplification) -> gpd.GeoDataFrame:
-    """A lighter copy of ``frame``: islets dropped, lines simplified, coordinates rounded."""
-    geometries = [_simplify_one(g, how) for g in frame.geometry]
+def simplified(
+    frame: gpd.GeoDataFrame, how: Simplification, also_keep: gpd.GeoSeries | None = None
+) -> gpd.GeoDataFrame:
+    """A lighter copy of ``frame``: islets dropped, lines simplified, coordinates rounded.
+
+    ``also_keep`` (the simplified regencies, when simplifying provinces) keeps every part of a
+    province that a kept regency part lies on, so a province still contains its regencies."""
+    anchors = None
+    if also_keep is not None:
+        parts = shapely.get_parts(np.asarray(also_keep.array))
+        anchors = shapely.STRtree(shapely.point_on_surface(parts))
+    geometries = [_simplify_one(g, how, anchors) for g in frame.geometry]
     empty = [code for code, g in zip(frame["code"], geometries, strict=True) if g.is_empty]
     if empty:
         raise BoundaryError(f"Geometri kosong setelah penyederhanaan: {', '.join(empty[:10])}")
     return frame.set_geometry(gpd.GeoSeries(geometries, index=frame.index, crs=frame.crs))
 
 
-def _simplify_one(geometry: BaseGeometry, how: Simplification) -> BaseGeometry:
-    parts = list(getattr(geometry, "geoms", [geometry]))
+def _kept_parts(
+    geometry: BaseGeometry, how: Simplification, anchors: shapely.STRtree | None = None
+) -> list[BaseGeometry]:
+    """The parts worth drawing: every part of at least ``min_part_km2``, and then the largest
+    smaller ones until the region keeps ``KEPT_AREA_SHARE`` of its area. A region made only of
+    islets (31.01 Kepulauan Seribu: about a hundred islands under 1 km²) thus keeps its
+    islands instead of a single one. With ``anchors``, parts that contain one are kept too."""
+    parts = sorted(getattr(geometry, "geoms", [geometry]), key=lambda p: p.area, reverse=True)
     min_area = how.min_part_km2 / _KM2_PER_DEG2
-    kept = [p for p in parts if p.area >= min_area] or [max(parts, key=lambda p: p.area)]
+    total = sum(p.area for p in parts)
+    kept, area = [], 0.0
+    for part in parts:
+        anchored = anchors is not None and len(anchors.query(part, predicate="contains")) > 0
+        if part.area >= min_area or area < KEPT_AREA_SHARE * total or anchored:
+            kept.append(part)
+            area += part.area
+    return kept
+
+
+def _simplify_one(
+    geometry: BaseGeometry, how: Simplification, anchors: shapely.STRtree | None = None
+) -> BaseGeometry:
+    kept = _kept_parts(geometry, how, anchors)
     reduced = MultiPolygon(kept) if len(kept) > 1 else kept[0]
     reduced = shapely.simplify(reduced, how.tolerance_deg, preserve_topology=True)
     # set_precision snaps to the grid and returns a valid geometry (it may drop slivers);

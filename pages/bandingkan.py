@@ -8,7 +8,13 @@ from dashboard import access, charts, data, state
 from dashboard.components import chart_view, controls, downloads, header, tables
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
-from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC, national_average
+from dashboard.metric_options import (
+    BY_URL_NAME,
+    DEFAULT_METRIC,
+    national_average,
+    trend_measure,
+    weekly_measure,
+)
 from geo.regions import NATION_CODE, provinces
 
 PROVINCES = dict(zip(provinces()["code"], provinces()["name"], strict=True))
@@ -35,6 +41,7 @@ picked = st.multiselect(
     default=picked,
     format_func=PROVINCES.get,
     max_selections=6,
+    placeholder="Pilih provinsi…",
     key="bandingkan_prov",
 )
 option = controls.metric_select(
@@ -54,43 +61,49 @@ if len(picked) < 2:
 context = context_from_store(data.store(), filters, "Perbandingan provinsi")
 all_provinces = data.region_metrics(filters, "province").set_index("code")
 rows = {PROVINCES[code]: all_provinces.loc[code] for code in picked}
-st.subheader("Angka berdampingan")
-per_capita = st.toggle("Per 1.000 penduduk", key="bandingkan_per_kapita")
-st.dataframe(tables.comparison_frame(rows, per_capita=per_capita), width="stretch")
+st.header("Angka berdampingan")
+per_capita = st.toggle(
+    "Per 1.000 penduduk", value=state.read_flag("per-kapita"), key="bandingkan_per_kapita"
+)
+state.write_value("per-kapita", "1" if per_capita else None)
+tables.show_table(tables.comparison_frame(rows, per_capita=per_capita), "Wilayah")
 
-# --- small-multiple weekly trends ------------------------------------------------------------
-st.subheader("Tren mingguan")
-trend_metric = "recipients" if option.kind == "rate" else option.key
-populations = all_provinces["population"]
+# --- small-multiple weekly trends, in the order picked ---------------------------------------
+trend_key = trend_measure(option, per_capita)
+st.header(f"Tren mingguan: {charts.metric_label(trend_key)}")
+if trend_key != option.key and option.kind == "rate":
+    st.caption(
+        f"Ukuran terpilih adalah rasio ({option.label.lower()}); tren menampilkan "
+        f"{charts.metric_label(trend_key).lower()} per minggu."
+    )
 series = pd.concat(
     [
-        data.weekly_series(filters.with_region(code))[["week_start", trend_metric]]
-        .rename(columns={trend_metric: "value"})
-        .assign(
-            value=lambda d, c=code: (
-                d["value"] / (populations[c] / 1000) if per_capita else d["value"]
-            )
-        )
-        .assign(region_name=PROVINCES[code])
+        weekly_measure(
+            data.weekly_series(filters.with_region(code)),
+            trend_key,
+            all_provinces.loc[code, "population"],
+        ).assign(region_name=PROVINCES[code])
         for code in picked
     ],
     ignore_index=True,
 )
-suffix = " (per 1.000 penduduk)" if per_capita else ""
-multiples = charts.small_multiples(series, trend_metric, f"Tren mingguan per provinsi{suffix}")
-chart_view.show_chart(multiples)
+for column, panel in chart_view.in_rows(charts.region_panels(series, trend_key), per_row=3):
+    with column:
+        chart_view.show_chart(charts.styled(panel))
+multiples = charts.small_multiples(
+    series, trend_key, f"Tren mingguan per provinsi: {charts.metric_label(trend_key)}"
+)
 downloads.render_chart_downloads(multiples, series, "tren-provinsi", context)
 
 # --- funnels ---------------------------------------------------------------------------------
-st.subheader("Corong: pendaftar → penerima → selesai → dibayar")
-funnel_columns = st.columns(2)  # two per row: stage labels need the width
-for index, code in enumerate(picked):
-    with funnel_columns[index % 2]:
+st.header("Corong: pendaftar → penerima → selesai → dibayar")
+for column, code in chart_view.in_rows(picked, per_row=2):  # stage labels need the width
+    with column:
         funnel = data.funnel(filters.with_region(code))
         chart_view.show_chart(charts.funnel_chart(funnel, PROVINCES[code]))
 
 # --- ranking of all 38 -----------------------------------------------------------------------
-st.subheader(f"Peringkat 38 provinsi: {option.label}")
+st.header(f"Peringkat 38 provinsi: {option.label}")
 average = national_average(data.totals(filters), all_provinces, option)
 ranking = all_provinces.reset_index()[["name", option.key]].rename(columns={option.key: "value"})
 ranked = charts.ranking_chart(

@@ -37,6 +37,7 @@ province = pick[0].selectbox(
     options=list(PROVINCES),
     index=list(PROVINCES).index(filters.province or "32"),
     format_func=PROVINCES.get,
+    placeholder="Pilih provinsi…",
     key="daerah_provinsi",
 )
 regency_names = {
@@ -55,6 +56,7 @@ regency = pick[1].selectbox(
     format_func=lambda code: (
         "Seluruh provinsi" if code == WHOLE_PROVINCE else f"{regency_names[code]} ({dotted(code)})"
     ),
+    placeholder="Pilih kabupaten/kota…",
     key=f"daerah_kabupaten_{province}",
 )
 filters = filters.with_region(province if regency == WHOLE_PROVINCE else regency)
@@ -91,23 +93,22 @@ else:
     )
 
 # --- figures next to the province and the nation ---------------------------------------------
-st.subheader(f"Angka {region_label}")
+st.header(f"Angka {region_label}")
 compare = {region_label: data.totals(filters)}
 if filters.regency:
     compare[PROVINCES[province]] = data.totals(filters.with_region(province))
 compare["Indonesia"] = data.totals(filters.with_region(NATION_CODE))
-st.dataframe(tables.comparison_frame(compare), width="stretch")
+tables.show_table(tables.comparison_frame(compare), "Wilayah")
 
 # --- breakdowns (small cells hidden by data.breakdown) -----------------------------------------
 threshold = settings.suppression_threshold()
 context = context_from_store(data.store(), filters, f"Rincian — {region_label}")
-st.subheader("Rincian peserta")
+st.header("Rincian peserta")
 st.caption(f'Jumlah di bawah {threshold} ditampilkan sebagai "<{threshold}".')
-columns = st.columns(2)
-for index, (dimension, title) in enumerate(BREAKDOWN_TITLES.items()):
+for column, (dimension, title) in chart_view.in_rows(list(BREAKDOWN_TITLES.items()), per_row=2):
     metric = BREAKDOWN_METRIC.get(dimension, "registrants")
     frame = data.breakdown(filters, dimension)  # small cells already hidden
-    with columns[index % 2]:
+    with column:
         chart = charts.breakdown_chart(
             frame,
             metric,
@@ -120,7 +121,7 @@ for index, (dimension, title) in enumerate(BREAKDOWN_TITLES.items()):
 # --- outreach priorities within the province -------------------------------------------------
 if not sees_regencies:
     st.stop()
-st.subheader(f"Prioritas sosialisasi di {PROVINCES[province]}")
+st.header(f"Prioritas sosialisasi di {PROVINCES[province]}")
 st.caption(
     "Kabupaten/kota diurutkan menurut kesenjangan: pendaftar per 1.000 penduduk dan penerima "
     "per pendaftar yang jauh di bawah angka provinsi."
@@ -132,11 +133,9 @@ province_row = add_rates(
     .astype(float)
 ).iloc[0]
 ranked = priorities.outreach_priorities(regency_values, province_row)
-st.dataframe(
-    priorities.display_frame(ranked),
-    hide_index=True,
-    width="stretch",
-    column_config={"Alasan": st.column_config.TextColumn(width="large")},
+tables.show_table(  # the order is the gap score; the reason says it in words
+    priorities.display_frame(ranked, picked=filters.regency).drop(columns="Skor kesenjangan"),
+    description=f"Prioritas sosialisasi kabupaten/kota di {PROVINCES[province]}",
 )
 if scope.may_export_deck(filters.region):
     downloads.render_deck_button(data.store(), filters, filters.region)

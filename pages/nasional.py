@@ -8,9 +8,10 @@ from dashboard.components import chart_view, controls, downloads, header, kpis, 
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
 from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC
-from geo.regions import NATION_CODE, region_name
+from geo.regions import NATION_CODE, provinces, region_name
 
 LEVELS = {"provinsi": "province", "kabupaten": "regency"}
+PROVINCES = dict(zip(provinces()["code"], provinces()["name"], strict=True))
 
 # --- view state from the URL -----------------------------------------------------------------
 period = data.data_period()
@@ -33,7 +34,7 @@ filters = filter_panel(filters, period, waves)
 
 # --- KPI cards -------------------------------------------------------------------------------
 scope_name = region_name(filters.region)
-st.subheader(f"Angka utama: {scope_name}")
+st.header(f"Angka utama: {scope_name}")
 kpis.kpi_row(filters)
 
 # --- map controls ----------------------------------------------------------------------------
@@ -70,6 +71,21 @@ state.write_value("tingkat", level_name, "provinsi")
 # --- map -------------------------------------------------------------------------------------
 level = LEVELS[level_name]
 values = data.region_metrics(filters, level)
+where = (
+    f"kabupaten/kota {scope_name}"
+    if filters.province
+    else ("provinsi" if level == "province" else "kabupaten/kota")
+)
+st.header(f"Peta: {option.label} per {where}")
+st.caption(
+    "Tabel Peringkat di bawah peta memuat angka yang sama (teks alternatif peta). "
+    + ("" if filters.province else "Dengan papan ketik, buka provinsi lewat daftar berikut.")
+)
+if not filters.province:
+    opened = controls.region_picker("Buka kabupaten/kota di provinsi", PROVINCES, "nasional_buka")
+    if opened:
+        state.write_filters(filters.with_region(opened), *period)
+        st.rerun()
 map_view.boundary_offer()
 clicked = map_view.region_map(
     values,
@@ -93,19 +109,21 @@ if not filters.province and unknown["registrants"]:
 context = context_from_store(data.store(), filters, f"{option.label} — {scope_name}")
 left, right = st.columns([1, 1])
 with left:
-    st.subheader("Peringkat")
-    tables.ranking_table(values, option)
+    st.header("Peringkat")
+    tables.ranking_table(values, option, f"Peringkat {where} menurut {option.label.lower()}")
     downloads.render_map_image_downloads(
         values, level, option.key, context, filters.province, filters
     )
 with right:
-    st.subheader("Tren mingguan")
+    st.header("Tren mingguan")
     series = data.weekly_series(filters)
+    trend_title = f"Tren mingguan — {scope_name}"
     trend = charts.weekly_chart(
-        series, ["registrants", "recipients", "completed", "paid"], f"Tren mingguan — {scope_name}"
+        series, ["registrants", "recipients", "completed", "paid"], trend_title
     )
     chart_view.show_chart(trend)
-    downloads.render_chart_downloads(trend, series, "tren-mingguan", context)
+    trend_context = context_from_store(data.store(), filters, trend_title)
+    downloads.render_chart_downloads(trend, series, "tren-mingguan", trend_context)
 
 if scope.may_export_deck(filters.region):
     downloads.render_deck_button(data.store(), filters, filters.region)

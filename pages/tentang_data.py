@@ -1,12 +1,10 @@
 """Tentang Data: where the numbers come from, how fresh they are, what each metric means,
 how region codes are handled, and who made the boundary and reference data."""
 
-from datetime import datetime
-
 import streamlit as st
 
 from dashboard import data, formatting, settings
-from dashboard.components import header
+from dashboard.components import header, tables
 from geo.vintages import code_changes_2022
 from queries.quality import REASONS, TABLE_WORDS
 from queries.settings import ALL_SETTINGS
@@ -15,7 +13,7 @@ header.page_header("Tentang Data", "Sumber, kesegaran, definisi, dan atribusi.",
 info = data.meta()
 
 # --- source and freshness --------------------------------------------------------------------
-st.subheader("Sumber data")
+st.header("Sumber data")
 if data.is_synthetic():
     st.markdown(
         "Sumber: **replika sintetis (demo)** yang dibangun aplikasi ini sendiri, dikalibrasi ke "
@@ -23,26 +21,30 @@ if data.is_synthetic():
         "penyelesaian pelatihan pertama, 610.563 penerima insentif). Tidak ada data peserta "
         "sesungguhnya di dalamnya."
     )
+    scale = formatting.number(float(info.get("population_scale") or 1.0) * 100, 1)
+    st.markdown(
+        f"Replika demo ini memuat {scale}% dari jumlah peserta program. Agar angka per 1.000 "
+        f"penduduk tetap sebesar angka program, penduduk setiap wilayah juga dihitung {scale}% "
+        "dari angka Kepmendagri saat ukuran per kapita dihitung."
+    )
 else:
     st.markdown(f"Sumber: **replika basis data program** ({info['replica_kind']}), hanya-baca.")
-as_of = datetime.fromisoformat(info["replica_as_of"])
-refreshed = datetime.fromisoformat(info["refreshed_at"])
 lag = info.get("lag_seconds")
 st.markdown(
-    f"- Data per: **{formatting.timestamp(as_of)}**"
+    f"- Data per: **{formatting.timestamp(info['replica_as_of'])}**"
     + (
         " (transaksi terakhir yang diputar ulang di replika)"
         if info["replica_kind"] == "postgresql"
         else ""
     )
-    + f"\n- Penyimpanan analitik diperbarui: **{formatting.timestamp(refreshed)}** "
+    + f"\n- Penyimpanan analitik diperbarui: **{formatting.timestamp(info['refreshed_at'])}** "
     f"(mode {info['sync_mode']})"
     + (f"\n- Jeda replikasi: **{formatting.number(float(lag), 1)} detik**" if lag else "")
-    + f"\n- Periode kegiatan: {info['data_from']} s.d. {info['data_until']}"
+    + f"\n- Periode kegiatan: {formatting.period(info['data_from'], info['data_until'])}"
 )
 
 # --- definitions -----------------------------------------------------------------------------
-st.subheader("Definisi ukuran")
+st.header("Definisi ukuran")
 st.markdown(
     """
 - **Pendaftar**: orang yang mendaftar pada periode terpilih (tanggal pendaftaran).
@@ -67,7 +69,7 @@ st.markdown(
 )
 
 # --- region codes ----------------------------------------------------------------------------
-st.subheader("Kode wilayah")
+st.header("Kode wilayah")
 st.markdown(
     "Kode wilayah adalah kode Kemendagri (seperti pada NIK). Data tahun 2020 memakai kode "
     f"Papua dan Papua Barat sebelum pemekaran 2022; {len(code_changes_2022())} kabupaten "
@@ -101,13 +103,14 @@ else:
         "pendaftar memakai kode yang bukan kode Kemendagri. Mereka dihitung dalam angka "
         "nasional tetapi tidak tampil di peta."
     )
-    st.dataframe(
-        unknown.rename(columns={"source_code": "Kode", "registrants": "Pendaftar"}),
-        hide_index=True,
+    tables.show_table(
+        unknown.rename(columns={"source_code": "Kode", "registrants": "Pendaftar"}).assign(
+            Pendaftar=lambda d: d["Pendaftar"].map(formatting.number)
+        )
     )
 
 # --- attribution and settings ----------------------------------------------------------------
-st.subheader("Atribusi")
+st.header("Atribusi")
 st.markdown(
     "- Batas wilayah: cahyadsn/wilayah_boundaries (lisensi MIT), Kepmendagri No 300.2.2-2430 "
     "Tahun 2025.\n"

@@ -130,8 +130,16 @@ def unknown_code_totals(store: Store, filters: Filters) -> pd.DataFrame:
     return _run(store, UNKNOWN_TOTALS_SQL, filters.with_region("ID"), unknown=UNKNOWN)
 
 
+def population_scale(store: Store) -> float:
+    """The share of the population a synthetic replica stands for (its generator's scale; 1.0
+    for a real replica). A demo at scale 0.05 has 5% of the programme's people, so rates per
+    1,000 population use 5% of each region's population and keep the programme's magnitudes."""
+    return float(store.meta().get("population_scale") or 1.0)
+
+
 def region_metrics(store: Store, filters: Filters, level: str) -> pd.DataFrame:
-    """Per region: code, name, province_code, population and the metric columns.
+    """Per region: code, name, province_code, population (scaled by :func:`population_scale`)
+    and the metric columns.
 
     ``level="province"``: all 38 provinces (the filters' region is ignored, so the map keeps
     its national context). ``level="regency"``: the regencies of the filters' province, or of
@@ -150,6 +158,7 @@ def region_metrics(store: Store, filters: Filters, level: str) -> pd.DataFrame:
         raise FilterError(f"Tingkat wilayah tidak dikenal: {str(level)[:20]}")
     columns = ["code", "name", "province_code", "population"]
     merged = reference[columns].merge(frame, on="code", how="left")
+    merged["population"] = merged["population"] * population_scale(store)
     merged[list(METRICS)] = merged[list(METRICS)].fillna(0).astype("int64")
     return merged.reset_index(drop=True)
 

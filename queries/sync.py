@@ -69,7 +69,7 @@ from queries.store import (
 )
 
 Progress = Callable[[str, float], None]
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 SQLITE_CHUNK_ROWS = 250_000
 LATE_ROWS_WINDOW = 10_000
 """Ids below the watermark re-read on every incremental run, for rows that committed late."""
@@ -277,26 +277,29 @@ def _build_facts(con: duckdb.DuckDBPyConnection) -> None:
         _run(con, statement, params)
 
 
-def is_synthetic(url: str) -> bool:
-    """True when the replica carries the demo generator's ``synthetic_dataset`` marker."""
+def synthetic_scale(url: str) -> float | None:
+    """The demo generator's scale (1.0 = the programme's size) when the replica carries its
+    ``synthetic_dataset`` marker; None for a real replica."""
     engine = replica_engine(url)
     try:
         with engine.connect() as conn:
-            conn.execute(text("SELECT count(*) FROM synthetic_dataset")).scalar_one()
-        return True
-    except SQLAlchemyError:
-        return False
+            return float(
+                conn.execute(text("SELECT max(scale) FROM synthetic_dataset")).scalar_one()
+            )
+    except (SQLAlchemyError, TypeError, ValueError):
+        return None
     finally:
         engine.dispose()
 
 
 def _write_meta(
-    con, *, url: str, source_kind: str, status: ReplicaStatus, mode: str, writable: list[str]
+    con, *, url: str, scale: float | None, status: ReplicaStatus, mode: str, writable: list[str]
 ) -> None:
     period = con.execute("SELECT min(day), max(day) FROM facts").fetchall()[0]
     meta = {
         "schema_version": SCHEMA_VERSION,
-        "source_kind": source_kind,
+        "source_kind": "replica" if scale is None else "demo",
+        "population_scale": f"{scale or 1.0:g}",
         "replica_kind": status.kind,
         "replica_url": make_url(url).render_as_string(hide_password=True),
         "replica_as_of": status.as_of.isoformat(),
@@ -404,8 +407,8 @@ def _sync(url: str, directory: Path, *, full: bool, progress: Progress) -> SyncR
         with contextlib.closing(duckdb.connect(str(building))) as con:
             progress("agregat", 0.85)
             _build_facts(con)
-            kind = "demo" if is_synthetic(url) else "replica"
-            _write_meta(con, url=url, source_kind=kind, status=status, mode=mode, writable=writable)
+            scale = synthetic_scale(url)
+            _write_meta(con, url=url, scale=scale, status=status, mode=mode, writable=writable)
             _run(con, "CHECKPOINT")
     except BaseException:
         building.unlink(missing_ok=True)

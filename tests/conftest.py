@@ -19,7 +19,7 @@ from queries import demo, writer
 from queries.store import Store, store_dir
 from queries.sync import sync
 
-pytest_plugins = ["geo_fixtures", "standby_fixtures"]
+pytest_plugins = ["geo_fixtures", "standby_fixtures", "browser_fixtures"]
 
 TEST_SCALE = 0.005
 PG_ADMIN = os.environ.get("PRAKERJA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -110,3 +110,10 @@ def replica(request: pytest.FixtureRequest) -> Replica:
 def app_data_dir(sqlite_replica: Replica, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory the app can start from without building anything (for AppTest)."""
     return sqlite_replica.store_dir.parent
+
+
+@pytest.fixture
+def app_env(monkeypatch, app_data_dir, boundary_cache) -> None:
+    """The app (AppTest) reads the session's small replica and never refreshes it."""
+    monkeypatch.setenv("PRAKERJA_DATA_DIR", str(app_data_dir))
+    monkeypatch.setenv("PRAKERJA_REFRESH_MINUTES", "0")

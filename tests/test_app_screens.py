@@ -28,12 +28,6 @@ PAGES = {
 PERIOD = (date(2020, 4, 11), date(2020, 9, 3))
 
 
-@pytest.fixture
-def app_env(monkeypatch, app_data_dir, boundary_cache) -> None:
-    monkeypatch.setenv("PRAKERJA_DATA_DIR", str(app_data_dir))
-    monkeypatch.setenv("PRAKERJA_REFRESH_MINUTES", "0")
-
-
 def run(page: str, params: dict[str, str] | None = None) -> AppTest:
     """Open ``page`` as a shared link would: the default page straight from the URL; another
     page through the navigation, with the URL set before that page's first run."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from geo_fixtures import ARTIFACTS_DIR, CHROMIUM, CHROMIUM_ARGS, STATIC_DIR
+from geo_fixtures import ARTIFACTS_DIR, CHROMIUM, STATIC_DIR
 
 from geo.maps import choropleth_map
 from geo.regions import regencies
@@ -24,14 +24,11 @@ def _values() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 700})
-        yield page
-        browser.close()
+def page(browser):
+    """A tab of the session's Chromium (tests/browser_fixtures.py): one Playwright per process."""
+    page = browser.new_page(viewport={"width": 1200, "height": 700})
+    yield page
+    page.close()
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Show an Altair chart at the height its spec asks for.
+"""Show Altair charts at the height their specs ask for, and lay several out in rows.
 
 Streamlit 1.67 collapses layered Altair charts to almost no height under its default
 ``height="content"`` (seen in our screenshots: overlapping bar labels). Passing the pixel
@@ -7,11 +7,27 @@ height explicitly, plus room for the title, axis and legend, draws them as desig
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
+
 import altair as alt
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+T = TypeVar("T")
 
 CHROME_PX = 120
 """Title, x axis with its title, and padding around the plot area."""
+TITLE_LINE_PX = 26
+"""Each further line of a wrapped title or subtitle."""
+
+
+def _title_lines(chart: alt.TopLevelMixin) -> int:
+    title = getattr(chart, "title", None)
+    lines = 0
+    for part in (getattr(title, "text", None), getattr(title, "subtitle", None)):
+        lines += len(part) if isinstance(part, list) else int(isinstance(part, str))
+    return max(lines, 1)
 
 
 def show_chart(chart: alt.TopLevelMixin) -> None:
@@ -19,6 +35,16 @@ def show_chart(chart: alt.TopLevelMixin) -> None:
     # other sessions' st.altair_chart calls (seen under load: TypeError in the transformer).
     height = getattr(chart, "height", None)
     if isinstance(height, int):
-        st.altair_chart(chart, width="stretch", height=height + CHROME_PX)
+        extra = TITLE_LINE_PX * (_title_lines(chart) - 1)
+        st.altair_chart(chart, width="stretch", height=height + CHROME_PX + extra)
     else:
         st.altair_chart(chart, width="stretch")
+
+
+def in_rows(items: Sequence[T], per_row: int) -> Iterator[tuple[DeltaGenerator, T]]:
+    """Each item with the column to draw it in, ``per_row`` side by side, row by row in the
+    order given. Streamlit stacks columns on a phone, so there items come one per row, still
+    in that order (one set of columns for all items would stack column by column)."""
+    for start in range(0, len(items), per_row):
+        row = items[start : start + per_row]
+        yield from zip(st.columns(per_row), row, strict=False)

@@ -4,10 +4,11 @@ age band, disability. It returns a validated ``Filters``; the page mirrors it in
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import streamlit as st
 
+from dashboard import formatting
 from queries.filters import AGE_BANDS, CHANNELS, GENDERS, PROGRAMME_START, FilterError, Filters
 from queries.metrics import BREAKDOWN_LABELS
 
@@ -17,16 +18,8 @@ DISABILITY_CHOICES = {None: "Semua", True: "Penyandang disabilitas", False: "Buk
 def filter_panel(current: Filters, period: tuple[date, date], waves: list[int]) -> Filters:
     """Render the sidebar filters, starting from ``current`` (parsed from the URL)."""
     with st.sidebar:
-        st.subheader("Filter")
-        chosen = st.date_input(
-            "Periode",
-            value=(current.date_from, current.date_to),
-            min_value=PROGRAMME_START,
-            max_value=max(period[1], current.date_to),
-            format="DD/MM/YYYY",
-            key="filter_period",
-        )
-        start, end = (*chosen, current.date_to)[:2] if chosen else period
+        st.header("Filter")
+        start, end = period_slider(current, period)
         picked_waves = st.multiselect(
             "Gelombang",
             options=waves,
@@ -51,6 +44,7 @@ def filter_panel(current: Filters, period: tuple[date, date], waves: list[int]) 
             options=list(DISABILITY_CHOICES),
             index=list(DISABILITY_CHOICES).index(current.disability),
             format_func=DISABILITY_CHOICES.get,
+            placeholder="Pilih…",
             key="filter_disabilitas",
         )
     try:
@@ -67,6 +61,24 @@ def filter_panel(current: Filters, period: tuple[date, date], waves: list[int]) 
     except FilterError as error:
         st.sidebar.error(str(error))
         return current
+
+
+def period_slider(current: Filters, period: tuple[date, date]) -> tuple[date, date]:
+    """The period as a range slider over days named in Bahasa Indonesia ("11 Apr 2020").
+
+    Replaces ``st.date_input``, whose calendar cannot be localised (English month and day
+    names, weeks from Sunday) and whose typed dates only count after Enter and a click
+    elsewhere; arrow keys move a slider thumb one day (docs/ACCESSIBILITY.md)."""
+    last = max(period[1], current.date_to)
+    days = [PROGRAMME_START + timedelta(days=n) for n in range((last - PROGRAMME_START).days + 1)]
+    start, end = st.select_slider(
+        "Periode",
+        options=days,
+        value=(max(current.date_from, PROGRAMME_START), current.date_to),
+        format_func=formatting.short_date,
+        key="filter_period",
+    )
+    return start, end
 
 
 def _multi(label: str, options: tuple[str, ...], current: tuple[str, ...], labels: str, key: str):

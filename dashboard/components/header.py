@@ -29,11 +29,9 @@ def page_header(title: str, caption: str, notices: list[str]) -> None:
 def _freshness() -> None:
     info = data.meta()
     refreshed = datetime.fromisoformat(info["refreshed_at"])
-    as_of = datetime.fromisoformat(info["replica_as_of"])
-    first, last = data.data_period()
-    period = f"{formatting.long_date(first)} – {formatting.long_date(last)}"
+    as_of = formatting.timestamp(info["replica_as_of"])
     st.caption(
-        f"Data kegiatan {period} · replika per {formatting.timestamp(as_of)} · "
+        f"Data kegiatan {formatting.period(*data.data_period())} · replika per {as_of} · "
         f"diperbarui {formatting.timestamp(refreshed)}"
     )
     lag = float(info.get("lag_seconds") or 0)

@@ -53,8 +53,7 @@ def kpi_row(filters: Filters) -> pd.Series:
     else:
         st.caption(
             "Perubahan dibanding periode sebelumnya yang sama panjang "
-            f"({formatting.long_date(previous_filters.date_from)} – "
-            f"{formatting.long_date(previous_filters.date_to)})."
+            f"({formatting.period(previous_filters.date_from, previous_filters.date_to)})."
         )
     return totals
 

@@ -1,7 +1,9 @@
 """Tables shown on screen, with numbers already in Indonesian formats.
 
 Pre-formatted text is used on purpose: the browser's locale would otherwise decide the
-thousands separator. Ordering is done before formatting.
+thousands separator. Ordering is done before formatting. Tables are HTML (``st.table``), not
+the canvas data grid: its cells wrap instead of being cut off, screen readers read them, and
+there is no English toolbar ("Download as CSV", "Search") that cannot be translated.
 """
 
 from __future__ import annotations
@@ -10,50 +12,68 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import formatting
-from dashboard.metric_options import BY_KEY, MetricOption
+from dashboard.metric_options import BY_KEY, RATE_BASES, MetricOption
 
 TABLE_COLUMNS = ("registrants", "recipients", "completed", "paid", "paid_idr")
 
 
 def ranking_frame(values: pd.DataFrame, option: MetricOption) -> pd.DataFrame:
-    """Regions ordered by the chosen metric (missing values last), formatted for display."""
+    """Regions ordered by the chosen metric (missing values last), formatted for display: rank,
+    region, the metric and, for a rate, the count behind it (four columns fit a phone)."""
     ordered = values.sort_values(option.key, ascending=False, na_position="last")
     table = pd.DataFrame(
         {
-            "Peringkat": range(1, len(ordered) + 1),
+            "No.": range(1, len(ordered) + 1),
             "Wilayah": ordered["name"].to_numpy(),
             option.label: ordered[option.key].map(option.format).to_numpy(),
         }
     )
-    for key in TABLE_COLUMNS:
-        if key != option.key:
-            table[BY_KEY[key].label] = ordered[key].map(BY_KEY[key].format).to_numpy()
+    base = BY_KEY[RATE_BASES.get(option.key, "registrants")]
+    if base.key != option.key:
+        table[base.label] = ordered[base.key].map(base.format).to_numpy()
     return table
 
 
-def ranking_table(values: pd.DataFrame, option: MetricOption, height: int = 420) -> None:
-    st.dataframe(ranking_frame(values, option), hide_index=True, height=height, width="stretch")
+def ranking_table(
+    values: pd.DataFrame, option: MetricOption, description: str, height: int = 420
+) -> None:
+    """The ranking, scrolling within ``height``; ``description`` is its accessible name."""
+    show_table(ranking_frame(values, option), description=description, height=height)
+
+
+def show_table(
+    frame: pd.DataFrame,
+    index_title: str | None = None,
+    *,
+    description: str | None = None,
+    height: int | None = None,
+) -> None:
+    """An HTML table. A named index (``index_title``) becomes the first column, so its
+    header is a real column header; otherwise the index is hidden."""
+    if index_title is not None:
+        frame = frame.rename_axis(index_title).reset_index()
+    st.table(frame, hide_index=True, height=height or "content", alt=description)
 
 
 def comparison_frame(rows: dict[str, pd.Series], per_capita: bool = False) -> pd.DataFrame:
-    """Columns = regions, rows = metrics, formatted: the side-by-side figures table.
+    """Rows = regions (in the order given), columns = metrics, formatted: the side-by-side
+    figures table. One row per region keeps it narrow enough for a phone with six regions.
 
     ``per_capita`` divides every figure by the row's ``population`` (per 1.000 people; Rupiah
     per person), so a small province can be compared with a large one."""
     if per_capita:
-        table = {
-            name: [
-                formatting.number(row[key] / row["population"] * 1000, 2)
-                if key != "paid_idr"
-                else formatting.rupiah(row[key] / row["population"])
-                for key in TABLE_COLUMNS
+        columns = {
+            f"{BY_KEY[key].label} per 1.000 penduduk": [
+                formatting.number(row[key] / row["population"] * 1000, 2) for row in rows.values()
             ]
-            for name, row in rows.items()
+            for key in TABLE_COLUMNS[:-1]
         }
-        labels = [f"{BY_KEY[key].label} per 1.000 penduduk" for key in TABLE_COLUMNS[:-1]]
-        return pd.DataFrame(table, index=[*labels, "Insentif dibayar per penduduk"])
-    table = {
-        name: [BY_KEY[key].format(row[key]) for key in TABLE_COLUMNS] for name, row in rows.items()
-    }
-    labels = [BY_KEY[key].label for key in TABLE_COLUMNS]
-    return pd.DataFrame(table, index=labels)
+        columns["Insentif dibayar per penduduk"] = [
+            formatting.rupiah(row["paid_idr"] / row["population"]) for row in rows.values()
+        ]
+    else:
+        columns = {
+            BY_KEY[key].label: [BY_KEY[key].format(row[key]) for row in rows.values()]
+            for key in TABLE_COLUMNS
+        }
+    return pd.DataFrame(columns, index=list(rows))

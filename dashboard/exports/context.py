@@ -4,8 +4,6 @@ whether the numbers are synthetic. Built once per export from the store and the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from dashboard import formatting
 from geo.regions import NATION_CODE, region_name
@@ -19,7 +17,6 @@ SOURCE_LINES = {
     "demo": "Sumber: replika sintetis Pantau Prakerja (demo)",
     "replica": "Sumber: replika basis data program Kartu Prakerja, diolah Pantau Prakerja",
 }
-WIB = ZoneInfo("Asia/Jakarta")
 CHANNEL_WORDS = {"online": "daring", "offline": "luring"}
 GENDER_WORDS = {"F": "perempuan", "M": "laki-laki"}
 
@@ -59,7 +56,7 @@ class ExportContext:
 
 def period_text(filters: Filters) -> str:
     """``11 April 2020 – 3 September 2020``."""
-    return f"{formatting.long_date(filters.date_from)} – {formatting.long_date(filters.date_to)}"
+    return formatting.period(filters.date_from, filters.date_to)
 
 
 def describe_filters(filters: Filters, with_period: bool = True) -> str:
@@ -105,10 +102,7 @@ def as_of_text(meta: dict[str, str]) -> str:
     raw = meta.get("replica_as_of") or meta.get("refreshed_at")
     if not raw:
         return "Waktu data tidak diketahui"
-    moment = datetime.fromisoformat(raw)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return f"Data per {formatting.timestamp(moment.astimezone(WIB))} WIB"
+    return f"Data per {formatting.timestamp(raw)}"
 
 
 def context_from_store(store: Store, filters: Filters, title: str) -> ExportContext:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pandas as pd
 
 from dashboard import charts, formatting, priorities
 from dashboard.exports.context import (
-    WIB,
     ExportContext,
     context_from_store,
     describe_filters,
@@ -164,7 +163,7 @@ def title_slide(scope: DeckScope) -> Slide:
     lines = [
         f"Periode {period_text(scope.filters)}",
         f"Filter: {describe_filters(scope.filters, with_period=False)}",
-        f"{context.as_of_text} · dibuat {formatting.timestamp(datetime.now(WIB))} WIB",
+        f"{context.as_of_text} · dibuat {formatting.timestamp(datetime.now(UTC))}",
         context.source_line,
     ]
     items = [

@@ -1,0 +1,75 @@
+"""The running app and a headless Chromium, shared by every browser test module (one app
+server per test session). Registered in ``tests/conftest.py``."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from geo_fixtures import CHROMIUM, CHROMIUM_ARGS
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir: Path, boundary_cache: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PRAKERJA_DATA_DIR": str(app_data_dir),
+        "PRAKERJA_CACHE_DIR": str(boundary_cache),
+        "PRAKERJA_REFRESH_MINUTES": "0",
+    }
+    root = Path(__file__).resolve().parent.parent
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboard/app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+    ]
+    server = subprocess.Popen(
+        command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.5)
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def wait_until_idle(page, timeout_ms: int = 90_000) -> None:
+    """Wait until the app's script run has finished (not just until something is drawn): a
+    click during a run can leave a half-replaced element tree behind."""
+    page.wait_for_function(
+        "() => document.querySelector('.stApp')?.dataset.testScriptState === 'notRunning'",
+        timeout=timeout_ms,
+    )
