@@ -39,6 +39,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from geo.regions import NATION_CODE, region_name
 from outreach.events import MAX_NOTE, MAX_ORGANISER, Event, EventInput, cleaned
+from queries import demo_outreach
 from queries.settings import Setting, data_dir
 from queries.writer import normalize_url
 
@@ -122,6 +123,9 @@ class Editor:
                 f"Akses Anda ({scope}) tidak mencakup {region_name(regency_code)}: "
                 "kegiatan ini tidak dapat diubah."
             )
+
+
+DEMO_EDITOR = Editor("data sintetis (demo)", NATION_CODE)
 
 
 @dataclass(frozen=True)
@@ -393,6 +397,14 @@ class Agenda:
                 after=_snapshot(after),
             )
         )
+
+    def seed_demo(self, today: date) -> int:
+        """Fill an empty agenda with the synthetic agenda that matches the demo replica's
+        planted effects; returns how many events were added."""
+        if self.events():
+            return 0
+        rows = [EventInput(**row) for row in demo_outreach.agenda_rows(today)]
+        return len(self.create_many(DEMO_EDITOR, rows))
 
     def dispose(self) -> None:
         self.engine.dispose()
