@@ -9,6 +9,8 @@ shortfalls, so a region 30% short on reach and 10% short on conversion scores 0.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from datetime import date
 
 import pandas as pd
 
@@ -23,6 +25,7 @@ DISPLAY_COLUMNS = {
     "recipient_rate": "Penerima per pendaftar",
     "gap_score": "Skor kesenjangan",
     "reason": "Alasan",
+    "last_event": "Kegiatan terakhir",
 }
 
 
@@ -87,8 +90,12 @@ def outreach_priorities(
     return out[COLUMNS].reset_index(drop=True)
 
 
-def display_frame(ranked: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
-    """The ranking as text columns with Bahasa headers, for screens and slides."""
+def display_frame(
+    ranked: pd.DataFrame, limit: int | None = None, last_events: Mapping[str, date] | None = None
+) -> pd.DataFrame:
+    """The ranking as text columns with Bahasa headers, for screens and slides; with
+    ``last_events`` (regency → first day of its latest outreach event) a column says when
+    each region last had one."""
     rows = ranked if limit is None else ranked.head(limit)
     out = pd.DataFrame(
         {
@@ -99,4 +106,9 @@ def display_frame(ranked: pd.DataFrame, limit: int | None = None) -> pd.DataFram
             "reason": rows["reason"],
         }
     )
+    if last_events is not None:
+        out["last_event"] = [
+            formatting.long_date(last_events[code]) if code in last_events else "Belum ada"
+            for code in rows["code"]
+        ]
     return out.rename(columns=DISPLAY_COLUMNS).reset_index(drop=True)

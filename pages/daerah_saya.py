@@ -3,9 +3,10 @@ next to its province's and the nation's, breakdowns, and where to focus outreach
 
 import streamlit as st
 
-from dashboard import access, charts, data, priorities, settings, state
+from dashboard import access, agenda, charts, data, priorities, settings, state
 from dashboard.components import chart_view, controls, downloads, header, map_view, tables
 from dashboard.components.filters import filter_panel
+from dashboard.components.outreach_impact import impact_section
 from dashboard.exports.context import context_from_store
 from dashboard.metric_options import BREAKDOWN_METRIC, BREAKDOWN_TITLES, BY_URL_NAME, DEFAULT_METRIC
 from geo.regions import NATION_CODE, dotted, provinces, regencies_of, region_name
@@ -121,6 +122,9 @@ for index, (dimension, title) in enumerate(BREAKDOWN_TITLES.items()):
         chart_view.show_chart(chart)
         downloads.render_chart_downloads(chart, frame, f"rincian-{dimension}", context)
 
+# --- Dampak sosialisasi: events on the weekly trend, and what each did -------------------------
+impact_section(filters, region_label)
+
 # --- outreach priorities within the province -------------------------------------------------
 if not sees_regencies:
     st.stop()
@@ -137,7 +141,7 @@ province_row = add_rates(
 ).iloc[0]
 ranked = priorities.outreach_priorities(regency_values, province_row)
 st.dataframe(
-    priorities.display_frame(ranked),
+    priorities.display_frame(ranked, last_events=agenda.last_event_dates(province)),
     hide_index=True,
     width="stretch",
     column_config={"Alasan": st.column_config.TextColumn(width="large")},
