@@ -85,13 +85,20 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
         regency_codes,
         index=regency_codes.index(current.regency_code) if current else 0,
         format_func=lambda code: f"{names[code]} ({dotted(code)})",
+        key=f"{form_key}_regency",
     )
     dates = st.columns(2)
     start = dates[0].date_input(
-        "Tanggal mulai", value=current.start_date if current else today, format="DD/MM/YYYY"
+        "Tanggal mulai",
+        value=current.start_date if current else today,
+        format="DD/MM/YYYY",
+        key=f"{form_key}_start",
     )
     end = dates[1].date_input(
-        "Tanggal selesai", value=current.end_date if current else today, format="DD/MM/YYYY"
+        "Tanggal selesai",
+        value=current.end_date if current else today,
+        format="DD/MM/YYYY",
+        key=f"{form_key}_end",
     )
     kinds, groups = list(KINDS), list(TARGET_GROUPS)
     pick = st.columns(2)
@@ -100,17 +107,24 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
         kinds,
         index=kinds.index(current.kind) if current else 0,
         format_func=KINDS.get,
+        key=f"{form_key}_kind",
     )
     group = pick[1].selectbox(
         "Kelompok sasaran",
         groups,
         index=groups.index(current.target_group) if current else 0,
         format_func=TARGET_GROUPS.get,
+        key=f"{form_key}_group",
     )
-    organiser = st.text_input("Unit penyelenggara", value=current.organiser if current else "")
+    organiser = st.text_input(
+        "Unit penyelenggara",
+        value=current.organiser if current else "",
+        key=f"{form_key}_organiser",
+    )
     note = st.text_area(
         "Catatan singkat (paling banyak 500 karakter; tanpa data pribadi peserta)",
         value=current.note if current else "",
+        key=f"{form_key}_note",
     )
     buttons = st.columns(2)
     save = buttons[0].form_submit_button(
