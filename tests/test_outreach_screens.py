@@ -114,3 +114,42 @@ def test_unreachable_agenda_keeps_the_dashboard_and_turns_read_only(
     at = open_page("agenda.py")
     assert "Basis data agenda tidak dapat dijangkau" in " ".join(w.value for w in at.warning)
     assert next(b for b in at.button if b.label == "Simpan").disabled
+
+
+def test_deck_slide_tells_the_latest_events_effects(agenda_url, sqlite_replica) -> None:
+    from dashboard.exports.context import context_from_store
+    from dashboard.exports.deck import DeckScope
+    from dashboard.exports.outreach_slide import outreach_slide
+    from dashboard.exports.slides import Picture, to_pptx
+    from queries.filters import Filters
+
+    Agenda(agenda_url).migrate().seed_demo(date.today())
+    store = sqlite_replica.store()
+    filters = Filters(date(2020, 4, 11), date(2020, 9, 3), region="32")
+    scope = DeckScope(
+        store, filters, context_from_store(store, filters, "Jawa Barat"), "province", 10
+    )
+    slide = outreach_slide(scope)
+    assert slide.title == "Dampak sosialisasi — Jawa Barat"
+    assert slide.notes.splitlines()[0].startswith(
+        "Media lokal — Kabupaten Garut, 3 Agustus 2020 (sasaran: umum): Pendaftar luring"
+    )
+    assert "Kabupaten Cirebon, 27 Juli 2020" in slide.notes.splitlines()[1]
+    assert len(slide.notes.splitlines()) == 3
+    assert any(isinstance(item, Picture) for item in slide.items)
+    assert to_pptx([slide])[:2] == b"PK"
+    store.close()
+
+
+def test_deck_slide_says_when_the_agenda_is_unreachable(monkeypatch, sqlite_replica) -> None:
+    from dashboard.exports.context import context_from_store
+    from dashboard.exports.deck import DeckScope
+    from dashboard.exports.outreach_slide import outreach_slide
+    from queries.filters import Filters
+
+    monkeypatch.setenv("PRAKERJA_APP_DB_URL", "postgresql://postgres@127.0.0.1:1/agenda")
+    store = sqlite_replica.store()
+    filters = Filters(date(2020, 4, 11), date(2020, 9, 3), region="3201")
+    scope = DeckScope(store, filters, context_from_store(store, filters, "Bogor"), "regency", 10)
+    assert "Basis data agenda tidak dapat dijangkau" in outreach_slide(scope).notes
+    store.close()

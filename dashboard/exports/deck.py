@@ -23,6 +23,7 @@ from dashboard.exports.context import (
     period_text,
 )
 from dashboard.exports.files import chart_png
+from dashboard.exports.outreach_slide import outreach_slide
 from dashboard.exports.protect import protect_counts, protected_region_rates
 from dashboard.exports.slides import (
     MARGIN,
@@ -125,7 +126,7 @@ def deck_slides(
     ]
     if compare:
         slides.append(compare_slide(scope, compare))
-    slides += [priority_slide(scope), notes_slide(scope)]
+    slides += [priority_slide(scope), outreach_slide(scope), notes_slide(scope)]
     for slide in slides[1:]:
         slide.items.extend(footer(scope.context))
     return slides
