@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard import charts, formatting
-from geo.regions import region_name
+from geo.regions import dotted, region_name
 from outreach.effect import VERDICTS, Effect, headline_measure
 from outreach.events import KINDS, TARGET_GROUPS, Event
 from queries.suppression import suppressed_label
@@ -121,11 +121,11 @@ def events_frame(events: Sequence[Event], effects: Sequence[Effect], today: date
             "Tanggal": [period_text(e) for e in events],
             "Kabupaten/kota": [region_name(e.regency_code) for e in events],
             "Jenis": [KINDS.get(e.kind, e.kind) for e in events],
+            "Status": [status(e, today) for e in events],
+            "Dampak": [headline(e, effects, today) for e in events],
             "Sasaran": [TARGET_GROUPS.get(e.target_group, e.target_group) for e in events],
             "Penyelenggara": [e.organiser for e in events],
             "Catatan": [e.note for e in events],
-            "Status": [status(e, today) for e in events],
-            "Dampak": [headline(e, effects, today) for e in events],
         }
     )
 
@@ -194,4 +194,21 @@ def impact_chart(
         .configure_axis(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
         .configure_legend(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
         .configure_view(stroke=None)
+    )
+
+
+def audit_text(snapshot: dict | None) -> str:
+    """An audit snapshot on one line: "32.01 · 2020-07-06 s.d. 2020-07-08 · Sosialisasi · …"."""
+    if not snapshot:
+        return ""
+    return " · ".join(
+        [
+            dotted(str(snapshot.get("regency_code", ""))),
+            f"{snapshot.get('start_date')} s.d. {snapshot.get('end_date')}",
+            KINDS.get(str(snapshot.get("kind")), str(snapshot.get("kind"))),
+            TARGET_GROUPS.get(str(snapshot.get("target_group")), ""),
+            str(snapshot.get("organiser", "")),
+            f"catatan: {snapshot.get('note', '')}",
+            f"versi {snapshot.get('version')}",
+        ]
     )

@@ -228,8 +228,8 @@ with st.expander("Riwayat perubahan"):
                     for e in visible
                 ],
                 "Kegiatan": [e.event_id for e in visible],
-                "Sebelum": [str(e.before or "") for e in visible],
-                "Sesudah": [str(e.after or "") for e in visible],
+                "Sebelum": [outreach_view.audit_text(e.before) for e in visible],
+                "Sesudah": [outreach_view.audit_text(e.after) for e in visible],
             }
         ),
         hide_index=True,

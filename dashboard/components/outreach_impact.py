@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import agenda, outreach_view, settings
 from dashboard.components import chart_view
-from outreach.effect import MEASURES, measures_for
+from outreach.effect import MEASURES, headline_measure, measures_for
 from queries.filters import Filters
 from queries.suppression import suppress
 
@@ -62,11 +62,9 @@ def impact_section(filters: Filters, region_label: str) -> None:
     past = [event for event in listing.events if not event.is_planned(today)]
     for event in sorted(past, key=lambda e: e.start_date, reverse=True)[:SHOWN_EVENTS]:
         st.markdown(f"**{outreach_view.title(event)}**")
-        lines = [
-            outreach_view.sentence(found, threshold)
-            for found in effects
-            if found.event_id == event.id
-        ]
+        own = [found for found in effects if found.event_id == event.id]
+        own.sort(key=lambda found: found.measure != headline_measure(event))  # headline first
+        lines = [outreach_view.sentence(found, threshold) for found in own]
         st.markdown("\n".join(f"- {line}" for line in lines))
     st.dataframe(
         outreach_view.events_frame(listing.events, effects, today),
