@@ -86,8 +86,10 @@ def sentence(effect: Effect, threshold: int) -> str:
         f"sekitar {_points(points)} poin {side} {effect.controls} kabupaten/kota pembanding"
         f" ({_band(effect)})"
     )
-    if effect.verdict in ("naik", "turun"):
-        return f"{own}, {versus}. Perubahan ini kemungkinan besar dampak kegiatan."
+    if effect.verdict == "naik":
+        return f"{own}, {versus}. Kenaikan ini kemungkinan besar dampak kegiatan."
+    if effect.verdict == "turun":
+        return f"{own}, {versus}: lebih buruk daripada pembanding, bukan karena kebetulan."
     if effect.verdict == "tidak_terlihat":
         return (
             f"{own}; kabupaten/kota pembanding "

@@ -123,7 +123,8 @@ for index, (dimension, title) in enumerate(BREAKDOWN_TITLES.items()):
         downloads.render_chart_downloads(chart, frame, f"rincian-{dimension}", context)
 
 # --- Dampak sosialisasi: events on the weekly trend, and what each did -------------------------
-impact_section(filters, region_label)
+if filters.regency or sees_regencies:  # a province's events are regency-level detail
+    impact_section(filters, region_label)
 
 # --- outreach priorities within the province -------------------------------------------------
 if not sees_regencies:
