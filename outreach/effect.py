@@ -145,24 +145,30 @@ def comparison_regencies(
 ) -> list[str]:
     """Same province plus the nearest in (log population, log rate before the event),
     without events of their own near the event's weeks."""
-    table = regencies().set_index("code")
-    busy = _busy_regencies(event, others, start, end)
-    candidates = table.loc[~table.index.isin(busy)]
-    earlier = matrix.loc[:, : pd.Timestamp(start) - pd.Timedelta(days=1)].sum(axis=1)
-    rate = np.log((earlier / table["population"] * 1000).clip(lower=1e-3))
-    size = np.log(table["population"].astype(float))
-    distance = np.hypot(
-        size[candidates.index] - size[event.regency_code],
-        rate[candidates.index] - rate[event.regency_code],
-    )
-    same_province = candidates.index[candidates["province_code"] == event.regency_code[:2]]
-    nearest = distance.nsmallest(NEAREST).index
-    return sorted(set(same_province) | set(nearest))
+    table = regencies()
+    codes = table["code"].to_numpy()
+    population = table["population"].to_numpy(dtype=float)
+    earlier = matrix.to_numpy()[:, : _day(matrix, start)].sum(axis=1)
+    rate = np.log(np.clip(earlier / population * 1000, 1e-3, None))
+    size = np.log(population)
+    me = int(np.flatnonzero(codes == event.regency_code)[0])
+    free = ~np.isin(codes, list(_busy_regencies(event, others, start, end)))
+    distance = np.where(free, np.hypot(size - size[me], rate - rate[me]), np.inf)
+    same_province = free & (table["province_code"].to_numpy() == event.regency_code[:2])
+    nearest = np.argsort(distance, kind="stable")[:NEAREST]
+    nearest = nearest[np.isfinite(distance[nearest])]
+    return sorted(set(codes[same_province]) | set(codes[nearest]))
+
+
+def _day(matrix: pd.DataFrame, day: date) -> int:
+    """Column position of ``day`` in a regency × day matrix."""
+    return (day - matrix.columns[0].date()).days
 
 
 def _window_sums(matrix: pd.DataFrame, codes: Sequence[str], start: date, days: int) -> pd.Series:
-    columns = pd.date_range(start, periods=days, freq="D")
-    return matrix.loc[list(codes), columns].sum(axis=1)
+    first = _day(matrix, start)
+    rows = matrix.index.get_indexer(list(codes))
+    return pd.Series(matrix.to_numpy()[rows, first : first + days].sum(axis=1), index=codes)
 
 
 def _dispersion(before: pd.Series, after: pd.Series) -> float:
@@ -194,8 +200,8 @@ def estimate(
         verdict = "tidak_cukup"
     if verdict:
         return Effect(event.id, measure, days, 0, 0, 0, 0, len(controls), *[math.nan] * 3, verdict)
-    before = int(matrix.loc[event.regency_code, pd.date_range(first_before, periods=days)].sum())
-    after = int(matrix.loc[event.regency_code, pd.date_range(start, periods=days)].sum())
+    [before] = _window_sums(matrix, [event.regency_code], first_before, days).astype(int)
+    [after] = _window_sums(matrix, [event.regency_code], start, days).astype(int)
     c_before = _window_sums(matrix, controls, first_before, days)
     c_after = _window_sums(matrix, controls, start, days)
     cb, ca = int(c_before.sum()), int(c_after.sum())
