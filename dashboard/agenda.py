@@ -8,7 +8,9 @@ cached per store version and agenda contents.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -21,36 +23,53 @@ from outreach.events import Event
 from outreach.storage import Agenda, AgendaUnavailableError, Editor, default_url
 from queries.filters import Filters
 
+RETRY_SECONDS = 30
+"""After a failure, screens use the last known list this long before trying again (a
+blackholed database would otherwise cost a connect timeout on every rerun)."""
+
 
 @dataclass
-class _LastKnown:
-    """The last successful read per region, kept for when the database goes away."""
+class _Connection:
+    """The process's agenda, the last successful read per region, and the last failure."""
 
+    agenda: Agenda | None = None
     events: dict[str, list[Event]] = field(default_factory=dict)
+    failed_at: float = -math.inf
+    error: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def check_retry(self) -> None:
+        if time.monotonic() - self.failed_at < RETRY_SECONDS:
+            raise AgendaUnavailableError(self.error)
+
+    def failed(self, error: AgendaUnavailableError) -> None:
+        self.failed_at, self.error = time.monotonic(), str(error)
 
 
 @st.cache_resource(show_spinner=False)
-def _last_known(url: str) -> _LastKnown:
-    return _LastKnown()
-
-
-@st.cache_resource(show_spinner=False, ttl=30)
-def _open(url: str) -> Agenda:
-    """Open and migrate once; retried after 30 s if the database was unreachable."""
-    agenda = Agenda(url).migrate()
-    if data.is_synthetic():
-        agenda.seed_demo(date.today())
-    return agenda
+def _connection(url: str) -> _Connection:
+    return _Connection()
 
 
 def agenda() -> Agenda:
-    """The agenda, or :class:`AgendaUnavailableError`."""
-    try:
-        return _open(default_url())
-    except AgendaUnavailableError:
-        _open.clear()
-        raise
+    """The agenda, opened and migrated once per process (the demo agenda seeded), or
+    :class:`AgendaUnavailableError`."""
+    url = default_url()
+    state = _connection(url)
+    with state.lock:
+        state.check_retry()
+        if state.agenda is None:
+            opened = Agenda(url)
+            try:
+                opened.migrate()
+                if data.is_synthetic():
+                    opened.seed_demo(date.today())
+            except AgendaUnavailableError as error:
+                opened.dispose()
+                state.failed(error)
+                raise
+            state.agenda = opened
+        return state.agenda
 
 
 @dataclass(frozen=True)
@@ -66,14 +85,16 @@ class Listing:
 
 def events(region: str) -> Listing:
     """Events in a region (``ID``, province or regency), live or last known."""
-    memory = _last_known(default_url())
+    state = _connection(default_url())
     try:
         found = agenda().events(region)
     except AgendaUnavailableError as error:
-        with memory.lock:
-            return Listing(list(memory.events.get(region, [])), str(error))
-    with memory.lock:
-        memory.events[region] = found
+        with state.lock:
+            if time.monotonic() - state.failed_at >= RETRY_SECONDS:  # a new failure
+                state.failed(error)
+            return Listing(list(state.events.get(region, [])), state.error)
+    with state.lock:
+        state.events[region] = found
     return Listing(found)
 
 
