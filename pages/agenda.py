@@ -77,7 +77,9 @@ current = next((e for e in events if e.id == chosen), None)
 opened_key = f"agenda_versi_{chosen}"
 if current is not None and opened_key not in st.session_state:
     st.session_state[opened_key] = current.version
-form_key = f"agenda_form_{chosen}_{st.session_state.get(opened_key, 0)}"
+# A new key after each save gives a fresh form; the same key keeps what was typed.
+round_key = opened_key if current is not None else "agenda_baru"
+form_key = f"agenda_form_{chosen}_{st.session_state.get(round_key, 0)}"
 regency_codes = list(names)
 with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
     regency = st.selectbox(
@@ -170,6 +172,7 @@ if save or remove:
         )
     else:
         st.session_state.pop(opened_key, None)
+        st.session_state["agenda_baru"] = st.session_state.get("agenda_baru", 0) + 1
         st.toast(message, icon=":material/check:")
         st.rerun()
 

@@ -56,6 +56,7 @@ def test_agenda_page_records_an_event_and_shows_html_as_text(agenda_url) -> None
     fill_form(at, HTML_NOTE)
     save(at)
     assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.text_area[0].value == ""  # a fresh form for the next event
     notes = at.dataframe[0].value["Catatan"].tolist()
     assert HTML_NOTE in notes  # a table cell: text, never markup
     assert all(HTML_NOTE not in m.value for m in (*at.markdown, *at.caption))
