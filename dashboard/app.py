@@ -53,6 +53,12 @@ PAGES = {
             icon=":material/location_on:",
             url_path="daerah-saya",
         ),
+        st.Page(
+            PAGES_DIR / "agenda.py",
+            title="Agenda sosialisasi",
+            icon=":material/event:",
+            url_path="agenda",
+        ),
     ],
     "Informasi": [
         st.Page(

@@ -9,6 +9,8 @@ shortfalls, so a region 30% short on reach and 10% short on conversion scores 0.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from datetime import date
 
 import pandas as pd
 
@@ -23,6 +25,7 @@ DISPLAY_COLUMNS = {
     "recipient_rate": "Penerima per pendaftar",
     "gap_score": "Skor kesenjangan",
     "reason": "Alasan",
+    "last_event": "Kegiatan terakhir",
 }
 
 
@@ -91,10 +94,15 @@ PICKED_MARK = " (pilihan Anda)"
 
 
 def display_frame(
-    ranked: pd.DataFrame, limit: int | None = None, picked: str | None = None
+    ranked: pd.DataFrame,
+    limit: int | None = None,
+    picked: str | None = None,
+    last_events: Mapping[str, date] | None = None,
 ) -> pd.DataFrame:
     """The ranking as text columns with Bahasa headers, for screens and slides; the region
-    the user ``picked`` (a code) is marked in words, so it is found without colour."""
+    the user ``picked`` (a code) is marked in words, so it is found without colour. With
+    ``last_events`` (regency → first day of its latest outreach event) a column says when
+    each region last had one."""
     rows = ranked if limit is None else ranked.head(limit)
     out = pd.DataFrame(
         {
@@ -108,4 +116,9 @@ def display_frame(
             "reason": rows["reason"],
         }
     )
+    if last_events is not None:
+        out["last_event"] = [
+            formatting.long_date(last_events[code]) if code in last_events else "Belum ada"
+            for code in rows["code"]
+        ]
     return out.rename(columns=DISPLAY_COLUMNS).reset_index(drop=True)

@@ -3,9 +3,10 @@ next to its province's and the nation's, breakdowns, and where to focus outreach
 
 import streamlit as st
 
-from dashboard import access, charts, data, priorities, settings, state
+from dashboard import access, agenda, charts, data, priorities, settings, state
 from dashboard.components import chart_view, controls, downloads, header, map_view, tables
 from dashboard.components.filters import filter_panel
+from dashboard.components.outreach_impact import impact_section
 from dashboard.exports.context import context_from_store
 from dashboard.metric_options import BREAKDOWN_METRIC, BREAKDOWN_TITLES, BY_URL_NAME, DEFAULT_METRIC
 from geo.regions import NATION_CODE, dotted, provinces, regencies_of, region_name
@@ -118,6 +119,10 @@ for column, (dimension, title) in chart_view.in_rows(list(BREAKDOWN_TITLES.items
         chart_view.show_chart(chart)
         downloads.render_chart_downloads(chart, frame, f"rincian-{dimension}", context)
 
+# --- Dampak sosialisasi: events on the weekly trend, and what each did -------------------------
+if filters.regency or sees_regencies:  # a province's events are regency-level detail
+    impact_section(filters, region_label)
+
 # --- outreach priorities within the province -------------------------------------------------
 if not sees_regencies:
     st.stop()
@@ -134,7 +139,9 @@ province_row = add_rates(
 ).iloc[0]
 ranked = priorities.outreach_priorities(regency_values, province_row)
 tables.show_table(  # the order is the gap score; the reason says it in words
-    priorities.display_frame(ranked, picked=filters.regency).drop(columns="Skor kesenjangan"),
+    priorities.display_frame(
+        ranked, picked=filters.regency, last_events=agenda.last_event_dates(province)
+    ).drop(columns="Skor kesenjangan"),
     description=f"Prioritas sosialisasi kabupaten/kota di {PROVINCES[province]}",
 )
 if scope.may_export_deck(filters.region):

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 
 from geo.regions import regencies
 from geo.vintages import code_changes_2022
-from queries import writer
+from queries import demo_outreach, writer
 from queries.calibration import PUBLISHED_TOTALS, RECIPIENTS_THOUSANDS_2020
 
 Progress = Callable[[str, float], None]
@@ -132,7 +132,6 @@ def _registrants(
     day_index = rng.choice(len(days), size=n, p=day_weights)
     seconds = rng.integers(0, 86_400, size=n)
     registered_at = days.to_numpy()[day_index] + seconds.astype("timedelta64[s]")
-    order = np.argsort(registered_at, kind="stable")
 
     bands = np.array([band[:2] for band in AGE_BANDS])
     band_index = rng.choice(len(AGE_BANDS), size=n, p=[band[2] for band in AGE_BANDS])
@@ -153,7 +152,8 @@ def _registrants(
             "disability": disability,
             "employment_status": employment,
         }
-    ).iloc[order]
+    )
+    frame = demo_outreach.plant_lifts(frame).sort_values("registered_at", kind="stable")
     frame.insert(0, "id", np.arange(first_id, first_id + n, dtype=np.int64))
     return frame.reset_index(drop=True)
 

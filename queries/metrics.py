@@ -74,6 +74,12 @@ SELECT CAST(date_trunc('week', day) AS DATE) AS week_start, {METRIC_COLUMNS} FRO
 WHERE {{where}} GROUP BY week_start ORDER BY week_start
 """
 
+DAILY_REGENCY_SQL = """
+SELECT regency_code AS code, day, coalesce(sum(registrants), 0)::BIGINT AS registrants
+FROM facts WHERE {where} AND regency_code <> $unknown AND registrants > 0
+GROUP BY regency_code, day
+"""
+
 BREAKDOWN_SQL = {
     "gender": f"SELECT gender AS value, {METRIC_COLUMNS} FROM facts WHERE {{where}} "
     "GROUP BY gender ORDER BY gender",
@@ -166,6 +172,13 @@ def region_metrics(store: Store, filters: Filters, level: str) -> pd.DataFrame:
 def weekly_series(store: Store, filters: Filters) -> pd.DataFrame:
     """Per ISO week (Monday start): week_start and the metric columns."""
     return _run(store, WEEKLY_SQL, filters)
+
+
+def daily_registrants(store: Store, filters: Filters) -> pd.DataFrame:
+    """Per regency and day with registrants (the filters' region is ignored: outreach effects
+    compare a regency with others anywhere): code, day, registrants. Days without any are
+    left out."""
+    return _run(store, DAILY_REGENCY_SQL, filters.with_region("ID"), unknown=UNKNOWN)
 
 
 def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:

@@ -45,6 +45,7 @@ SCREENS = {
     "bandingkan": "bandingkan",
     "daerah-saya": "daerah-saya",
     "tentang-data": "tentang-data",
+    "agenda": "agenda",
 }
 FULL_HEIGHT = 3600
 """Streamlit scrolls inside its own container, so a tall viewport shows the whole screen."""
@@ -96,4 +97,22 @@ def test_phone_layout(browser, app_url: str) -> None:
     _wait_for_map(page)
     page.screenshot(path=ARTIFACTS / "screen-phone-daerah-saya.png", full_page=False)
     assert not errors
+    page.close()
+
+
+def test_agenda_note_with_html_is_saved_and_never_runs(browser, app_url: str) -> None:
+    page, errors = _open(browser, f"{app_url}/agenda", width=390, height=844)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.get_by_label("Unit penyelenggara").fill("Disnakertrans Bogor")
+    page.get_by_label("Catatan singkat", exact=False).fill(
+        "<script>alert('x')</script><img src=x onerror=alert('y')><b>tebal</b>"
+    )
+    page.get_by_role("button", name="Simpan").click()
+    page.get_by_text("Kegiatan disimpan.").wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=ARTIFACTS / "screen-phone-agenda-saved.png")
+    assert not dialogs, dialogs
+    assert not page.locator("b", has_text="tebal").count()
+    assert not errors, errors
     page.close()

@@ -89,6 +89,7 @@ def test_deck_slides_titles_and_kpis(export_store: Store, province_deck: bytes) 
         "Rincian peserta (2/2) — Jawa Barat",
         "Perbandingan provinsi",
         "Prioritas sosialisasi — Jawa Barat",
+        "Dampak sosialisasi — Jawa Barat",
         "Catatan data",
     ]
     assert presentation.slide_width / presentation.slide_height == pytest.approx(16 / 9, 0.01)
@@ -107,7 +108,7 @@ def test_deck_pdf_has_same_pages_and_text(export_store: Store) -> None:
 
     pdf = deck.build_deck_pdf(export_store, Filters(**PERIOD), "32", compare=("32", "33"))
     reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) == 10
+    assert len(reader.pages) == 11
     text = "\n".join(page.extract_text() for page in reader.pages)
     totals = metrics.totals(export_store, Filters(**PERIOD, region="32")).iloc[0]
     assert "Angka utama" in text and "Catatan data" in text

@@ -22,6 +22,7 @@ from dashboard.exports.context import (
     period_text,
 )
 from dashboard.exports.files import chart_png
+from dashboard.exports.outreach_slide import outreach_slide
 from dashboard.exports.slides import (
     MARGIN,
     PAGE_W,
@@ -124,7 +125,7 @@ def deck_slides(
     ]
     if compare:
         slides.append(compare_slide(scope, compare))
-    slides += [priority_slide(scope), notes_slide(scope)]
+    slides += [priority_slide(scope), outreach_slide(scope), notes_slide(scope)]
     for slide in slides[1:]:
         slide.items.extend(footer(scope.context))
     return slides

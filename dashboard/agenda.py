@@ -1,0 +1,135 @@
+"""The app's access to the agenda (application database) and to outreach effects.
+
+The agenda database is opened (and migrated) once per process. Reads that fail because the
+database cannot be reached fall back to the last list this process read, with the reason,
+so every screen keeps working and the agenda turns read-only with a banner. Effects are
+cached per store version and agenda contents.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import access, data
+from outreach import effect
+from outreach.events import Event
+from outreach.storage import Agenda, AgendaUnavailableError, Editor, default_url
+from queries.filters import Filters
+
+RETRY_SECONDS = 30
+"""After a failure, screens use the last known list this long before trying again (a
+blackholed database would otherwise cost a connect timeout on every rerun)."""
+
+
+@dataclass
+class _Connection:
+    """The process's agenda, the last successful read per region, and the last failure."""
+
+    agenda: Agenda | None = None
+    events: dict[str, list[Event]] = field(default_factory=dict)
+    failed_at: float = -math.inf
+    error: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def check_retry(self) -> None:
+        if time.monotonic() - self.failed_at < RETRY_SECONDS:
+            raise AgendaUnavailableError(self.error)
+
+    def failed(self, error: AgendaUnavailableError) -> None:
+        self.failed_at, self.error = time.monotonic(), str(error)
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(url: str) -> _Connection:
+    return _Connection()
+
+
+def agenda() -> Agenda:
+    """The agenda, opened and migrated once per process (the demo agenda seeded), or
+    :class:`AgendaUnavailableError`."""
+    url = default_url()
+    state = _connection(url)
+    with state.lock:
+        state.check_retry()
+        if state.agenda is None:
+            opened = Agenda(url)
+            try:
+                opened.migrate()
+                if data.is_synthetic():
+                    opened.seed_demo(date.today())
+            except AgendaUnavailableError as error:
+                opened.dispose()
+                state.failed(error)
+                raise
+            state.agenda = opened
+        return state.agenda
+
+
+@dataclass(frozen=True)
+class Listing:
+    events: list[Event]
+    problem: str | None = None
+    """Why the list may be stale (the database is unreachable); None when live."""
+
+    @property
+    def read_only(self) -> bool:
+        return self.problem is not None
+
+
+def events(region: str) -> Listing:
+    """Events in a region (``ID``, province or regency), live or last known."""
+    state = _connection(default_url())
+    try:
+        found = agenda().events(region)
+    except AgendaUnavailableError as error:
+        with state.lock:
+            if time.monotonic() - state.failed_at >= RETRY_SECONDS:  # a new failure
+                state.failed(error)
+            return Listing(list(state.events.get(region, [])), state.error)
+    with state.lock:
+        state.events[region] = found
+    return Listing(found)
+
+
+def last_event_dates(province: str) -> dict[str, date]:
+    """Per regency: the first day of its latest event so far (from the last known list
+    when the agenda is down)."""
+    latest: dict[str, date] = {}
+    for event in events(province).events:
+        if not event.is_planned(date.today()):
+            latest[event.regency_code] = max(
+                event.start_date, latest.get(event.regency_code, event.start_date)
+            )
+    return latest
+
+
+def editor(scope: access.Scope) -> Editor:
+    """Who writes: the signed-in e-mail, or the open dashboard's anonymous user."""
+    who = st.user.get("email") if access.auth_configured() else None
+    return Editor(who or "tanpa login (dasbor terbuka)", scope.code)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _effects(version: str, events: tuple[Event, ...], others: tuple[Event, ...]) -> list:
+    return effect.effects_from_store(data.store(), events, others, date.today())
+
+
+def effects(found: list[Event]) -> list[effect.Effect]:
+    """Effects of the given events, compared against regencies free of every known event."""
+    others = tuple(events("ID").events) or tuple(found)
+    return _effects(data.store_version(), tuple(found), others)
+
+
+def weekly_measure(filters: Filters, measure: str) -> pd.DataFrame:
+    """The region's weekly series of one measure (registrants column)."""
+    fields = effect.MEASURES[measure][1]
+    cleared = {"channels": (), "genders": (), "age_bands": (), "disability": None}
+    chosen = replace(filters, **{**cleared, **fields})
+    return data.weekly_series(chosen)[["week_start", "registrants"]]

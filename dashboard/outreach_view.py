@@ -1,0 +1,216 @@
+"""Dampak sosialisasi in words, tables and one chart, for the screen and the deck alike.
+
+Pure presentation (Altair, pandas, Indonesian formats): it takes the agenda's events and
+``outreach.effect`` results and never queries anything. Counts below the suppression
+threshold are written as ``<10``, as everywhere at regency level.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+
+import altair as alt
+import pandas as pd
+
+from dashboard import charts, formatting
+from geo.regions import dotted, region_name
+from outreach.effect import VERDICTS, Effect, headline_measure
+from outreach.events import KINDS, TARGET_GROUPS, Event
+from queries.suppression import suppressed_label
+
+EVENT_COLORS = {"Selesai": charts.ORANGE, "Direncanakan": charts.GREY}
+
+
+def status(event: Event, today: date) -> str:
+    return "Direncanakan" if event.is_planned(today) else "Selesai"
+
+
+def period_text(event: Event) -> str:
+    """``6 Juli 2020`` or ``6 Juli 2020 – 8 Juli 2020``."""
+    first = formatting.long_date(event.start_date)
+    if event.end_date == event.start_date:
+        return first
+    return f"{first} – {formatting.long_date(event.end_date)}"
+
+
+def title(event: Event) -> str:
+    """``Sosialisasi — Kabupaten Bogor, 6 Juli 2020 (sasaran: umum)``."""
+    group = TARGET_GROUPS.get(event.target_group, event.target_group).lower()
+    return (
+        f"{KINDS.get(event.kind, event.kind)} — {region_name(event.regency_code)}, "
+        f"{period_text(event)} (sasaran: {group})"
+    )
+
+
+def _count(value: int, threshold: int) -> str:
+    return suppressed_label(threshold) if 0 < value < threshold else formatting.number(value)
+
+
+def _points(value: float) -> str:
+    return formatting.number(abs(value) * 100, 0)
+
+
+def _band(effect: Effect) -> str:
+    _, low, high = effect.points
+    return f"rentang ketidakpastian {formatting.number(low * 100, 0)} s.d. " + (
+        f"{formatting.number(high * 100, 0)} poin"
+    )
+
+
+def _change_words(change: float) -> str:
+    """``naik 38%`` / ``turun 5%``."""
+    if math.isnan(change):
+        return "tidak dapat dihitung (tidak ada pendaftar sebelumnya)"
+    word = "naik" if change >= 0 else "turun"
+    return f"{word} {formatting.percent(abs(change), 0)}"
+
+
+def sentence(effect: Effect, threshold: int) -> str:
+    """The effect in words a Pemda official reads at a glance."""
+    label = effect.label[0].upper() + effect.label[1:]
+    days = effect.window_days
+    if effect.verdict == "belum":
+        return f"{label}: belum dapat dinilai, data {days} hari setelah kegiatan belum lengkap."
+    if effect.verdict == "tidak_cukup" and effect.before + effect.after == 0:
+        return f"{label}: data belum cukup untuk menilai dampak (tidak ada pembanding)."
+    counts = (
+        f"dari {_count(effect.before, threshold)} menjadi {_count(effect.after, threshold)} "
+        f"orang dibanding {days} hari sebelumnya"
+    )
+    own = f"{label} {_change_words(effect.change)} dalam {days} hari sejak kegiatan ({counts})"
+    points, _, _ = effect.points
+    side = "di atas" if points >= 0 else "di bawah"
+    versus = (
+        f"sekitar {_points(points)} poin {side} {effect.controls} kabupaten/kota pembanding"
+        f" ({_band(effect)})"
+    )
+    if effect.verdict == "naik":
+        return f"{own}, {versus}. Kenaikan ini kemungkinan besar dampak kegiatan."
+    if effect.verdict == "turun":
+        return f"{own}, {versus}: lebih buruk daripada pembanding, bukan karena kebetulan."
+    if effect.verdict == "tidak_terlihat":
+        return (
+            f"{own}; kabupaten/kota pembanding "
+            f"{_change_words(effect.control_change)}. Tidak terlihat dampak: selisihnya "
+            f"({_points(points)} poin, {_band(effect)}) bisa terjadi karena kebetulan."
+        )
+    return (
+        f"{own}. Data belum cukup untuk menilai dampak: jumlahnya terlalu kecil, sehingga "
+        f"rentang ketidakpastiannya terlalu lebar ({_band(effect)})."
+    )
+
+
+def headline(event: Event, effects: Sequence[Effect], today: date) -> str:
+    """The short verdict on the event's main measure, for tables."""
+    if event.is_planned(today):
+        return "Direncanakan"
+    measure = headline_measure(event)
+    found = next((e for e in effects if e.event_id == event.id and e.measure == measure), None)
+    if found is None:
+        return "–"
+    text = VERDICTS[found.verdict]
+    if found.verdict in ("naik", "turun"):
+        text += f" ({'+' if found.points[0] >= 0 else '−'}{_points(found.points[0])} poin)"
+    return f"{found.label}: {text}"
+
+
+def events_frame(events: Sequence[Event], effects: Sequence[Effect], today: date) -> pd.DataFrame:
+    """One row per event with Bahasa headers (text only: notes are shown as typed)."""
+    return pd.DataFrame(
+        {
+            "Tanggal": [period_text(e) for e in events],
+            "Kabupaten/kota": [region_name(e.regency_code) for e in events],
+            "Jenis": [KINDS.get(e.kind, e.kind) for e in events],
+            "Status": [status(e, today) for e in events],
+            "Dampak": [headline(e, effects, today) for e in events],
+            "Sasaran": [TARGET_GROUPS.get(e.target_group, e.target_group) for e in events],
+            "Penyelenggara": [e.organiser for e in events],
+            "Catatan": [e.note for e in events],
+        }
+    )
+
+
+def impact_chart(
+    weekly: pd.DataFrame,
+    events: Sequence[Event],
+    today: date,
+    measure_label: str,
+    *,
+    width: int = 640,
+    height: int = 280,
+) -> alt.LayerChart:
+    """The weekly series of one measure, with a vertical rule at each event's first day."""
+    series = weekly.assign(
+        week_text=weekly["week_start"].map(charts.short_date),
+        value_text=weekly["registrants"].map(formatting.number),
+    )
+    line = (
+        alt.Chart(series)
+        .mark_line(point=True, strokeWidth=3, color=charts.BLUE)
+        .encode(
+            x=alt.X(
+                "week_start:T",
+                title="Minggu mulai",
+                axis=alt.Axis(labelExpr=charts.date_label_expr()),
+            ),
+            y=alt.Y("registrants:Q", title=measure_label[0].upper() + measure_label[1:]),
+            tooltip=[
+                alt.Tooltip("week_text:N", title="Minggu mulai"),
+                alt.Tooltip("value_text:N", title="Jumlah"),
+            ],
+        )
+    )
+    first, last = weekly["week_start"].min(), weekly["week_start"].max() + pd.Timedelta(days=6)
+    shown = [e for e in events if first <= pd.Timestamp(e.start_date) <= last]
+    marks = pd.DataFrame(
+        {
+            "day": [pd.Timestamp(e.start_date) for e in shown],
+            "status": [status(e, today) for e in shown],
+            "what": [f"{KINDS.get(e.kind, e.kind)} — {period_text(e)}" for e in shown],
+            "who": [e.organiser for e in shown],
+        }
+    )
+    rules = (
+        alt.Chart(marks)
+        .mark_rule(strokeWidth=2, strokeDash=[6, 3])
+        .encode(
+            x="day:T",
+            color=alt.Color(
+                "status:N",
+                title="Kegiatan",
+                scale=alt.Scale(domain=list(EVENT_COLORS), range=list(EVENT_COLORS.values())),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("what:N", title="Kegiatan"),
+                alt.Tooltip("who:N", title="Penyelenggara"),
+            ],
+        )
+    )
+    sizes = charts.FONT_SIZES
+    return (
+        alt.layer(line, rules)
+        .properties(width=width, height=height)
+        .configure_axis(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
+        .configure_legend(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
+        .configure_view(stroke=None)
+    )
+
+
+def audit_text(snapshot: dict | None) -> str:
+    """An audit snapshot on one line: "32.01 · 2020-07-06 s.d. 2020-07-08 · Sosialisasi · …"."""
+    if not snapshot:
+        return ""
+    return " · ".join(
+        [
+            dotted(str(snapshot.get("regency_code", ""))),
+            f"{snapshot.get('start_date')} s.d. {snapshot.get('end_date')}",
+            KINDS.get(str(snapshot.get("kind")), str(snapshot.get("kind"))),
+            TARGET_GROUPS.get(str(snapshot.get("target_group")), ""),
+            str(snapshot.get("organiser", "")),
+            f"catatan: {snapshot.get('note', '')}",
+            f"versi {snapshot.get('version')}",
+        ]
+    )
