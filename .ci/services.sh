@@ -18,3 +18,15 @@ if [ ! -x /usr/bin/chromium ]; then
   $sudo_cmd apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q chromium fonts-dejavu-core
 fi
+
+# Deck checks (`make check-decks`, tests/test_decks_libreoffice.py): LibreOffice Impress converts
+# PPTX to PDF headless, poppler's pdftoppm rasterises the pages, and Liberation Sans is the
+# open, metric-compatible stand-in for the decks' theme font Arial (README, "Slides").
+if [ ! -x /usr/bin/soffice ] || [ ! -x /usr/bin/pdftoppm ] || ! fc-list | grep -q "Liberation Sans"; then
+  echo "Installing LibreOffice Impress, poppler-utils and fonts-liberation for the deck checks…"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends \
+    libreoffice-impress poppler-utils fonts-liberation
+fi
