@@ -130,3 +130,10 @@ def test_malformed_replica_url_gives_one_clear_message(monkeypatch, tmp_path) ->
     at.run()
     assert not at.exception
     assert "URL replika tidak valid" in at.error[0].value
+
+
+@pytest.mark.parametrize("page", ["nasional", "daerah-saya"])
+def test_offline_report_and_timelapse_are_offered(app_env, page: str) -> None:
+    at = run(page)
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert {"Laporan HTML luring", "Peta selang waktu (GIF)"} <= set(labels), labels
