@@ -192,6 +192,10 @@ def test_offline_report_draws_the_map_without_any_request(
         page.set_content(document, wait_until="load")
         page.wait_for_selector("path.leaflet-interactive")
         drawn = page.locator(".leaflet-overlay-pane path.leaflet-interactive").count()
+        map_box = page.locator(".folium-map").bounding_box()
+        order = page.evaluate(
+            "[...document.querySelectorAll('h2, .folium-map')].map(e => e.tagName)"
+        )
         kpis = {
             key: page.locator(f'[data-metric="{key}"] .exact').inner_text()
             for key in ("registrants", "recipients", "completed", "paid", "paid_idr")
@@ -201,6 +205,8 @@ def test_offline_report_draws_the_map_without_any_request(
         page.screenshot(path=str(ARTIFACTS / "laporan-32.png"), full_page=False)
         browser.close()
     assert requests == []
+    assert map_box["height"] >= 500 and map_box["width"] >= 900
+    assert order[:3] == ["H2", "H2", "DIV"]  # key figures, map heading, the map
     assert drawn >= int((regencies()["province_code"] == "32").sum())
     for key in ("registrants", "recipients", "completed", "paid"):
         assert kpis[key] == f"{formatting.number(totals[key])} orang"

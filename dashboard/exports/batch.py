@@ -17,6 +17,7 @@ import html
 import multiprocessing
 import os
 import re
+import resource
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -74,12 +75,14 @@ class BatchSpec:
 
 @dataclass(frozen=True)
 class BatchResult:
-    """What a run did: files built and skipped, seconds, and where the index is."""
+    """What a run did: files built and skipped, seconds, where the index is, and the largest
+    resident memory a builder process reached (MB)."""
 
     built: int
     skipped: int
     seconds: float
     index: Path
+    peak_mb: float = 0.0
 
 
 def slug(text: str) -> str:
@@ -195,6 +198,7 @@ def build_file(job: Job, spec: BatchSpec, out: str) -> dict[str, str]:
         "versi_data": spec.version,
         "dibuat": datetime.now().astimezone().isoformat(timespec="seconds"),
         "detik": f"{time.perf_counter() - started:.2f}",
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # not in the CSV
     }
 
 
@@ -234,8 +238,10 @@ def run_batch(
     rows = read_index(out)
     todo = [job for job in jobs if not is_current(rows.get(job.file), spec, out)]
     bar = _progress_bar(len(jobs), len(jobs) - len(todo), progress)
+    peak = 0.0
     try:
         for row in _results(todo, spec, out, workers or os.cpu_count() or 1):
+            peak = max(peak, row.pop("peak_mb"))
             rows[row["berkas"]] = row
             write_index(out, rows.values())
             bar.set_postfix_str(row["wilayah"][:24])
@@ -244,9 +250,8 @@ def run_batch(
         bar.close()
         write_index(out, rows.values())
         write_index_html(out, rows.values(), "Pantau Prakerja: berkas per wilayah")
-    return BatchResult(
-        len(todo), len(jobs) - len(todo), time.perf_counter() - started, out / INDEX_CSV
-    )
+    seconds = time.perf_counter() - started
+    return BatchResult(len(todo), len(jobs) - len(todo), seconds, out / INDEX_CSV, peak)
 
 
 def _results(jobs: list[Job], spec: BatchSpec, out: Path, workers: int) -> Iterator[dict]:

@@ -47,7 +47,7 @@ font-weight:bold;padding:4px 10px;border-radius:3px}
 .kpi .label{color:#555}.kpi .big{font-size:30px;font-weight:bold;color:#2c7fb8}
 .kpi .exact,.kpi .extra{font-size:14px}
 .folium-map{height:520px!important;width:100%!important;border:1px solid #ddd}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:12px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(420px,100%),1fr));gap:12px}
 .chart svg{max-width:100%;height:auto}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #ddd;vertical-align:top}
@@ -63,6 +63,7 @@ def build_html_report(store: Store, filters: Filters, region_code: str) -> str:
     page.title = scope.context.title
     page.header.add_child(Element(f"<style>{CSS}</style>"), name="report_style")
     page.html.add_child(Element(_top(scope)), name="report_top", index=0)
+    page.render()  # the map puts its <div> into the page while rendering: the rest goes after
     page.html.add_child(Element(_bottom(scope)), name="report_bottom")
     document = _inline_assets(page.render())
     leftover = remote_assets(document)
