@@ -151,6 +151,11 @@ def run_all(args: argparse.Namespace) -> list[Path]:
         raise ReportError(f"Tidak ada wilayah dalam cakupan {scope.describe()}.")
     result = run_batch(jobs, spec, args.out, args.jobs)
     print(f"Dibuat {result.built}, sudah terkini {result.skipped} dari {len(jobs)} berkas.")
+    if result.failed:
+        raise ReportError(
+            f"{len(result.failed)} wilayah gagal dibuat (jalankan lagi untuk mencoba ulang):\n"
+            + "\n".join(result.failed)
+        )
     return [result.index, result.index.with_suffix(".html")]
 
 

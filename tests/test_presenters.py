@@ -95,6 +95,20 @@ def test_batch_builds_in_parallel_resumes_and_matches_single_decks(
     assert not batch.is_current(batch.read_index(tmp_path)[jobs[0].file], moved, tmp_path)
 
 
+def test_batch_reports_a_failing_region_and_keeps_going(
+    store: Store, period: Filters, tmp_path: Path
+) -> None:
+    spec = batch.BatchSpec(
+        "pptx", False, period.date_from.isoformat(), period.date_to.isoformat(), str(store.path)
+    )
+    bad = batch.Job("9999", "Tidak ada", "regency", "kabupaten-kota/9999-tidak-ada.pptx")
+    result = batch.run_batch([bad], spec, tmp_path, workers=1, progress=False)
+    assert (result.built, len(result.failed)) == (0, 1)
+    assert result.failed[0].startswith("9999 Tidak ada: ")
+    assert batch.read_index(tmp_path) == {}
+    assert not (tmp_path / bad.file).exists()
+
+
 def test_batch_respects_access_scopes() -> None:
     province_user = batch.plan("both", "pptx", Scope("32").may_export_deck)
     assert {job.code[:2] for job in province_user} == {"32"}

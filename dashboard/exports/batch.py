@@ -20,8 +20,8 @@ import re
 import resource
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -75,14 +75,17 @@ class BatchSpec:
 
 @dataclass(frozen=True)
 class BatchResult:
-    """What a run did: files built and skipped, seconds, where the index is, and the largest
-    resident memory a builder process reached (MB)."""
+    """What a run did: files built and skipped, seconds, where the index is, the largest
+    resident memory a builder process reached (MB), the regions that failed, and the CPU
+    seconds the files took (what the run needs on an idle machine, spread over the cores)."""
 
     built: int
     skipped: int
     seconds: float
     index: Path
     peak_mb: float = 0.0
+    failed: list[str] = field(default_factory=list)
+    cpu_seconds: float = 0.0
 
 
 def slug(text: str) -> str:
@@ -176,7 +179,7 @@ def build_file(job: Job, spec: BatchSpec, out: str) -> dict[str, str]:
     from dashboard.exports.context import as_of_text
     from queries.filters import Filters
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     filters = Filters(
         date_from=datetime.fromisoformat(spec.date_from).date(),
         date_to=datetime.fromisoformat(spec.date_to).date(),
@@ -198,7 +201,9 @@ def build_file(job: Job, spec: BatchSpec, out: str) -> dict[str, str]:
         "versi_data": spec.version,
         "dibuat": datetime.now().astimezone().isoformat(timespec="seconds"),
         "detik": f"{time.perf_counter() - started:.2f}",
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # not in the CSV
+        # Not in the CSV: for the run's summary and the benchmark.
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cpu_s": time.process_time() - cpu,
     }
 
 
@@ -232,37 +237,51 @@ def run_batch(
     workers: int | None = None,
     progress: bool = True,
 ) -> BatchResult:
-    """Build every job that is not current, ``workers`` at a time; keeps the index current."""
+    """Build every job that is not current, ``workers`` at a time; keeps the index current.
+    A region that fails is reported and left out of the index; the others still get built."""
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     rows = read_index(out)
     todo = [job for job in jobs if not is_current(rows.get(job.file), spec, out)]
     bar = _progress_bar(len(jobs), len(jobs) - len(todo), progress)
-    peak = 0.0
+    peak, cpu, failed = 0.0, 0.0, []
     try:
-        for row in _results(todo, spec, out, workers or os.cpu_count() or 1):
-            peak = max(peak, row.pop("peak_mb"))
-            rows[row["berkas"]] = row
+        for job, row in _results(todo, spec, out, workers or os.cpu_count() or 1):
+            if isinstance(row, Exception):
+                failed.append(f"{job.code} {job.name}: {row}")
+                rows.pop(job.file, None)
+            else:
+                peak = max(peak, row.pop("peak_mb"))
+                cpu += row.pop("cpu_s")
+                rows[row["berkas"]] = row
             write_index(out, rows.values())
-            bar.set_postfix_str(row["wilayah"][:24])
+            bar.set_postfix_str(job.name[:24])
             bar.update(1)
     finally:
         bar.close()
         write_index(out, rows.values())
         write_index_html(out, rows.values(), "Pantau Prakerja: berkas per wilayah")
     seconds = time.perf_counter() - started
-    return BatchResult(len(todo), len(jobs) - len(todo), seconds, out / INDEX_CSV, peak)
+    built = len(todo) - len(failed)
+    skipped = len(jobs) - len(todo)
+    return BatchResult(built, skipped, seconds, out / INDEX_CSV, peak, failed, cpu)
 
 
-def _results(jobs: list[Job], spec: BatchSpec, out: Path, workers: int) -> Iterator[dict]:
-    """Index rows as files finish; in this process when one worker is enough."""
+def _results(
+    jobs: list[Job], spec: BatchSpec, out: Path, workers: int
+) -> Iterator[tuple[Job, dict | Exception]]:
+    """(job, index row or the error) as files finish; in this process when one worker is
+    enough."""
     if not jobs:
         return
     if workers == 1 or len(jobs) == 1:
         _open_store(spec.store_path)
         try:
             for job in jobs:
-                yield build_file(job, spec, str(out))
+                try:
+                    yield job, build_file(job, spec, str(out))
+                except Exception as error:  # one region's failure must not stop the rest
+                    yield job, error
         finally:
             _STORE.close()
         return
@@ -275,10 +294,11 @@ def _results(jobs: list[Job], spec: BatchSpec, out: Path, workers: int) -> Itera
         initargs=(spec.store_path,),
         max_tasks_per_child=TASKS_PER_WORKER,
     ) as pool:
-        futures: list[Future] = [pool.submit(build_file, job, spec, str(out)) for job in jobs]
+        futures = {pool.submit(build_file, job, spec, str(out)): job for job in jobs}
         try:
             for future in as_completed(futures):
-                yield future.result()
+                error = future.exception()
+                yield futures[future], error if error is not None else future.result()
         except BaseException:
             for future in futures:
                 future.cancel()
