@@ -57,8 +57,9 @@ def _notes(pptx: bytes) -> list[str]:
 
 
 def test_batch_builds_in_parallel_resumes_and_matches_single_decks(
-    store: Store, period: Filters, tmp_path: Path
+    store: Store, period: Filters, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(batch, "TASKS_PER_WORKER", 1)  # two rounds of fresh workers
     wanted = {"32", "75", "7571"}
     jobs = batch.plan("both", "pptx", lambda code: code in wanted)
     assert [job.file for job in jobs] == [

@@ -3,7 +3,8 @@
 The work is a list of :class:`Job` (one region, one file). Worker processes each open the
 store once and write their files directly to disk (atomically), so the parent only collects
 small result rows and memory stays bounded by the number of workers; workers are replaced
-after :data:`TASKS_PER_WORKER` files so a slow leak cannot grow across 552 decks.
+after :data:`TASKS_PER_WORKER` files each (a new pool per round), so a slow leak cannot grow
+across 552 decks.
 
 The run is resumable: ``index.csv`` in the output folder records, per file, the store version
 and the period it was built from, and is rewritten after every finished file. A later run
@@ -287,22 +288,26 @@ def _results(
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["dashboard.exports.deck", "dashboard.exports.html_report"])
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(jobs)),
-        mp_context=context,
-        initializer=_open_store,
-        initargs=(spec.store_path,),
-        max_tasks_per_child=TASKS_PER_WORKER,
-    ) as pool:
-        futures = {pool.submit(build_file, job, spec, str(out)): job for job in jobs}
-        try:
-            for future in as_completed(futures):
-                error = future.exception()
-                yield futures[future], error if error is not None else future.result()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    size = min(workers, len(jobs))
+    # Fresh workers every round keep memory bounded. Not max_tasks_per_child: on Python 3.11
+    # the pool hung here once both workers had retired (after 2 × 60 decks).
+    for start in range(0, len(jobs), TASKS_PER_WORKER * size):
+        round_jobs = jobs[start : start + TASKS_PER_WORKER * size]
+        with ProcessPoolExecutor(
+            max_workers=size,
+            mp_context=context,
+            initializer=_open_store,
+            initargs=(spec.store_path,),
+        ) as pool:
+            futures = {pool.submit(build_file, job, spec, str(out)): job for job in round_jobs}
+            try:
+                for future in as_completed(futures):
+                    error = future.exception()
+                    yield futures[future], error if error is not None else future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
 
 
 def _progress_bar(total: int, done: int, enabled: bool):
