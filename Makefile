@@ -12,7 +12,7 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-.PHONY: install run serve test bench
+.PHONY: install run serve test bench check-decks
 install: $(BIN)/.installed
 
 run: install
@@ -34,3 +34,10 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench --scale 1.0
+
+# Build the national, every province's and a few regency decks from the current store, convert
+# them with LibreOffice Impress (headless) and pdftoppm, and check that no text overflows its
+# frame and every picture is there. Pages as PNG in artifacts/decks/pdf/ (look at them).
+check-decks: install
+	bash .ci/services.sh
+	$(BIN)/python -m dashboard.exports.deck_check --sample --out artifacts/decks

@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
-# Make sure what the tests talk to is there: PostgreSQL on 127.0.0.1:5432, Debian's
-# Chromium for the browser tests and HAProxy for the served topology (make serve). Safe to run again; installs only what is missing.
+# Make sure what the tests talk to is there: PostgreSQL on 127.0.0.1:5432, Debian's Chromium
+# for the browser tests, HAProxy for the served topology (make serve), axe-core for the
+# accessibility checks, and LibreOffice, poppler and Liberation Sans for the deck checks.
+# Safe to run again; installs only what is missing.
 set -euo pipefail
+
+sudo_cmd=""
+[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+apt_updated=""
+
+apt_install() {  # apt_install WHY PACKAGE…: Debian packages, with one 'apt-get update' per run
+  echo "Installing for the $1: ${*:2}…"
+  shift
+  if [ -z "$apt_updated" ]; then $sudo_cmd apt-get update -q; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q "$@"
+}
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   echo "Starting PostgreSQL…"
@@ -11,30 +24,18 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
 fi
 pg_isready -h 127.0.0.1 -p 5432
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "Installing Debian's chromium for the browser tests…"
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q chromium fonts-dejavu-core
-fi
+[ -x /usr/bin/chromium ] || apt_install browser-tests chromium fonts-dejavu-core
+command -v haproxy >/dev/null || apt_install served-topology haproxy
 
-if ! command -v haproxy >/dev/null; then
-  echo "Installing Debian's haproxy for the served-topology tests…"
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q haproxy
+# Deck checks (`make check-decks`, tests/test_decks_libreoffice.py): LibreOffice Impress converts
+# PPTX to PDF headless, poppler's pdftoppm rasterises the pages, and Liberation Sans is the
+# open, metric-compatible stand-in for the decks' theme font Arial (README, "Slides").
+if [ ! -x /usr/bin/soffice ] || [ ! -x /usr/bin/pdftoppm ] || ! fc-list | grep -q "Liberation Sans"; then
+  apt_install deck-checks --no-install-recommends libreoffice-impress poppler-utils fonts-liberation
 fi
 
 # axe-core (accessibility rules) for tests/test_screens_a11y.py, pinned in .ci/axe/package.json.
 if [ ! -f .ci/axe/node_modules/axe-core/axe.min.js ]; then
-  if ! command -v npm >/dev/null; then
-    echo "Installing Debian's npm for axe-core…"
-    sudo_cmd=""
-    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q npm
-  fi
+  command -v npm >/dev/null || apt_install axe-core npm
   npm ci --prefix .ci/axe --no-audit --no-fund
 fi

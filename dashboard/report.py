@@ -1,8 +1,14 @@
-"""Build the presenter's deck from the command line.
+"""Build the presenter's files from the command line.
 
 ``python -m dashboard.report --region 32 --from 2020-04-11 --to 2020-09-03 --out jabar.pptx
 --pdf`` writes ``jabar.pptx`` (and ``jabar.pdf``). CODE is ``ID``, a 2-digit province or a
-4-digit regency code. Errors are printed in Bahasa Indonesia and exit with status 2.
+4-digit regency code. ``--format html`` writes the single-file offline report instead,
+``--format gif`` the time-lapse map.
+
+``python -m dashboard.report --all province|regency|both --out DIR`` builds every region's
+file into DIR with a progress bar, on all cores, skipping files already built from the current
+store version, and writes ``index.csv`` and ``index.html`` (:mod:`dashboard.exports.batch`).
+Errors are printed in Bahasa Indonesia and exit with status 2.
 """
 
 from __future__ import annotations
@@ -43,38 +49,114 @@ def parse_date(raw: str | None, name: str) -> date | None:
         raise ReportError(f"Tanggal {name} tidak valid: {raw!r} (format TTTT-BB-HH).") from None
 
 
+FORMATS = {"pptx": ".pptx", "html": ".html", "gif": ".gif"}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m dashboard.report", description="Buat salindia presentasi satu wilayah."
+        prog="python -m dashboard.report",
+        description="Buat salindia, laporan HTML luring atau peta selang waktu per wilayah.",
     )
-    parser.add_argument("--region", required=True, help="ID, kode provinsi atau kabupaten/kota")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--region", help="ID, kode provinsi atau kabupaten/kota")
+    which.add_argument(
+        "--all", choices=("province", "regency", "both"), help="semua provinsi/kabupaten/kota"
+    )
     parser.add_argument("--from", dest="date_from", help="tanggal awal TTTT-BB-HH")
     parser.add_argument("--to", dest="date_to", help="tanggal akhir TTTT-BB-HH")
-    parser.add_argument("--out", required=True, type=Path, help="berkas .pptx tujuan")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="berkas tujuan (--region) atau folder (--all)"
+    )
     parser.add_argument("--pdf", action="store_true", help="buat juga PDF di samping .pptx")
+    parser.add_argument(
+        "--format",
+        choices=tuple(FORMATS),
+        default="pptx",
+        help="pptx (salindia), html (laporan luring satu berkas) atau gif (peta selang waktu)",
+    )
+    parser.add_argument(
+        "--scope",
+        default=NATION_CODE,
+        help="dengan --all: hanya wilayah yang boleh diekspor cakupan akses ini (ID, 32, 3273)",
+    )
+    parser.add_argument("--jobs", type=int, help="dengan --all: jumlah proses (bawaan: semua inti)")
     return parser
 
 
-def run(args: argparse.Namespace) -> list[Path]:
-    """Build the file(s); returns the paths written."""
-    from dashboard.exports.deck import build_deck, build_deck_pdf
-    from queries.bootstrap import ensure_store
+def _filters(store, args: argparse.Namespace, code: str):
     from queries.filters import Filters
     from queries.metrics import data_period
+
+    start, end = parse_date(args.date_from, "awal"), parse_date(args.date_to, "akhir")
+    first, last = data_period(store)
+    return Filters(date_from=start or first, date_to=end or last, region=code)
+
+
+def run(args: argparse.Namespace) -> list[Path]:
+    """Build the file(s) of one region; returns the paths written."""
+    from dashboard.exports.deck import deck_slides
+    from dashboard.exports.slides import to_pdf, to_pptx
+    from queries.bootstrap import ensure_store
     from queries.store import Store
 
     code = parse_region(args.region)
-    start, end = parse_date(args.date_from, "awal"), parse_date(args.date_to, "akhir")
     store = Store.open_current(ensure_store())
-    first, last = data_period(store)
-    filters = Filters(date_from=start or first, date_to=end or last, region=code)
-    out = args.out if args.out.suffix.lower() == ".pptx" else args.out.with_suffix(".pptx")
-    out.write_bytes(build_deck(store, filters, code))
+    filters = _filters(store, args, code)
+    out = args.out.with_suffix(FORMATS[args.format])
+    if args.format == "html":
+        from dashboard.exports.html_report import build_html_report
+
+        out.write_text(build_html_report(store, filters, code), encoding="utf-8")
+        return [out]
+    if args.format == "gif":
+        from dashboard.exports.timelapse import build_timelapse_gif
+
+        out.write_bytes(build_timelapse_gif(store, filters, code))
+        return [out]
+    slides = deck_slides(store, filters, code)
+    out.write_bytes(to_pptx(slides))
     written = [out]
     if args.pdf:
         written.append(out.with_suffix(".pdf"))
-        written[-1].write_bytes(build_deck_pdf(store, filters, code))
+        written[-1].write_bytes(to_pdf(slides))
     return written
+
+
+def run_all(args: argparse.Namespace) -> list[Path]:
+    """Every region's file into the folder ``--out``; returns the index files."""
+    from dashboard.access import Scope
+    from dashboard.exports.batch import BatchSpec, plan, run_batch
+    from queries.bootstrap import ensure_store
+    from queries.store import Store
+
+    scope = Scope(parse_region(args.scope))
+    if args.jobs is not None and args.jobs < 1:
+        raise ReportError("--jobs harus 1 atau lebih.")
+    if args.out.suffix:
+        raise ReportError(f"Dengan --all, --out adalah folder, bukan berkas: {args.out}")
+    store = Store.open_current(ensure_store())
+    try:
+        filters = _filters(store, args, NATION_CODE)
+        spec = BatchSpec(
+            args.format,
+            args.pdf and args.format == "pptx",
+            filters.date_from.isoformat(),
+            filters.date_to.isoformat(),
+            str(store.path),
+        )
+    finally:
+        store.close()
+    jobs = plan(args.all, args.format, scope.may_export_deck)
+    if not jobs:
+        raise ReportError(f"Tidak ada wilayah dalam cakupan {scope.describe()}.")
+    result = run_batch(jobs, spec, args.out, args.jobs)
+    print(f"Dibuat {result.built}, sudah terkini {result.skipped} dari {len(jobs)} berkas.")
+    if result.failed:
+        raise ReportError(
+            f"{len(result.failed)} wilayah gagal dibuat (jalankan lagi untuk mencoba ulang):\n"
+            + "\n".join(result.failed)
+        )
+    return [result.index, result.index.with_suffix(".html")]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     started = time.perf_counter()
     try:
-        written = run(args)
+        written = run_all(args) if args.all else run(args)
     except (ReportError, FilterError) as error:
         print(f"Galat: {error}", file=sys.stderr)
         return 2

@@ -146,3 +146,4 @@ tables.show_table(  # the order is the gap score; the reason says it in words
 )
 if scope.may_export_deck(filters.region):
     downloads.render_deck_button(data.store(), filters, filters.region)
+    downloads.render_offline_downloads(data.store(), filters, filters.region)

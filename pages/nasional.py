@@ -127,3 +127,4 @@ with right:
 
 if scope.may_export_deck(filters.region):
     downloads.render_deck_button(data.store(), filters, filters.region)
+    downloads.render_offline_downloads(data.store(), filters, filters.region)

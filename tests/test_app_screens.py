@@ -186,3 +186,10 @@ def test_a_writable_replica_role_is_refused_or_warned_when_accepted(
     assert not at.exception and not at.error
     assert any("dapat menulis (superuser" in warning.value for warning in at.warning)
     st.cache_resource.clear()
+
+
+@pytest.mark.parametrize("page", ["nasional", "daerah-saya"])
+def test_offline_report_and_timelapse_are_offered(app_env, page: str) -> None:
+    at = run(page)
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert {"Laporan HTML luring", "Peta selang waktu (GIF)"} <= set(labels), labels

@@ -1,4 +1,4 @@
-"""Download buttons for charts, maps and the presenter's deck.
+"""Download buttons for charts, maps, the presenter's deck and the offline files.
 
 Files are generated only when asked for: chart and map files through callables that Streamlit
 runs on click, the deck after a "Siapkan" button (it takes a few seconds), so page loads stay
@@ -17,8 +17,10 @@ import streamlit as st
 from dashboard.exports.context import ExportContext
 from dashboard.exports.deck import build_deck, build_deck_pdf
 from dashboard.exports.files import chart_png, chart_svg, table_csv, table_xlsx
+from dashboard.exports.html_report import build_html_report
 from dashboard.exports.log import log_export
 from dashboard.exports.static_map import map_png, map_svg
+from dashboard.exports.timelapse import build_timelapse_gif
 from dashboard.settings import suppression_threshold
 from queries.filters import Filters
 from queries.store import Store
@@ -168,3 +170,24 @@ def render_deck_button(
         icon=":material/download:",
         width="stretch",
     )
+
+
+def render_offline_downloads(store: Store, filters: Filters, region_code: str) -> None:
+    """The single-file HTML report (opens with no internet) and the time-lapse map GIF,
+    each built when clicked (a few seconds)."""
+    files = (
+        (
+            "Laporan HTML luring",
+            "html",
+            "text/html",
+            lambda: build_html_report(store, filters, region_code),
+        ),
+        (
+            "Peta selang waktu (GIF)",
+            "gif",
+            "image/gif",
+            lambda: build_timelapse_gif(store, filters, region_code),
+        ),
+    )
+    name = _slug(f"laporan-{region_code}")
+    _download_row(files, name, "luring", filters, region_code, ":material/download:")

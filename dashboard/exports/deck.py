@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import altair as alt
 import pandas as pd
 
 from dashboard import charts, formatting, priorities
@@ -34,7 +35,7 @@ from dashboard.exports.slides import (
     to_pdf,
     to_pptx,
 )
-from dashboard.exports.static_map import map_png
+from dashboard.exports.static_map import slide_map_png
 from dashboard.metric_options import BREAKDOWN_METRIC, BREAKDOWN_TITLES
 from dashboard.settings import suppression_threshold
 from geo.regions import NATION_CODE, region_level, region_name
@@ -107,14 +108,7 @@ def deck_slides(
     store: Store, filters: Filters, region_code: str, compare: Sequence[str] = ()
 ) -> list[Slide]:
     """Every slide's content, shared by the PPTX and PDF renderers."""
-    scoped = filters.with_region(region_code)
-    scope = DeckScope(
-        store=store,
-        filters=scoped,
-        context=context_from_store(store, scoped, f"Pantau Prakerja: {region_name(region_code)}"),
-        level=region_level(region_code),
-        threshold=suppression_threshold(),
-    )
+    scope = deck_scope(store, filters, region_code)
     slides = [
         title_slide(scope),
         kpi_slide(scope),
@@ -129,6 +123,19 @@ def deck_slides(
     for slide in slides[1:]:
         slide.items.extend(footer(scope.context))
     return slides
+
+
+def deck_scope(store: Store, filters: Filters, region_code: str) -> DeckScope:
+    """The region's scope: filters narrowed to it, its context and its suppression level
+    (shared by the deck and the offline HTML report)."""
+    scoped = filters.with_region(region_code)
+    return DeckScope(
+        store=store,
+        filters=scoped,
+        context=context_from_store(store, scoped, f"Pantau Prakerja: {region_name(region_code)}"),
+        level=region_level(region_code),
+        threshold=suppression_threshold(),
+    )
 
 
 # --- pieces -----------------------------------------------------------------------------------
@@ -185,7 +192,7 @@ def kpi_slide(scope: DeckScope) -> Slide:
     items: list[Text] = []
     notes = []
     for (key, base, words), (x, y, w) in zip(KPI_CARDS, boxes, strict=True):
-        big, exact, extra = _kpi_texts(row, key, base, words, scope)
+        big, exact, extra = kpi_texts(row, key, base, words, scope)
         items += [
             Text(x, y, w, 0.5, charts.metric_label(key).replace(" (Rp)", ""), 20, color="555555"),
             Text(x, y + 0.5, w, 0.9, big, 40, True, "2C7FB8"),
@@ -195,7 +202,7 @@ def kpi_slide(scope: DeckScope) -> Slide:
     return Slide(f"Angka utama — {scope.context.region_name}", items, "\n".join(notes))
 
 
-def _kpi_texts(
+def kpi_texts(
     row: pd.Series, key: str, base: str | None, words: str | None, scope: DeckScope
 ) -> tuple[str, str, str]:
     """(headline, exact value, conversion) for one card, in Indonesian formats."""
@@ -211,18 +218,17 @@ def _kpi_texts(
 
 
 def map_slide(scope: DeckScope) -> Slide:
-    """Registrants per 1,000: provinces for the nation, the province's regencies otherwise."""
+    """Registrants per 1,000: provinces for the nation, the province's regencies otherwise.
+    The map fills the whole content area (issue #13: ≥ 70% of it is map)."""
     province = scope.filters.province
     level = "province" if province is None else "regency"
     values = scope.figures.region_metrics(scope.filters, level)
-    context = _titled(
-        scope.context, f"{charts.metric_label(MAP_METRIC)} — {region_name(province or NATION_CODE)}"
-    )
-    png = map_png(values, level, MAP_METRIC, context, province, scope.filters.regency, bare=True)
+    size = (BODY_W, BODY_BOTTOM - BODY_TOP)
+    png = slide_map_png(values, level, MAP_METRIC, size, province, scope.filters.regency)
     where = region_name(province or NATION_CODE)
     title = f"Peta: {charts.metric_label(MAP_METRIC).lower()} — {where}"
-    line = Text(MARGIN, 1.1, BODY_W, 0.4, scope.context.filters_text, 15, color="555555")
-    return Slide(title, [line, _picture(png, top=1.55)], notes=_map_notes(values, level, scope))
+    notes = f"{scope.context.filters_text}\n{_map_notes(values, level, scope)}"
+    return Slide(title, [_picture(png)], notes=notes)
 
 
 def _map_notes(values: pd.DataFrame, level: str, scope: DeckScope) -> str:
@@ -233,17 +239,21 @@ def _map_notes(values: pd.DataFrame, level: str, scope: DeckScope) -> str:
     return f"Tertinggi ({charts.metric_label(MAP_METRIC)}): {listed}"
 
 
-def _titled(context: ExportContext, title: str) -> ExportContext:
-    from dataclasses import replace
+def trend_series(scope: DeckScope) -> pd.DataFrame:
+    """Weekly counts, small counts hidden at every level."""
+    return scope.figures.weekly_series(scope.filters)
 
-    return replace(context, title=title)
+
+def trend_chart(series: pd.DataFrame, width: int = 760, height: int = 300) -> alt.Chart:
+    shown = list(PEOPLE_METRICS)
+    plot = series.assign(**{m: series[m].astype("Float64").astype(float) for m in shown})
+    return charts.weekly_chart(plot, shown, None, width=width, height=height)
 
 
 def trend_slide(scope: DeckScope) -> Slide:
-    series = scope.figures.weekly_series(scope.filters)
+    series = trend_series(scope)
     shown = list(PEOPLE_METRICS)
-    plot = series.assign(**{m: series[m].astype("Float64").astype(float) for m in shown})
-    chart = charts.weekly_chart(plot, shown, None, width=760, height=300)
+    chart = trend_chart(series)
     notes = "\n".join(
         f"{charts.short_date(r.week_start)}: "
         + ", ".join(f"{charts.metric_label(m)} {_count_text(getattr(r, m), scope)}" for m in shown)
@@ -254,14 +264,15 @@ def trend_slide(scope: DeckScope) -> Slide:
     )
 
 
-def funnel_slide(scope: DeckScope) -> Slide:
+def funnel_frame(scope: DeckScope) -> pd.DataFrame:
+    """The funnel's stages with people (None when suppressed) and share of the stage before."""
     row = totals_row(scope)
     people = [row[stage] for stage, _ in metrics.FUNNEL_STAGES]
     shares = [float("nan")] + [
         float("nan") if pd.isna(now) or pd.isna(before) or not before else now / before
         for now, before in zip(people[1:], people[:-1], strict=True)
     ]
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "label": [label for _, label in metrics.FUNNEL_STAGES],
             "people": [None if pd.isna(p) else float(p) for p in people],
@@ -269,6 +280,10 @@ def funnel_slide(scope: DeckScope) -> Slide:
             "share_of_previous": shares,
         }
     )
+
+
+def funnel_slide(scope: DeckScope) -> Slide:
+    frame = funnel_frame(scope)
     chart = charts.funnel_chart(frame, None, width=640, height=280)
     notes = "\n".join(
         f"{lab}: {txt}" for lab, txt in zip(frame["label"], frame["people_text"], strict=True)
@@ -359,7 +374,7 @@ def priority_frame(scope: DeckScope) -> tuple[pd.DataFrame, str]:
     return ranked, name
 
 
-def _reference_text(ranked: pd.DataFrame) -> str:
+def reference_text(ranked: pd.DataFrame) -> str:
     reference = ranked.attrs["reference"]
     return (
         f"{formatting.number(reference['registrants_per_1000'], 1)} per 1.000 penduduk, "
@@ -378,15 +393,16 @@ def priority_slide(scope: DeckScope, limit: int = 7) -> Slide:
     scope_name = region_name(scope.filters.province or NATION_CODE)
     widths = [0.22, 0.12, 0.14, 0.52]
     table = Table(MARGIN, 1.65, BODY_W, header, rows, widths, 14, 0.62)
-    intro = f"Diurutkan menurut kesenjangan; acuan {reference_name}: {_reference_text(ranked)}."
+    intro = f"Diurutkan menurut kesenjangan; acuan {reference_name}: {reference_text(ranked)}."
     items = [Text(MARGIN, 1.12, BODY_W, 0.45, intro, 15, color="555555"), table]
     notes = "\n".join(f"{r[0]}: {r[3]}" for r in rows)
     return Slide(f"Prioritas sosialisasi — {scope_name}", items, notes)
 
 
-def notes_slide(scope: DeckScope) -> Slide:
+def note_lines(scope: DeckScope) -> list[str]:
+    """Definitions, the filters, the source and the suppression rule, in words."""
     context = scope.context
-    lines = [
+    return [
         *DEFINITIONS,
         "",
         f"Wilayah: {context.region_name}. Filter: {context.filters_text}.",
@@ -395,7 +411,12 @@ def notes_slide(scope: DeckScope) -> Slide:
         f'"{scope.hidden}" (beserta sel pelengkap), termasuk rasio yang dihitung darinya.',
         *([context.quality_note] if context.quality_note else []),
     ]
-    items = [Text(MARGIN, BODY_TOP, BODY_W, 5.2, "\n".join(lines), 16)]
+
+
+def notes_slide(scope: DeckScope) -> Slide:
+    context = scope.context
+    lines = note_lines(scope)
+    items = [Text(MARGIN, BODY_TOP, BODY_W, 4.95, "\n".join(lines), 16)]
     if context.synthetic:
         label = "DATA SINTETIS: semua angka adalah rekaan untuk demo, bukan data program."
         items.append(Text(MARGIN, 6.3, BODY_W, 0.5, label, 18, True, RED))

@@ -8,17 +8,25 @@ text stays editable (text boxes and native tables); charts and maps are pictures
 from __future__ import annotations
 
 import io
-import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 
-from matplotlib import rc_context
+from matplotlib import font_manager, rc_context
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
-from PIL import Image
+from PIL import Image, ImageFont
 
 PAGE_W, PAGE_H = 13.333, 7.5
 MARGIN = 0.5
 TITLE_SIZE = 32
+MIN_SIZE = 12
+THEME_FONT = "Arial"
+"""The decks' theme font. Arial is on every Windows and macOS laptop, and LibreOffice draws it
+with Liberation Sans (open, installed by ``.ci/services.sh``), which has the same metrics, so
+text breaks into the same lines everywhere. Sizes are fitted with Liberation Sans' metrics."""
+METRIC_FONT = "Liberation Sans"
+LINE_HEIGHT = 1.2  # em per line: PowerPoint's single spacing for Arial; LibreOffice's is less
+INSET_W, INSET_H = 0.2, 0.1  # a text box's default left+right and top+bottom insets (inches)
 DARK, GREY, RED = "222222", "555555", "C00000"
 
 
@@ -81,6 +89,56 @@ def fit(picture: Picture) -> tuple[float, float, float, float]:
     return picture.x + (picture.w - w) / 2, picture.y, w, h
 
 
+@cache
+def _metric_font(bold: bool) -> ImageFont.FreeTypeFont:
+    """Liberation Sans at 100 pt (DejaVu Sans, which is wider, when it is not installed)."""
+    weight = "bold" if bold else "normal"
+    path = font_manager.findfont(
+        font_manager.FontProperties(family=[METRIC_FONT, "DejaVu Sans"], weight=weight)
+    )
+    return ImageFont.truetype(path, 100)
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in inches of ``text`` set in the theme font at ``size`` points."""
+    return _metric_font(bold).getlength(text) * size / 100 / 72
+
+
+def wrap_lines(text: str, width_in: float, size: float, bold: bool = False) -> list[str]:
+    """Greedy word wrap the way a text box breaks lines (a word wider than the box stays whole
+    on its own line, as in PowerPoint)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and text_width(candidate, size, bold) > width_in:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    return lines
+
+
+def fitted(item: Text) -> Text:
+    """``item`` with its font size lowered (not below :data:`MIN_SIZE`) until its wrapped
+    lines fit the box, so no text box or title overflows on any laptop."""
+    width, height = item.w - INSET_W, item.h - INSET_H
+    for size in range(item.size, MIN_SIZE - 1, -1):
+        lines = wrap_lines(item.text, width, size, item.bold)
+        if len(lines) * size * LINE_HEIGHT / 72 <= height and all(
+            text_width(line, size, item.bold) <= width for line in lines
+        ):
+            return replace(item, size=size)
+    return replace(item, size=MIN_SIZE)
+
+
+def title_box(title: str) -> Text:
+    """The slide title as a fitted text box (the same in PPTX and PDF)."""
+    return fitted(Text(MARGIN, 0.3, PAGE_W - 2 * MARGIN, 0.9, title, TITLE_SIZE, bold=True))
+
+
 def _rgb(hex_colour: str) -> tuple[float, float, float]:
     return tuple(int(hex_colour[i : i + 2], 16) / 255 for i in (0, 2, 4))
 
@@ -94,6 +152,7 @@ def to_pptx(slides: list[Slide]) -> bytes:
     from pptx.util import Inches
 
     deck = Presentation()
+    _set_theme_font(deck)
     deck.slide_width, deck.slide_height = Inches(PAGE_W), Inches(PAGE_H)
     layout = deck.slide_layouts[5]  # "Title Only"
     for spec in slides:
@@ -116,27 +175,47 @@ def to_pptx(slides: list[Slide]) -> bytes:
     return buffer.getvalue()
 
 
+def _set_theme_font(deck) -> None:
+    """Make :data:`THEME_FONT` the theme's heading and body font (python-pptx's default
+    template says Calibri, which LibreOffice replaces by a wider font where it is missing)."""
+    from lxml import etree
+    from pptx.opc.constants import RELATIONSHIP_TYPE
+
+    part = deck.slide_master.part.part_related_by(RELATIONSHIP_TYPE.THEME)
+    theme = etree.fromstring(part.blob)
+    namespace = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
+    for latin in theme.iterfind(".//a:fontScheme/*/a:latin", namespace):
+        latin.set("typeface", THEME_FONT)
+    part._blob = etree.tostring(theme, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def _pptx_title(slide, title: str) -> None:
+    from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
     from pptx.util import Inches, Pt
 
+    box = title_box(title)
     shape = slide.shapes.title
-    shape.left, shape.top = Inches(MARGIN), Inches(0.3)
-    shape.width, shape.height = Inches(PAGE_W - 2 * MARGIN), Inches(0.9)
+    shape.left, shape.top = Inches(box.x), Inches(box.y)
+    shape.width, shape.height = Inches(box.w), Inches(box.h)
     shape.text = title
-    paragraph = shape.text_frame.paragraphs[0]
+    frame = shape.text_frame
+    frame.word_wrap, frame.auto_size = True, MSO_AUTO_SIZE.NONE
+    frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    paragraph = frame.paragraphs[0]
     paragraph.alignment = 1  # left
     for run in paragraph.runs:
-        run.font.size, run.font.bold = Pt(TITLE_SIZE), True
+        run.font.size, run.font.bold = Pt(box.size), True
 
 
 def _pptx_text(slide, item: Text) -> None:
     from pptx.dml.color import RGBColor
-    from pptx.enum.text import PP_ALIGN
+    from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
     from pptx.util import Inches, Pt
 
+    item = fitted(item)
     box = slide.shapes.add_textbox(Inches(item.x), Inches(item.y), Inches(item.w), Inches(item.h))
     frame = box.text_frame
-    frame.word_wrap = True
+    frame.word_wrap, frame.auto_size = True, MSO_AUTO_SIZE.NONE
     align = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
     for index, line in enumerate(item.text.split("\n")):
         paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
@@ -173,7 +252,7 @@ def _pptx_table(slide, item: Table) -> None:
 def to_pdf(slides: list[Slide]) -> bytes:
     """One PDF page per slide with the same layout; TrueType fonts keep the text extractable."""
     buffer = io.BytesIO()
-    settings = {"pdf.fonttype": 42, "font.family": "DejaVu Sans"}
+    settings = {"pdf.fonttype": 42, "font.family": [METRIC_FONT, "DejaVu Sans"]}
     with rc_context(settings), PdfPages(buffer) as pdf:
         for spec in slides:
             pdf.savefig(_pdf_page(spec))
@@ -182,8 +261,7 @@ def to_pdf(slides: list[Slide]) -> bytes:
 
 def _pdf_page(spec: Slide) -> Figure:
     figure = Figure(figsize=(PAGE_W, PAGE_H))
-    title = Text(MARGIN, 0.35, PAGE_W - 2 * MARGIN, 0.9, spec.title, TITLE_SIZE, bold=True)
-    _pdf_text(figure, title)
+    _pdf_text(figure, title_box(spec.title))
     for item in spec.items:
         if isinstance(item, Text):
             _pdf_text(figure, item)
@@ -194,18 +272,21 @@ def _pdf_page(spec: Slide) -> Figure:
     return figure
 
 
-def _wrap(text: str, width_in: float, size: int) -> str:
-    """Wrap like a text box would: about 0.52 em per character in DejaVu Sans."""
-    chars = max(8, int(width_in * 72 / (size * 0.56)))
-    return "\n".join(textwrap.fill(line, chars) if line else "" for line in text.split("\n"))
+def _wrap(text: str, width_in: float, size: int, bold: bool = False) -> str:
+    """Break lines where the PPTX text box would."""
+    return "\n".join(wrap_lines(text, width_in, size, bold))
 
 
 def _pdf_text(figure: Figure, item: Text) -> None:
-    x = {"left": item.x, "center": item.x + item.w / 2, "right": item.x + item.w}[item.align]
+    item = fitted(item)
+    inset = INSET_W / 2
+    x = {"left": item.x + inset, "center": item.x + item.w / 2, "right": item.x + item.w - inset}[
+        item.align
+    ]
     figure.text(
         x / PAGE_W,
         1 - (item.y + 0.08) / PAGE_H,
-        _wrap(item.text, item.w, item.size),
+        _wrap(item.text, item.w - INSET_W, item.size, item.bold),
         fontsize=item.size,
         weight="bold" if item.bold else "normal",
         color=_rgb(item.color),

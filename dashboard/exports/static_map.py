@@ -39,6 +39,8 @@ COUNT_METRICS = frozenset({"registrants", "recipients", "completed", "paid", "pa
 CIRCLE_FILL, CIRCLE_EDGE, SELECTED = "#2c7fb8", "#253494", "#d95f02"
 MAX_DIAMETER_PT = {"national": 70.0, "focus": 80.0, "regency": 36.0}
 FONT = {"title": 30, "subtitle": 18, "legend": 17, "footer": 14, "synthetic": 20}
+SLIDE_DPI = 150
+SLIDE_LEGEND_PT = 20
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,9 @@ def map_png(
     context: ExportContext,
     focus_province: str | None = None,
     highlight: str | None = None,
-    bare: bool = False,
 ) -> bytes:
-    """A 1920×1080 PNG map of ``metric`` with legend, title, filters, as-of and source
-    (``bare``: map and legend only, for slides that carry those lines themselves)."""
-    figure = map_figure(values, level, metric, context, focus_province, highlight, bare)
+    """A 1920×1080 PNG map of ``metric`` with legend, title, filters, as-of and source."""
+    figure = map_figure(values, level, metric, context, focus_province, highlight)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
@@ -91,48 +91,117 @@ def map_figure(
     context: ExportContext,
     focus_province: str | None = None,
     highlight: str | None = None,
-    bare: bool = False,
 ) -> Figure:
     """The map as a matplotlib figure (no pyplot: safe in Streamlit's threads)."""
-    if level not in ("province", "regency"):
-        raise ValueError(f"'level' must be 'province' or 'regency', got {level!r}")
-    data = map_values(values, level, metric)
-    layers = _layers(level, focus_province, data)
     figure = Figure(figsize=(SIZE_PX[0] / DPI, SIZE_PX[1] / DPI), dpi=DPI)
     # National maps span the width with the legend in one row below; province maps vary in
     # shape, so their legend gets its own column on the right.
     box = (0.02, 0.08, 0.72, 0.72) if focus_province else (0.01, 0.17, 0.98, 0.64)
-    if bare:
-        box = (0.01, 0.02, 0.62, 0.96) if focus_province else (0.0, 0.14, 1.0, 0.86)
-    axes = figure.add_axes(box)
-    axes.set_axis_off()
-    if metric in COUNT_METRICS:
-        handles = _draw_counts(axes, layers, level, metric, focus_province)
-    else:
-        handles = _draw_rates(axes, layers, metric)
-    _draw_highlight(axes, layers, highlight)
-    axes.set_aspect("equal")
+    handles, layers = _draw_map(figure.add_axes(box), values, level, metric, focus_province)
+    _draw_highlight(figure.axes[0], layers, highlight)
     figure.legend(
         handles=handles,
         # A column legend beside a province map: wrap its title so it stays on the slide.
         title=textwrap.fill(metric_label(metric), 22) if focus_province else metric_label(metric),
         loc="center left" if focus_province else "lower center",
-        bbox_to_anchor=(0.64 if bare else 0.755, 0.45)
-        if focus_province
-        else (0.5, 0.0 if bare else 0.07),
+        bbox_to_anchor=(0.755, 0.45) if focus_province else (0.5, 0.07),
         ncol=1 if focus_province else len(handles),
         handlelength=4.5,
         handleheight=2.0,
         columnspacing=2.0,
-        fontsize=FONT["legend"] + (5 if bare else 0),
-        title_fontsize=FONT["legend"] + (5 if bare else 1),
+        fontsize=FONT["legend"],
+        title_fontsize=FONT["legend"] + 1,
         frameon=False,
         labelspacing=1.1,
         borderpad=0.2,
     )
-    if not bare:
-        _draw_texts(figure, context, metric, layers.regions is None)
+    _draw_texts(figure, context, metric, layers.regions is None)
     return figure
+
+
+def slide_map_png(
+    values: pd.DataFrame,
+    level: str,
+    metric: str,
+    size_in: tuple[float, float],
+    focus_province: str | None = None,
+    highlight: str | None = None,
+) -> bytes:
+    """The map slide's picture, drawn at the slide box's size in inches so font points are
+    slide points: the map fills at least 70% of the box (:func:`slide_map_box`) and the legend
+    is :data:`SLIDE_LEGEND_PT` pt, readable from the back of a hall."""
+    figure = Figure(figsize=size_in, dpi=SLIDE_DPI)
+    box = slide_map_box(focus_province is not None)
+    axes = figure.add_axes(box)
+    handles, layers = _draw_map(axes, values, level, metric, focus_province, margin=3.0)
+    _fill_box(axes, figure, layers)
+    _draw_highlight(axes, layers, highlight)
+    size = SLIDE_LEGEND_PT
+    figure.legend(
+        handles=handles,
+        title=textwrap.fill(metric_label(metric), 16) if focus_province else metric_label(metric),
+        loc="center left" if focus_province else "lower center",
+        bbox_to_anchor=(box[2] + 0.01, 0.5) if focus_province else (0.5, 0.0),
+        ncol=1 if focus_province else 3,
+        handlelength=2.0,
+        handleheight=1.2,
+        columnspacing=1.5,
+        fontsize=size,
+        title_fontsize=size,
+        frameon=False,
+        labelspacing=0.5,
+        borderpad=0.1,
+    )
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=SLIDE_DPI)
+    return buffer.getvalue()
+
+
+def slide_map_box(focused: bool) -> tuple[float, float, float, float]:
+    """The map's axes in figure fractions: a column on the right for a province's legend,
+    two legend rows under the nation's (wide) map."""
+    return (0.0, 0.0, 0.74, 1.0) if focused else (0.0, 0.25, 1.0, 0.75)
+
+
+def _fill_box(axes, figure: Figure, layers: MapLayers) -> None:
+    """Fit the data limits to the regions drawn in colour, widened to the axes' shape, so the
+    map (with its neighbours) fills the whole box instead of leaving empty bands beside a tall
+    or wide region."""
+    width, height = figure.get_size_inches()
+    box = axes.get_position()
+    aspect = (box.width * width) / (box.height * height)
+    if layers.regions is not None:
+        x0, y0, x1, y1 = layers.regions.total_bounds
+    else:
+        x0, x1 = layers.points["lon"].min(), layers.points["lon"].max()
+        y0, y1 = layers.points["lat"].min(), layers.points["lat"].max()
+    pad = 0.03 * max(x1 - x0, y1 - y0)
+    cx, cy, w, h = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
+    w, h = max(w, h * aspect), max(h, w / aspect)
+    axes.set_xlim(cx - w / 2, cx + w / 2)
+    axes.set_ylim(cy - h / 2, cy + h / 2)
+
+
+def _draw_map(
+    axes,
+    values: pd.DataFrame,
+    level: str,
+    metric: str,
+    focus_province: str | None,
+    margin: float = 0.5,
+) -> tuple[list, MapLayers]:
+    """Regions and symbols on ``axes``; returns the legend handles and what was drawn."""
+    if level not in ("province", "regency"):
+        raise ValueError(f"'level' must be 'province' or 'regency', got {level!r}")
+    data = map_values(values, level, metric)
+    layers = layers_for(level, focus_province, data, margin)
+    axes.set_axis_off()
+    if metric in COUNT_METRICS:
+        handles = _draw_counts(axes, layers, level, metric, focus_province)
+    else:
+        handles = _draw_rates(axes, layers, metric)
+    axes.set_aspect("equal")
+    return handles, layers
 
 
 def map_values(values: pd.DataFrame, level: str, metric: str) -> pd.DataFrame:
@@ -144,13 +213,18 @@ def map_values(values: pd.DataFrame, level: str, metric: str) -> pd.DataFrame:
     return pd.DataFrame({"code": data["code"].astype(str), "value": numbers})
 
 
-def _layers(level: str, focus_province: str | None, data: pd.DataFrame) -> MapLayers:
+def layers_for(
+    level: str, focus_province: str | None, data: pd.DataFrame, margin: float = 0.5
+) -> MapLayers:
+    """What to draw for ``data`` (code, value); neighbours within ``margin`` degrees of a
+    focus province give it context."""
     shapes = _boundaries(level, focus_province)
     neighbours = None
     if shapes is not None and focus_province:
         inside = shapes["province_code"] == focus_province
         west, south, east, north = shapes[inside].total_bounds
-        neighbours = shapes[~inside].cx[west - 0.5 : east + 0.5, south - 0.5 : north + 0.5]
+        box = (west - margin, east + margin, south - margin, north + margin)
+        neighbours = shapes[~inside].cx[box[0] : box[1], box[2] : box[3]]
         shapes = shapes[inside]
     if shapes is not None:
         shapes = shapes.merge(data, on="code", how="left")

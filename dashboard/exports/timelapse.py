@@ -1,0 +1,190 @@
+"""The time-lapse map for the opening slide: weekly registrants per 1,000 population.
+
+One frame per week of the period: the nation's provinces, or a province's regencies (a
+regency's file shows its province, the regency outlined). Every frame carries the week, the
+as-of time, the source and, for demo data, ``DATA SINTETIS``. Colours use one set of classes
+for the whole period so a darker region means more registrants in every frame. The base map
+is drawn once; each frame only recolours it, which keeps a 21-frame GIF to a few seconds.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from PIL import Image
+
+from dashboard import formatting
+from dashboard.exports.context import ExportContext, context_from_store
+from dashboard.exports.static_map import MapLayers, layers_for, map_values
+from geo.classify import NO_DATA_COLOR, NO_DATA_LABEL, class_index, classify, legend_labels, palette
+from geo.regions import NATION_CODE, region_name
+from queries import metrics
+from queries.filters import Filters
+from queries.store import Store
+
+METRIC = "registrants_per_1000"
+SIZE_IN, DPI = (9.6, 5.4), 100
+FRAME_MS, LAST_FRAME_MS = 700, 2500
+MAX_BYTES = 5_000_000
+
+
+@dataclass(frozen=True)
+class Week:
+    """One frame's days (the first and last week may be partial) and values by region."""
+
+    first: date
+    last: date
+    values: pd.DataFrame
+
+    def label(self) -> str:
+        return f"Minggu {formatting.long_date(self.first)} – {formatting.long_date(self.last)}"
+
+
+def weekly_values(store: Store, filters: Filters) -> tuple[str, list[Week]]:
+    """(level, weeks): per region and week, the rate as the map shows it (regency counts
+    suppressed first, like every regency-level map)."""
+    level = "province" if filters.province is None else "regency"
+    scope = filters.with_region(filters.province or NATION_CODE)
+    weeks = []
+    for first, last in _weeks(filters.date_from, filters.date_to):
+        values = metrics.region_metrics(store, replace(scope, date_from=first, date_to=last), level)
+        weeks.append(Week(first, last, map_values(values, level, METRIC)))
+    return level, weeks
+
+
+def _weeks(start: date, end: date) -> Iterator[tuple[date, date]]:
+    """Monday-to-Sunday weeks clipped to [start, end]."""
+    monday = start - timedelta(days=start.weekday())
+    while monday <= end:
+        yield max(monday, start), min(monday + timedelta(days=6), end)
+        monday += timedelta(days=7)
+
+
+def build_timelapse_gif(store: Store, filters: Filters, region_code: str) -> bytes:
+    """The animated GIF (≤ 5 MB) for ``region_code``'s map over ``filters``' period."""
+    scoped = filters.with_region(region_code)
+    level, weeks = weekly_values(store, scoped)
+    title = f"Pendaftar per 1.000 penduduk per minggu — {region_name(scoped.province or 'ID')}"
+    context = context_from_store(store, scoped, title)
+    frames = list(_frames(level, weeks, context, scoped.province, scoped.regency))
+    gif = _gif(frames)
+    if len(gif) > MAX_BYTES:
+        raise ValueError(f"time-lapse GIF is {len(gif):,} bytes, over {MAX_BYTES:,}")
+    return gif
+
+
+def _frames(
+    level: str,
+    weeks: list[Week],
+    context: ExportContext,
+    focus: str | None,
+    highlight: str | None,
+) -> Iterator[Image.Image]:
+    """One RGB image per week; the map is drawn once and recoloured."""
+    everything = pd.concat([week.values["value"] for week in weeks], ignore_index=True)
+    bins = classify(everything, "quantiles", 5)
+    colours = palette(len(bins))
+    layers = layers_for(level, focus, weeks[0].values)
+    figure = Figure(figsize=SIZE_IN, dpi=DPI)
+    axes = figure.add_axes((0.01, 0.1, 0.66, 0.72))
+    axes.set_axis_off()
+    shapes = _draw_base(axes, layers, highlight)
+    _legend(figure, bins, colours)
+    week_text = _stamps(figure, context)
+    order = (layers.regions if layers.regions is not None else layers.points)["code"]
+    for week in weeks:
+        by_code = dict(zip(week.values["code"], week.values["value"], strict=True))
+        shapes.set_facecolor([_colour(by_code.get(code), bins, colours) for code in order])
+        week_text.set_text(week.label())
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI)
+        yield Image.open(buffer).convert("RGB")
+
+
+def _colour(value: float | None, bins, colours: list[str]) -> str:
+    index = class_index(value, bins)
+    return NO_DATA_COLOR if index is None else colours[index]
+
+
+def _draw_base(axes, layers: MapLayers, highlight: str | None):
+    """Neighbours, then the regions (or label-point dots); returns the artist to recolour."""
+    if layers.neighbours is not None and not layers.neighbours.empty:
+        layers.neighbours.plot(ax=axes, color="#f2f2f2", edgecolor="#c8c8c8", linewidth=0.5)
+    if layers.regions is not None:
+        layers.regions.plot(ax=axes, color=NO_DATA_COLOR, edgecolor="white", linewidth=0.4)
+        shapes = axes.collections[-1]
+        chosen = layers.regions[layers.regions["code"] == highlight]
+        if not chosen.empty:
+            chosen.plot(ax=axes, facecolor="none", edgecolor="#d95f02", linewidth=2.5)
+    else:
+        shapes = axes.scatter(
+            layers.points["lon"], layers.points["lat"], s=120, c=NO_DATA_COLOR, edgecolors="#555"
+        )
+    axes.set_aspect("equal")
+    return shapes
+
+
+def _legend(figure: Figure, bins, colours: list[str]) -> None:
+    labels = legend_labels(bins, formatting.rate_per_1000)
+    handles = [
+        Patch(facecolor=c, edgecolor="#999999", label=t)
+        for c, t in zip(colours, labels, strict=True)
+    ]
+    handles.append(Patch(facecolor=NO_DATA_COLOR, edgecolor="#999999", label=NO_DATA_LABEL))
+    figure.legend(
+        handles=handles,
+        title="Per 1.000 penduduk\n(per minggu)",
+        loc="center left",
+        bbox_to_anchor=(0.69, 0.46),
+        fontsize=13,
+        title_fontsize=13,
+        frameon=False,
+        handlelength=2.2,
+        handleheight=1.4,
+    )
+
+
+def _stamps(figure: Figure, context: ExportContext):
+    """Title, week (returned, to update per frame), as-of/source and the synthetic stamp."""
+    figure.text(0.02, 0.965, context.title, fontsize=15, weight="bold", va="top")
+    week = figure.text(0.02, 0.895, "", fontsize=15, color="#2c7fb8", weight="bold", va="top")
+    figure.text(0.02, 0.03, f"{context.as_of_text} · {context.source_line}", fontsize=10)
+    if context.synthetic:
+        figure.text(
+            0.98,
+            0.895,
+            "DATA SINTETIS",
+            fontsize=15,
+            weight="bold",
+            color="#c00000",
+            ha="right",
+            va="top",
+        )
+    return week
+
+
+def _gif(frames: list[Image.Image]) -> bytes:
+    """Frames quantised to the first frame's palette (the legend holds every class colour),
+    without dithering, so flat regions compress well."""
+    palette_image = frames[0].quantize(colors=96, method=Image.Quantize.MEDIANCUT)
+    quantised = [
+        frame.quantize(palette=palette_image, dither=Image.Dither.NONE) for frame in frames
+    ]
+    durations = [FRAME_MS] * (len(quantised) - 1) + [LAST_FRAME_MS]
+    buffer = io.BytesIO()
+    quantised[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=quantised[1:],
+        duration=durations,
+        loop=0,
+        optimize=True,
+    )
+    return buffer.getvalue()
