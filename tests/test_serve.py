@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from geo_fixtures import CHROMIUM
-from test_browser import _first_kpi, _open, browser  # noqa: F401 (browser is a fixture)
+from test_browser import _first_kpi, _open
 
 from bench import slow_link
 from dashboard.serve import admin, wait_healthy
@@ -120,7 +120,7 @@ def _wait_all_up(served: Served, timeout: float = 30) -> None:
     raise AssertionError(served.admin("show stat"))
 
 
-def test_a_session_through_the_proxy_survives_its_worker(browser, served: Served) -> None:  # noqa: F811
+def test_a_session_through_the_proxy_survives_its_worker(browser, served: Served) -> None:
     page, errors = _open(browser, f"{served.url}/?tingkat=provinsi", height=1400)
     before = _first_kpi(page)
     page.get_by_label("Jenis kelamin").first.click()
@@ -149,7 +149,7 @@ def test_a_session_through_the_proxy_survives_its_worker(browser, served: Served
     _wait_all_up(served, timeout=60)  # the supervisor restarted the killed worker
 
 
-def test_map_regions_are_named_keyboard_targets(browser, served: Served) -> None:  # noqa: F811
+def test_map_regions_are_named_keyboard_targets(browser, served: Served) -> None:
     page, errors = _open(browser, f"{served.url}/?tingkat=provinsi", height=1400)
     frame = page.frame_locator('iframe[title^="Peta "]').last
     regions = frame.locator('path.leaflet-interactive[role="button"][tabindex="0"]')
@@ -169,7 +169,7 @@ FIRST_VISIT_CEILING = 3_000_000
 1.6 MB budget (docs/PERFORMANCE.md); this ceiling catches regressions until it is met."""
 
 
-def test_page_weight_through_the_proxy_within_budget(browser, served: Served) -> None:  # noqa: F811
+def test_page_weight_through_the_proxy_within_budget(browser, served: Served) -> None:
     steps = {step.name: step for step in slow_link.measure(browser, served.url, emulate=False)}
     report = slow_link.table(list(steps.values()))
     for name in ("warm visit", "to regencies", "province filter"):
@@ -178,7 +178,7 @@ def test_page_weight_through_the_proxy_within_budget(browser, served: Served) ->
     assert steps["to regencies"].websocket > 50_000, "the regency map was not counted"
 
 
-def test_refresh_service_version_reaches_every_worker(browser, served: Served) -> None:  # noqa: F811
+def test_refresh_service_version_reaches_every_worker(browser, served: Served) -> None:
     shown = {url: _registrants(browser, url) for url in served.worker_urls}
     assert len(set(shown.values())) == 1, shown
     store = served.data_dir / "store"
@@ -193,7 +193,7 @@ def test_refresh_service_version_reaches_every_worker(browser, served: Served) -
     assert set(after.values()) != set(shown.values())
 
 
-def _registrants(browser, url: str) -> str:  # noqa: F811
+def _registrants(browser, url: str) -> str:
     """The national registrants KPI once the screen has settled (the same twice, 1 s apart)."""
     page, _ = _open(browser, f"{url}/")
     page.get_by_text("Angka utama: Indonesia").wait_for(timeout=60_000)
