@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
-from conftest import _temporary_database
+from conftest import _temporary_database, reader_url
 from sqlalchemy import create_engine, text
 
 from geo.regions import regencies
@@ -48,7 +48,7 @@ def demo_store(tmp_path_factory) -> Store:
     with _temporary_database() as url:
         demo.build(url, EFFECT_SCALE)
         directory = store_dir(tmp_path_factory.mktemp("effect"))
-        sync(url, directory)
+        sync(reader_url(url), directory)  # as the dashboard reads: a SELECT-only role
     store = Store.open_current(directory)
     yield store
     store.close()

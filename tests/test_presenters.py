@@ -4,6 +4,7 @@ LibreOffice."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import shutil
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from conftest import Replica
-from geo_fixtures import CHROMIUM, CHROMIUM_ARGS
 from PIL import Image
 
 from dashboard import formatting
@@ -188,19 +188,16 @@ def test_libreoffice_shows_every_picture_and_no_overflow(
 
 
 def test_offline_report_draws_the_map_without_any_request(
-    store: Store, period: Filters, boundaries: Path
+    browser, store: Store, period: Filters, boundaries: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     document = html_report.build_html_report(store, period, "32")
     assert len(document.encode("utf-8")) <= 1_500_000
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "laporan-32.html").write_text(document, encoding="utf-8")
     totals = metrics.totals(store, period.with_region("32")).iloc[0]
     requests: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(offline=True, viewport={"width": 1366, "height": 768})
+    viewport = {"width": 1366, "height": 768}
+    with contextlib.closing(browser.new_context(offline=True, viewport=viewport)) as context:
         context.route("**/*", lambda route: (requests.append(route.request.url), route.abort()))
         page = context.new_page()
         page.on("request", lambda request: requests.append(request.url))
@@ -218,7 +215,6 @@ def test_offline_report_draws_the_map_without_any_request(
         stamp = page.locator("[data-stamp]").inner_text()
         charts = page.locator("figure.chart svg").count()
         page.screenshot(path=str(ARTIFACTS / "laporan-32.png"), full_page=False)
-        browser.close()
     assert requests == []
     assert map_box["height"] >= 500 and map_box["width"] >= 900
     assert order[:3] == ["H2", "H2", "DIV"]  # key figures, map heading, the map
