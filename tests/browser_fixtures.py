@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from geo_fixtures import CHROMIUM, CHROMIUM_ARGS
+
+from dashboard.serve import worker_command
 
 
 def _free_port() -> int:
@@ -31,19 +32,8 @@ def app_url(app_data_dir: Path, boundary_cache: Path) -> Iterator[str]:
         "PRAKERJA_REFRESH_MINUTES": "0",
     }
     root = Path(__file__).resolve().parent.parent
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "dashboard/app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-    ]
-    server = subprocess.Popen(
-        command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    server = subprocess.Popen(  # the same command as a served worker
+        worker_command(port), cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
