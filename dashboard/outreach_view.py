@@ -18,7 +18,7 @@ from dashboard import charts, formatting
 from geo.regions import dotted, region_name
 from outreach.effect import VERDICTS, Effect, headline_measure
 from outreach.events import KINDS, TARGET_GROUPS, Event
-from queries.suppression import suppressed_label
+from queries.suppression import suppress, suppressed_label
 
 EVENT_COLORS = {"Selesai": charts.ORANGE, "Direncanakan": charts.GREY}
 
@@ -130,6 +130,14 @@ def events_frame(events: Sequence[Event], effects: Sequence[Effect], today: date
             "Catatan": [e.note for e in events],
         }
     )
+
+
+def protected_weekly(weekly: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Weekly registrants with small weeks hidden (at every level, like every figure), as
+    floats with NaN gaps so the impact chart draws them as breaks."""
+    out = suppress(weekly, ["registrants"], threshold)
+    out["registrants"] = out["registrants"].astype("Float64").astype(float)
+    return out
 
 
 def impact_chart(

@@ -11,7 +11,6 @@ from dashboard import agenda, outreach_view, settings
 from dashboard.components import chart_view, tables
 from outreach.effect import MEASURES, headline_measure, measures_for
 from queries.filters import Filters
-from queries.suppression import suppress
 
 SHOWN_EVENTS = 5
 
@@ -54,8 +53,7 @@ def impact_section(filters: Filters, region_label: str) -> None:
         key=f"dampak_ukuran_{filters.region}",
     )
     weekly = agenda.weekly_measure(filters, measure)
-    weekly = suppress(weekly, ["registrants"], threshold)  # at every level, like every figure
-    weekly["registrants"] = weekly["registrants"].astype("Float64").astype(float)
+    weekly = outreach_view.protected_weekly(weekly, threshold)
     chart = outreach_view.impact_chart(weekly, listing.events, today, MEASURES[measure][0])
     chart_view.show_chart(chart)
     past = [event for event in listing.events if not event.is_planned(today)]

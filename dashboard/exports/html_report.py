@@ -168,12 +168,13 @@ def _charts(scope: deck.DeckScope, main: bool) -> str:
             ),
         ]
         return "".join(parts)
-    threshold = scope.threshold
     parts = []
     for dimension, title in BREAKDOWN_TITLES.items():
         frame, metric = deck.breakdown_frame(scope, dimension)
         heading = f"{title}: {charts.metric_label(metric).lower()}"
-        chart = charts.breakdown_chart(frame, metric, heading, threshold, width=380, height=150)
+        chart = charts.breakdown_chart(
+            frame, metric, heading, scope.threshold, width=380, height=150
+        )
         parts.append(_chart(chart, dimension))
     return f'<div class="charts">{"".join(parts)}</div>'
 

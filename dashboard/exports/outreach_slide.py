@@ -20,7 +20,6 @@ from outreach import effect
 from outreach.events import Event
 from outreach.storage import Agenda, AgendaUnavailableError
 from queries import metrics
-from queries.suppression import suppress
 
 if TYPE_CHECKING:
     from dashboard.exports.deck import DeckScope
@@ -67,7 +66,4 @@ def _headline_sentence(event: Event, found: list[effect.Effect], threshold: int)
 def _weekly(scope: DeckScope) -> pd.DataFrame:
     fields = {"channels": ("offline",), "genders": (), "age_bands": (), "disability": None}
     weekly = metrics.weekly_series(scope.store, replace(scope.filters, **fields))
-    weekly = weekly[["week_start", "registrants"]]
-    weekly = suppress(weekly, ["registrants"], scope.threshold)  # at every level, like screens
-    weekly["registrants"] = weekly["registrants"].astype("Float64").astype(float)
-    return weekly
+    return outreach_view.protected_weekly(weekly[["week_start", "registrants"]], scope.threshold)
