@@ -1,6 +1,7 @@
 """Nasional: the national picture — KPIs, a map of provinces or regencies, a ranking and the
 weekly trend. Clicking a province on the map drills into its regencies."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import access, charts, data, formatting, state
@@ -98,10 +99,11 @@ clicked = map_view.region_map(
 if clicked and len(clicked) == 2 and not filters.province:
     state.write_filters(filters.with_region(clicked), *period)
     st.rerun()
-unknown = data.unknown_code_totals(filters)
-if not filters.province and unknown["registrants"]:
+# A small count of unknown-code registrants is hidden (NA) like any other small cell.
+unknown = data.unknown_code_totals(filters)["registrants"]
+if not filters.province and pd.notna(unknown) and unknown > 0:
     st.caption(
-        f"{formatting.number(unknown['registrants'])} pendaftar dengan kode wilayah tidak dikenal "
+        f"{formatting.number(unknown)} pendaftar dengan kode wilayah tidak dikenal "
         "tidak tampil di peta (lihat Tentang Data)."
     )
 

@@ -80,6 +80,18 @@ def test_filtered_url_drives_the_kpis(app_env, sqlite_replica) -> None:
     assert at.query_params["wilayah"] == "32"
 
 
+def test_national_view_runs_when_the_unknown_code_count_is_hidden(app_env) -> None:
+    """A filter that leaves only a few unknown-code registrants hides that count (NA): the
+    screen must skip its caption, not fail (it did, in every worker, after the #11 merge)."""
+    from dashboard import data
+
+    hidden = data.unknown_code_totals(Filters(*PERIOD, genders=("F",)))["registrants"]
+    assert pd.isna(hidden), hidden  # the small test replica has such a cell
+    at = run("nasional", {"jk": "F"})
+    assert not at.exception, at.exception
+    assert not any("kode wilayah tidak dikenal" in c.value for c in at.caption)
+
+
 def test_bad_url_parameters_show_a_notice_not_a_traceback(app_env) -> None:
     params = {"wilayah": "'; DROP TABLE x; --", "dari": "2020-13-45", "metrik": "nik"}
     at = run("nasional", params)
