@@ -18,12 +18,13 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/streamlit run dashboard/app.py
 
-# Many people: HAProxy on $(PORT) in front of $(WORKERS) Streamlit workers, plus the single
-# refresh service (dashboard/serve.py; proxy config in deploy/haproxy.cfg).
+# Many people: HAProxy on $(PORT) in front of $(WORKERS) Streamlit workers and an nginx static
+# sidecar, plus the single refresh service (dashboard/serve.py; proxy config in deploy/haproxy.cfg).
 WORKERS ?= 2
 PORT ?= 8080
 serve: install
 	@command -v haproxy >/dev/null || { echo 'HAProxy is missing: sudo apt-get install haproxy'; exit 1; }
+	@command -v nginx >/dev/null || { echo 'nginx is missing: sudo apt-get install nginx-light libnginx-mod-http-brotli-static'; exit 1; }
 	$(BIN)/python -m dashboard.serve --workers $(WORKERS) --port $(PORT)
 
 test: install

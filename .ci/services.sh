@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure what the tests talk to is there: PostgreSQL on 127.0.0.1:5432, Debian's Chromium
-# for the browser tests, HAProxy for the served topology (make serve), axe-core for the
+# for the browser tests, HAProxy and nginx for the served topology (make serve), axe-core for the
 # accessibility checks, and LibreOffice, poppler and Liberation Sans for the deck checks.
 # Safe to run again; installs only what is missing.
 set -euo pipefail
@@ -26,6 +26,10 @@ pg_isready -h 127.0.0.1 -p 5432
 
 [ -x /usr/bin/chromium ] || apt_install browser-tests chromium fonts-dejavu-core
 command -v haproxy >/dev/null || apt_install served-topology haproxy
+# the served topology's static sidecar: nginx with precompressed files (gzip_static, brotli_static)
+if ! command -v nginx >/dev/null || [ ! -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ]; then
+  apt_install static-sidecar nginx-light libnginx-mod-http-brotli-static
+fi
 
 # Deck checks (`make check-decks`, tests/test_decks_libreoffice.py): LibreOffice Impress converts
 # PPTX to PDF headless, poppler's pdftoppm rasterises the pages, and Liberation Sans is the

@@ -97,15 +97,14 @@ def current_scope() -> Scope:
     if not auth_configured():
         return OPEN
     if not st.user.is_logged_in:
-        st.info("Masuk untuk membuka dasbor Pantau Prakerja.", icon=":material/lock:")
-        st.button("Masuk", on_click=st.login, icon=":material/login:")
+        st.info("Masuk untuk membuka dasbor Pantau Prakerja.")
+        st.button("Masuk", on_click=st.login)
         st.stop()
     scope = scope_for(st.user.get("email"), _role_map())
     if scope is None:
         st.error(
             f"Akun {st.user.get('email')} belum terdaftar untuk wilayah mana pun. "
             "Hubungi admin Pantau Prakerja.",
-            icon=":material/block:",
         )
         st.button("Keluar", on_click=st.logout)
         st.stop()

@@ -34,7 +34,6 @@ PAGES = {
         st.Page(
             PAGES_DIR / "nasional.py",
             title="Nasional",
-            icon=":material/public:",
             default=True,  # served at "/": Streamlit ignores url_path for the default page
         ),
     ],
@@ -42,7 +41,6 @@ PAGES = {
         st.Page(
             PAGES_DIR / "bandingkan.py",
             title="Bandingkan Provinsi",
-            icon=":material/compare_arrows:",
             url_path="bandingkan",
         ),
     ],
@@ -50,13 +48,11 @@ PAGES = {
         st.Page(
             PAGES_DIR / "daerah_saya.py",
             title="Daerah Saya",
-            icon=":material/location_on:",
             url_path="daerah-saya",
         ),
         st.Page(
             PAGES_DIR / "agenda.py",
             title="Agenda sosialisasi",
-            icon=":material/event:",
             url_path="agenda",
         ),
     ],
@@ -64,7 +60,6 @@ PAGES = {
         st.Page(
             PAGES_DIR / "tentang_data.py",
             title="Tentang Data",
-            icon=":material/info:",
             url_path="tentang-data",
         ),
     ],
@@ -74,7 +69,10 @@ PAGES = {
 # wrap, smaller on a phone, so a table fits the screen instead of scrolling sideways. The element
 # toolbar over charts and tables ("Show data", "Download as PNG", "Fullscreen") and the heading
 # link icons cannot be translated; every chart has our own download buttons below it
-# (docs/ACCESSIBILITY.md).
+# (docs/ACCESSIBILITY.md). The sidebar's collapse and expand buttons draw their arrows as
+# plain-text guillemets instead of Streamlit's Material Symbols glyphs: that 375 kB icon font
+# was otherwise downloaded on every first visit for two arrows (docs/PERFORMANCE.md).
+SIDEBAR_BUTTONS = "[data-testid='stSidebarCollapseButton'], [data-testid='stExpandSidebarButton']"
 st.html(
     "<style>[data-testid='stMetricValue'] {font-size: 1.9rem;}"
     " [data-testid='stMetricLabel'] p {white-space: normal;}"
@@ -83,7 +81,14 @@ st.html(
     " [data-testid='stTable'] :is(th, td, p) {white-space: normal; overflow-wrap: anywhere;}"
     " @media (max-width: 640px) {[data-testid='stTable'] :is(th, td, p)"
     " {font-size: 0.75rem;}"
-    " [data-testid='stTable'] :is(th, td) {padding: 0.125rem !important;}}</style>"
+    " [data-testid='stTable'] :is(th, td) {padding: 0.125rem !important;}}"
+    f" :is({SIDEBAR_BUTTONS}) [data-testid='stIconMaterial']"
+    " {font-family: inherit !important; font-size: 0 !important;}"
+    f" :is({SIDEBAR_BUTTONS}) [data-testid='stIconMaterial']::before {{font-size: 1.5rem;}}"
+    " [data-testid='stSidebarCollapseButton'] [data-testid='stIconMaterial']::before"
+    " {content: '«';}"
+    " [data-testid='stExpandSidebarButton'] [data-testid='stIconMaterial']::before"
+    " {content: '»';}</style>"
 )
 
 # Our own links instead of Streamlit's sidebar menu: its grouped menu puts <div>s between <ul>
@@ -108,4 +113,4 @@ except (
     StoreMissingError,
     StoreCorruptError,
 ) as error:
-    st.error(f"Data tidak dapat dimuat. {error}", icon=":material/error:")
+    st.error(f"Data tidak dapat dimuat. {error}")

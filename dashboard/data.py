@@ -162,40 +162,50 @@ def _query(name: str, version: str, filters: Filters, args: tuple) -> pd.DataFra
     return getattr(metrics, name)(_open_store(version), filters, *args)
 
 
-def figures() -> ProtectedFigures:
+def _figures(version: str, threshold: int) -> ProtectedFigures:
     """The store's figures with small-cell suppression: the only numbers pages may show."""
-    version = store_version()
 
     def fetch(name: str, filters: Filters, *args: object) -> pd.DataFrame:
         return _query(name, version, filters, args)
 
-    return ProtectedFigures(fetch, suppression_threshold())
+    return ProtectedFigures(fetch, threshold)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _protected(name: str, version: str, threshold: int, filters: Filters, args: tuple):
+    """One ``ProtectedFigures`` result, computed once per store version and view: deciding
+    the hidden cells of all 514 regencies took a third of a national rerun's CPU."""
+    return getattr(_figures(version, threshold), name)(filters, *args)
+
+
+def _protected_now(name: str, filters: Filters, *args: object):
+    return _protected(name, store_version(), suppression_threshold(), filters, args)
 
 
 def totals(filters: Filters) -> pd.Series:
     """The metric columns for the filters' region, as a Series (NA = hidden small count)."""
-    return figures().totals(filters)
+    return _protected_now("totals", filters)
 
 
 def unknown_code_totals(filters: Filters) -> pd.Series:
-    return figures().unknown_code_totals(filters)
+    return _protected_now("unknown_code_totals", filters)
 
 
 def region_metrics(filters: Filters, level: str) -> pd.DataFrame:
     """Per-region metrics with rates, small counts hidden (``ProtectedFigures``)."""
-    return figures().region_metrics(filters, level)
+    return _protected_now("region_metrics", filters, level)
 
 
 def weekly_series(filters: Filters) -> pd.DataFrame:
-    return figures().weekly_series(filters)
+    return _protected_now("weekly_series", filters)
 
 
 def breakdown(filters: Filters, dimension: str) -> pd.DataFrame:
-    return figures().breakdown(filters, dimension)
+    return _protected_now("breakdown", filters, dimension)
 
 
 def funnel(filters: Filters) -> pd.DataFrame:
-    return figures().funnel(filters)
+    return _protected_now("funnel", filters)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -57,7 +57,7 @@ if events:
         width="stretch",
     )
 else:
-    st.info("Belum ada kegiatan tercatat.", icon=":material/event:")
+    st.info("Belum ada kegiatan tercatat.")
 
 
 # --- add or edit one event -------------------------------------------------------------------
@@ -129,11 +129,9 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
         key=f"{form_key}_note",
     )
     buttons = st.columns(2)
-    save = buttons[0].form_submit_button(
-        "Simpan", type="primary", disabled=listing.read_only, icon=":material/save:"
-    )
+    save = buttons[0].form_submit_button("Simpan", type="primary", disabled=listing.read_only)
     remove = buttons[1].form_submit_button(
-        "Hapus kegiatan", disabled=listing.read_only or current is None, icon=":material/delete:"
+        "Hapus kegiatan", disabled=listing.read_only or current is None
     )
 if listing.read_only:
     st.caption("Menyimpan dinonaktifkan selama basis data agenda tidak dapat dijangkau.")
@@ -153,14 +151,12 @@ if save or remove:
     except EventError as error:
         st.error(
             "Belum disimpan:\n" + "\n".join(f"- {p}" for p in error.problems.values()),
-            icon=":material/error:",
         )
     except ConflictError as error:
-        st.error(str(error), icon=":material/sync_problem:")
+        st.error(str(error))
         st.button(
             "Muat versi terbaru",
             on_click=lambda: st.session_state.pop(opened_key, None),
-            icon=":material/refresh:",
         )
         if error.current is not None:
             st.caption("Versi terbaru yang tersimpan (isian Anda masih ada di formulir):")
@@ -168,12 +164,11 @@ if save or remove:
     except (AgendaUnavailableError, ScopeError) as error:
         st.error(
             f"Belum disimpan: {error} Isian Anda masih ada di formulir.",
-            icon=":material/cloud_off:",
         )
     else:
         st.session_state.pop(opened_key, None)
         st.session_state["agenda_baru"] = st.session_state.get("agenda_baru", 0) + 1
-        st.toast(message, icon=":material/check:")
+        st.toast(message)
         st.rerun()
 
 # --- import a spreadsheet of plans -----------------------------------------------------------
@@ -187,14 +182,13 @@ st.download_button(
     data=spreadsheet.template(),
     file_name="templat-agenda-sosialisasi.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    icon=":material/download:",
 )
 upload = st.file_uploader("Berkas agenda (XLSX)", type=["xlsx"], disabled=listing.read_only)
-if upload is not None and st.button("Impor", disabled=listing.read_only, icon=":material/upload:"):
+if upload is not None and st.button("Impor", disabled=listing.read_only):
     try:
         saved = spreadsheet.import_file(agenda.agenda(), editor, upload.getvalue())
     except spreadsheet.ImportRejected as rejected:
-        st.error(f"Berkas ditolak: {rejected}", icon=":material/error:")
+        st.error(f"Berkas ditolak: {rejected}")
         st.dataframe(
             pd.DataFrame(
                 {
@@ -205,7 +199,7 @@ if upload is not None and st.button("Impor", disabled=listing.read_only, icon=":
             hide_index=True,
         )
     except AgendaUnavailableError as error:
-        st.error(f"Belum diimpor: {error}", icon=":material/cloud_off:")
+        st.error(f"Belum diimpor: {error}")
     else:
         st.success(f"{formatting.number(len(saved))} kegiatan diimpor.")
 

@@ -44,7 +44,7 @@ option = controls.metric_select("Ukuran di peta", option, "nasional_metric", con
 if filters.province:
     level_name = "kabupaten"
     row[1].markdown(f"**{scope_name}** · kabupaten/kota")
-    if row[2].button("Kembali ke peta nasional", icon=":material/arrow_back:"):
+    if row[2].button("Kembali ke peta nasional"):
         filters = filters.with_region(NATION_CODE)
         level_name = "provinsi"
 else:

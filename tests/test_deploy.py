@@ -25,12 +25,15 @@ from dashboard.serve import (
     refresh_command,
     worker_command,
 )
+from dashboard.static_files import NGINX_TEMPLATE, nginx_config, static_command
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 PORT = 8501
 DATA_DIR = "/data"
 WORKER = ["python", *worker_command(PORT, "0.0.0.0")[1:]]
 REFRESH = ["python", *refresh_command("15m")[1:]]
+STATIC_PORT = 8088
+STATIC = ["python", *static_command(str(STATIC_PORT))[1:]]
 COOKIE = re.search(r"cookie (\w+) insert", PROXY_TEMPLATE.read_text()).group(1)
 
 
@@ -53,9 +56,10 @@ def _env(container: dict) -> dict[str, str]:
 
 
 def test_proxy_config_is_valid_and_checks_the_health_path(tmp_path) -> None:
-    config = proxy_config([8601, 8602])
+    config = proxy_config([8601, 8602], tmp_path / "static.sock")
     assert f"option httpchk GET {HEALTH_PATH}" in config
     assert "server w2 127.0.0.1:8602" in config and "    server-template" not in config
+    assert f"server static unix@{tmp_path / 'static.sock'} check" in config
     if not shutil.which("haproxy"):
         pytest.skip("HAProxy is not installed")
     path = tmp_path / "haproxy.cfg"
@@ -79,6 +83,8 @@ def test_dockerfile_runs_the_worker_as_a_non_root_user_with_boundaries() -> None
     assert f"EXPOSE {PORT}" in instructions
     assert re.search(r"^USER [1-9]\d*$", text, re.MULTILINE)
     assert "python -m geo fetch" in text and f"PRAKERJA_DATA_DIR={DATA_DIR}" in text
+    assert "python -m dashboard.static_files" in text  # prepared at build, not per container
+    assert "nginx-light=" in text and "libnginx-mod-http-brotli-static=" in text
     assert f"127.0.0.1:{PORT}{HEALTH_PATH}" in text
 
 
@@ -98,6 +104,23 @@ def test_compose_matches_the_local_topology() -> None:
     assert proxy["ports"] == [f"{port}:{port}"]
     assert proxy["volumes"][0].startswith("./haproxy.cfg:")
     assert f"worker:{PORT}" in PROXY_TEMPLATE.read_text()
+    assert services["static"]["command"] == STATIC
+    assert f"static:{STATIC_PORT}" in PROXY_TEMPLATE.read_text()
+    assert "static" in proxy["depends_on"]
+
+
+def test_static_sidecar_config_is_valid_and_sends_precompressed_files(tmp_path) -> None:
+    """The nginx config that ``dashboard.static_files`` fills in passes ``nginx -t``."""
+    text = NGINX_TEMPLATE.read_text()
+    assert "gzip_static on;" in text and "brotli_static on;" in text
+    assert "location = /health" in text
+    if not shutil.which("nginx"):
+        pytest.skip("nginx is not installed")
+    config = tmp_path / "nginx.conf"
+    config.write_text(nginx_config(f"unix:{tmp_path / 's.sock'}", tmp_path, tmp_path))
+    command = ["nginx", "-t", "-e", "stderr", "-p", str(tmp_path), "-c", str(config)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_kubernetes_matches_the_local_topology() -> None:
@@ -130,5 +153,21 @@ def test_kubernetes_matches_the_local_topology() -> None:
     notes = ingress["metadata"]["annotations"]
     assert notes["nginx.ingress.kubernetes.io/affinity"] == "cookie"
     assert notes["nginx.ingress.kubernetes.io/session-cookie-name"] == COOKIE
-    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
-    assert backend == {"name": service["metadata"]["name"], "port": {"number": PORT}}
+    paths = {path["path"]: path["backend"]["service"] for path in _ingress_paths(ingress)}
+    assert paths["/"] == {"name": service["metadata"]["name"], "port": {"number": PORT}}
+
+    statics = _yaml("kubernetes/static.yaml")
+    static_service = _kind(statics, "Service")
+    static = _container(_kind(statics, "Deployment"))
+    assert static["command"] == STATIC
+    assert static["ports"][0]["containerPort"] == STATIC_PORT
+    assert static_service["spec"]["ports"][0]["targetPort"] == STATIC_PORT
+    assert static["readinessProbe"]["httpGet"] == {"path": "/health", "port": STATIC_PORT}
+    assert paths["/static/"] == {
+        "name": static_service["metadata"]["name"],
+        "port": {"number": STATIC_PORT},
+    }
+
+
+def _ingress_paths(ingress: dict) -> list[dict]:
+    return ingress["spec"]["rules"][0]["http"]["paths"]

@@ -63,7 +63,6 @@ def _download_row(
     kind: str,
     log_filters: Filters | str,
     region: str,
-    icon: str,
 ) -> None:
     """One row of download buttons; each file is built and logged only when clicked."""
     columns = st.columns(len(files))
@@ -75,7 +74,6 @@ def _download_row(
             mime=mime,
             key=f"unduh_{name}_{ext}",
             on_click="ignore",
-            icon=icon,
             width="stretch",
         )
 
@@ -97,7 +95,7 @@ def render_chart_downloads(
         ("CSV", "csv", "text/csv", lambda: table_csv(data, context, threshold)),
         ("XLSX", "xlsx", XLSX, lambda: table_xlsx(data, context, threshold)),
     )
-    _download_row(files, _slug(name), "grafik", log_filters, region, ":material/download:")
+    _download_row(files, _slug(name), "grafik", log_filters, region)
 
 
 def render_map_image_downloads(
@@ -125,7 +123,7 @@ def render_map_image_downloads(
             lambda: map_svg(values, level, metric, context, focus_province),
         ),
     )
-    _download_row(files, name, "peta", log_filters, context.region_code, ":material/map:")
+    _download_row(files, name, "peta", log_filters, context.region_code)
 
 
 def render_deck_button(
@@ -136,7 +134,6 @@ def render_deck_button(
     if not st.button(
         "Siapkan salindia presentasi (PPTX dan PDF)",
         key=f"siapkan_{key}",
-        icon=":material/slideshow:",
         help="Membuat salindia untuk wilayah dan filter ini; butuh beberapa detik.",
     ):
         return
@@ -157,7 +154,6 @@ def render_deck_button(
         PPTX,
         key=f"unduh_{key}_pptx",
         on_click="ignore",
-        icon=":material/download:",
         width="stretch",
     )
     right.download_button(
@@ -167,7 +163,6 @@ def render_deck_button(
         "application/pdf",
         key=f"unduh_{key}_pdf",
         on_click="ignore",
-        icon=":material/download:",
         width="stretch",
     )
 
@@ -190,4 +185,4 @@ def render_offline_downloads(store: Store, filters: Filters, region_code: str) -
         ),
     )
     name = _slug(f"laporan-{region_code}")
-    _download_row(files, name, "luring", filters, region_code, ":material/download:")
+    _download_row(files, name, "luring", filters, region_code)

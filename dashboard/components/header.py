@@ -19,11 +19,10 @@ def page_header(title: str, caption: str, notices: list[str]) -> None:
         st.warning(
             f"**{SYNTHETIC_LABEL}** — angka di layar ini berasal dari replika sintetis yang "
             "dikalibrasi ke angka resmi September 2020, bukan data peserta sesungguhnya.",
-            icon=":material/science:",
         )
     _freshness()
     for notice in notices:
-        st.info(notice, icon=":material/link_off:")
+        st.info(notice)
 
 
 def _freshness() -> None:
@@ -40,7 +39,6 @@ def _freshness() -> None:
             f"Replika tertinggal {formatting.number(lag / 60)} menit dari basis data utama "
             f"(batas peringatan {formatting.number(settings.lag_warning_seconds() / 60)} "
             "menit): angka terbaru mungkin belum masuk.",
-            icon=":material/schedule:",
         )
     problem = data.refresh_problem()
     if problem:
@@ -49,14 +47,12 @@ def _freshness() -> None:
             f"Penyegaran data gagal sejak {formatting.timestamp(since)}: {reason} Angka di layar "
             f"adalah data terakhir, diperbarui {formatting.timestamp(refreshed)} "
             f"({data_age(refreshed)} yang lalu).",
-            icon=":material/cloud_off:",
         )
     writable = info.get("replica_writable")
     if writable:
         st.warning(
             f"Peran basis data replika dapat menulis ({writable}); risiko ini diterima lewat "
             "pengaturan PRAKERJA_ACCEPT_WRITABLE_REPLICA. Gunakan peran yang hanya boleh SELECT.",
-            icon=":material/lock_open:",
         )
 
 

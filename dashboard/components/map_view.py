@@ -110,7 +110,7 @@ def boundary_offer() -> None:
             "kabupaten/kota (cahyadsn/wilayah_boundaries, MIT) sekali saja, atau jalankan "
             "`python -m geo fetch --from FOLDER` dari salinan lokal."
         )
-        if st.button("Unduh batas wilayah", icon=":material/download:"):
+        if st.button("Unduh batas wilayah"):
             bar = st.progress(0.0, text="Mengunduh batas wilayah…")
             try:
                 boundaries.fetch(progress=lambda done, total: bar.progress(done / total))

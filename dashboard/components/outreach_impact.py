@@ -18,7 +18,6 @@ SHOWN_EVENTS = 5
 def unavailable_banner(problem: str) -> None:
     st.warning(
         f"{problem} Yang tampil adalah daftar kegiatan terakhir yang berhasil dibaca.",
-        icon=":material/cloud_off:",
     )
 
 
@@ -31,7 +30,6 @@ def impact_section(filters: Filters, region_label: str) -> None:
         st.info(
             f"Belum ada kegiatan sosialisasi tercatat untuk {region_label}. Catat kegiatan di "
             "halaman Agenda sosialisasi.",
-            icon=":material/event:",
         )
         return
     today = date.today()
