@@ -66,8 +66,13 @@ class Served:
 
     def workers(self) -> dict[str, dict[str, str]]:
         """HAProxy's statistics row of each worker (``status``, ``scur`` connections…)."""
-        rows = csv.DictReader(io.StringIO(self.admin("show stat").lstrip("# ")))
-        return {row["svname"]: row for row in rows if row["svname"].startswith("w")}
+        return {row["svname"]: row for row in self._stat() if row["svname"].startswith("w")}
+
+    def static_up(self) -> bool:
+        return any(row["svname"] == "static" and row["status"] == "UP" for row in self._stat())
+
+    def _stat(self) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(self.admin("show stat").lstrip("# "))))
 
     def states(self) -> dict[str, tuple[str, str]]:
         """Each worker's HAProxy status and open connections, for failure messages."""
@@ -116,9 +121,10 @@ def _no_leases(_directory: str, names: list[str]) -> list[str]:
 
 
 def _wait_all_up(served: Served, timeout: float = 30) -> None:
+    """Every worker and the static sidecar are in HAProxy's rotation."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(row["status"] == "UP" for row in served.workers().values()):
+        if all(row["status"] == "UP" for row in served.workers().values()) and served.static_up():
             return
         time.sleep(0.5)
     raise AssertionError(served.admin("show stat"))
@@ -138,20 +144,34 @@ def test_a_session_through_the_proxy_survives_its_worker(browser, served: Served
 
     busy = [name for name, count in served.sessions().items() if count > 0]
     assert len(busy) == 1, served.sessions()  # the tab's websocket, pinned to one worker
-    os.kill(served.pid(busy[0]), signal.SIGKILL)
     other = "w2" if busy[0] == "w1" else "w1"
+    bystander, bystander_errors = _open(browser, f"{served.url}/")  # least busy: the other
+    assert _worker_cookie(bystander) != _worker_cookie(page), served.states()
+    bystander_kpi, reconnects = _first_kpi(bystander), []
+    bystander.on("websocket", lambda socket: reconnects.append(socket.url))
+
+    os.kill(served.pid(busy[0]), signal.SIGKILL)
     deadline = time.monotonic() + 60
-    while served.sessions().get(other, 0) == 0 and time.monotonic() < deadline:
+    while served.sessions().get(other, 0) < 2 and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert served.sessions()[other] > 0, ("no reconnect to the other worker", served.states())
     page.wait_for_timeout(3000)
+    assert _worker_cookie(page) == _worker_cookie(bystander), served.states()  # now on other
     assert page.url == url
     assert _first_kpi(page) == filtered
-    exceptions = page.locator('[data-testid="stException"]')
-    assert not exceptions.count(), exceptions.all_inner_texts()
-    assert not errors, errors
+    for tab, tab_errors in ((page, errors), (bystander, bystander_errors)):
+        exceptions = tab.locator('[data-testid="stException"]')
+        assert not exceptions.count(), exceptions.all_inner_texts()
+        assert not tab_errors, tab_errors
+    assert _first_kpi(bystander) == bystander_kpi
+    assert not reconnects, reconnects  # the other worker's tab never noticed
     page.close()
+    bystander.close()
     _wait_all_up(served, timeout=60)  # the supervisor restarted the killed worker
+
+
+def _worker_cookie(tab) -> str:
+    """HAProxy's affinity cookie of the tab's browser context: which worker holds it."""
+    return next(c["value"] for c in tab.context.cookies() if c["name"] == "PANTAU_WORKER")
 
 
 def test_map_regions_are_named_keyboard_targets(browser, served: Served) -> None:
