@@ -69,10 +69,7 @@ PAGES = {
 # wrap, smaller on a phone, so a table fits the screen instead of scrolling sideways. The element
 # toolbar over charts and tables ("Show data", "Download as PNG", "Fullscreen") and the heading
 # link icons cannot be translated; every chart has our own download buttons below it
-# (docs/ACCESSIBILITY.md). The sidebar's collapse and expand buttons draw their arrows as
-# plain-text guillemets instead of Streamlit's Material Symbols glyphs: that 375 kB icon font
-# was otherwise downloaded on every first visit for two arrows (docs/PERFORMANCE.md).
-SIDEBAR_BUTTONS = "[data-testid='stSidebarCollapseButton'], [data-testid='stExpandSidebarButton']"
+# (docs/ACCESSIBILITY.md).
 st.html(
     "<style>[data-testid='stMetricValue'] {font-size: 1.9rem;}"
     " [data-testid='stMetricLabel'] p {white-space: normal;}"
@@ -81,14 +78,7 @@ st.html(
     " [data-testid='stTable'] :is(th, td, p) {white-space: normal; overflow-wrap: anywhere;}"
     " @media (max-width: 640px) {[data-testid='stTable'] :is(th, td, p)"
     " {font-size: 0.75rem;}"
-    " [data-testid='stTable'] :is(th, td) {padding: 0.125rem !important;}}"
-    f" :is({SIDEBAR_BUTTONS}) [data-testid='stIconMaterial']"
-    " {font-family: inherit !important; font-size: 0 !important;}"
-    f" :is({SIDEBAR_BUTTONS}) [data-testid='stIconMaterial']::before {{font-size: 1.5rem;}}"
-    " [data-testid='stSidebarCollapseButton'] [data-testid='stIconMaterial']::before"
-    " {content: '«';}"
-    " [data-testid='stExpandSidebarButton'] [data-testid='stIconMaterial']::before"
-    " {content: '»';}</style>"
+    " [data-testid='stTable'] :is(th, td) {padding: 0.125rem !important;}}</style>"
 )
 
 # Our own links instead of Streamlit's sidebar menu: its grouped menu puts <div>s between <ul>
