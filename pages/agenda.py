@@ -228,20 +228,5 @@ with st.expander("Riwayat perubahan"):
         for entry in trail
         if editor.may_edit(str((entry.after or entry.before or {}).get("regency_code", "")))
     ]
-    tables.show_table(
-        pd.DataFrame(
-            {
-                "Waktu": [formatting.timestamp(e.at) for e in visible],
-                "Oleh": [e.actor for e in visible],
-                "Tindakan": [
-                    {"create": "dibuat", "update": "diubah", "delete": "dihapus"}[e.action]
-                    for e in visible
-                ],
-                "Kegiatan": [str(e.event_id) for e in visible],
-                "Sebelum": [outreach_view.audit_text(e.before) for e in visible],
-                "Sesudah": [outreach_view.audit_text(e.after) for e in visible],
-            }
-        ),
-        description="Riwayat perubahan agenda",
-    )
+    tables.show_table(outreach_view.audit_frame(visible), description="Riwayat perubahan agenda")
 st.caption(f"Anda menulis sebagai {editor.who} (akses {scope.describe()}).")
