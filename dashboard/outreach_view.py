@@ -199,10 +199,16 @@ def impact_chart(
     sizes = charts.FONT_SIZES
     return (
         alt.layer(line, rules)
-        .properties(width=width, height=height)
+        .properties(
+            width=width,
+            height=height,
+            # The accessible name; without it Streamlit names the chart "Vega visualization".
+            description=f"Tren mingguan {measure_label} dan tanggal kegiatan sosialisasi",
+        )
         .configure_axis(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
         .configure_legend(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
         .configure_view(stroke=None)
+        .configure(aria=False)  # Vega's generated ARIA labels are English
     )
 
 
