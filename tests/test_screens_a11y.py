@@ -53,7 +53,7 @@ ENGLISH = (*MONTHS.split(), *DAYS.split(), *PHRASES.split("|"))
 ENGLISH_PATTERN = re.compile(r"\b(" + "|".join(map(re.escape, ENGLISH)) + r")\b")
 STREAMLIT_NAMES = re.compile(
     r"^(Help for .*|Collapse sidebar|Expand sidebar|Main menu|Sidebar|Open|Clear all|"
-    r"Remove .*|Selected values|Vega visualization)$"
+    r"Remove .*|Selected values|Vega visualization|Clear value)$"
 )
 """Accessible names Streamlit gives its own controls, in English and not configurable
 (docs/ACCESSIBILITY.md, "English accessible names")."""
