@@ -70,16 +70,31 @@ PAGES = {
 # toolbar over charts and tables ("Show data", "Download as PNG", "Fullscreen") and the heading
 # link icons cannot be translated; every chart has our own download buttons below it
 # (docs/ACCESSIBILITY.md).
-st.html(
-    "<style>[data-testid='stMetricValue'] {font-size: 1.9rem;}"
+LAYOUT_CSS = (
+    "[data-testid='stMetricValue'] {font-size: 1.9rem;}"
     " [data-testid='stMetricLabel'] p {white-space: normal;}"
     " [data-testid='stElementToolbar'], [data-testid='stHeaderActionElements']"
     " {display: none;}"
     " [data-testid='stTable'] :is(th, td, p) {white-space: normal; overflow-wrap: anywhere;}"
     " @media (max-width: 640px) {[data-testid='stTable'] :is(th, td, p)"
     " {font-size: 0.75rem;}"
-    " [data-testid='stTable'] :is(th, td) {padding: 0.125rem !important;}}</style>"
+    " [data-testid='stTable'] :is(th, td) {padding: 0.125rem !important;}}"
 )
+# Streamlit's status widget ("Running…" with a "Stop" button) and the file uploader's hint
+# ("200MB per file") are English with no parameter to change them. The widget is hidden and a
+# run is announced in Bahasa from the app's own run state; the hint is replaced. The uploader's
+# "Upload" button keeps its word: text drawn by CSS does not name a button for axe
+# (docs/ACCESSIBILITY.md).
+INDONESIAN_CHROME_CSS = (
+    " [data-testid='stStatusWidget'] {display: none;}"
+    " .stApp[data-test-script-state='running']::after {content: 'Memuat…'; position: fixed;"
+    " top: 0.9rem; right: 1rem; z-index: 999991; padding: 0.125rem 0.5rem;"
+    " border-radius: 0.5rem; background: #ffffff; color: #0e1117; font-size: 0.875rem;}"
+    " [data-testid='stFileUploaderDropzoneInstructions'] span {display: none;}"
+    " [data-testid='stFileUploaderDropzoneInstructions'] div::after"
+    " {content: 'Seret berkas ke sini, paling besar 200 MB';}"
+)
+st.html(f"<style>{LAYOUT_CSS}{INDONESIAN_CHROME_CSS}</style>")
 
 # Our own links instead of Streamlit's sidebar menu: its grouped menu puts <div>s between <ul>
 # and <li> (axe "list"/"listitem", serious; docs/ACCESSIBILITY.md).

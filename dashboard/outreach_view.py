@@ -15,9 +15,10 @@ import altair as alt
 import pandas as pd
 
 from dashboard import charts, formatting
-from geo.regions import dotted, region_name
+from geo.regions import region_name
 from outreach.effect import VERDICTS, Effect, headline_measure
 from outreach.events import KINDS, TARGET_GROUPS, Event
+from outreach.storage import AuditEntry
 from queries.suppression import suppress, suppressed_label
 
 EVENT_COLORS = {"Selesai": charts.ORANGE, "Direncanakan": charts.GREY}
@@ -117,15 +118,13 @@ def headline(event: Event, effects: Sequence[Effect], today: date) -> str:
 
 
 def events_frame(events: Sequence[Event], effects: Sequence[Effect], today: date) -> pd.DataFrame:
-    """One row per event with Bahasa headers (text only: notes are shown as typed)."""
+    """One row per event with Bahasa headers (text only: notes are shown as typed). What,
+    where, when and for whom share one column, and "Dampak" says "Direncanakan" for a planned
+    event, so four columns fit a phone's width."""
     return pd.DataFrame(
         {
-            "Tanggal": [period_text(e) for e in events],
-            "Kabupaten/kota": [region_name(e.regency_code) for e in events],
-            "Jenis": [KINDS.get(e.kind, e.kind) for e in events],
-            "Status": [status(e, today) for e in events],
+            "Kegiatan": [title(e) for e in events],
             "Dampak": [headline(e, effects, today) for e in events],
-            "Sasaran": [TARGET_GROUPS.get(e.target_group, e.target_group) for e in events],
             "Penyelenggara": [e.organiser for e in events],
             "Catatan": [e.note for e in events],
         }
@@ -200,25 +199,49 @@ def impact_chart(
     sizes = charts.FONT_SIZES
     return (
         alt.layer(line, rules)
-        .properties(width=width, height=height)
+        .properties(
+            width=width,
+            height=height,
+            # The accessible name; without it Streamlit names the chart "Vega visualization".
+            description=f"Tren mingguan {measure_label} dan tanggal kegiatan sosialisasi",
+        )
         .configure_axis(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
         .configure_legend(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
         .configure_view(stroke=None)
+        .configure(aria=False)  # Vega's generated ARIA labels are English
     )
 
 
+ACTIONS = {"create": "dibuat", "update": "diubah", "delete": "dihapus"}
+
+
 def audit_text(snapshot: dict | None) -> str:
-    """An audit snapshot on one line: "32.01 · 2020-07-06 s.d. 2020-07-08 · Sosialisasi · …"."""
+    """An audit snapshot on one line, dates as on every screen: "Kabupaten Bogor · 6 Juli
+    2020 – 8 Juli 2020 · Sosialisasi · …"."""
     if not snapshot:
         return ""
+    first, last = snapshot.get("start_date"), snapshot.get("end_date")
     return " · ".join(
         [
-            dotted(str(snapshot.get("regency_code", ""))),
-            f"{snapshot.get('start_date')} s.d. {snapshot.get('end_date')}",
+            region_name(str(snapshot.get("regency_code", ""))),
+            formatting.period(first, last) if first and last else "",
             KINDS.get(str(snapshot.get("kind")), str(snapshot.get("kind"))),
             TARGET_GROUPS.get(str(snapshot.get("target_group")), ""),
             str(snapshot.get("organiser", "")),
             f"catatan: {snapshot.get('note', '')}",
             f"versi {snapshot.get('version')}",
         ]
+    )
+
+
+def audit_frame(entries: Sequence[AuditEntry]) -> pd.DataFrame:
+    """The audit trail, newest first as given, in five columns (fits a phone)."""
+    return pd.DataFrame(
+        {
+            "Waktu": [formatting.timestamp(e.at) for e in entries],
+            "Oleh": [e.actor for e in entries],
+            "Perubahan": [f"Kegiatan {e.event_id} {ACTIONS[e.action]}" for e in entries],
+            "Sebelum": [audit_text(e.before) for e in entries],
+            "Sesudah": [audit_text(e.after) for e in entries],
+        }
     )

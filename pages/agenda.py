@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, agenda, formatting, outreach_view, state
-from dashboard.components import header
+from dashboard.components import controls, header, tables
 from dashboard.components.outreach_impact import unavailable_banner
 from geo.regions import dotted, provinces, regencies
 from outreach import spreadsheet
@@ -37,6 +37,7 @@ province = st.selectbox(
     own_provinces,
     index=own_provinces.index(default_province) if default_province in own_provinces else 0,
     format_func=province_names.get,
+    placeholder="Pilih provinsi…",
     key="agenda_provinsi",
 )
 state.write_value("wilayah", province)
@@ -49,12 +50,11 @@ if listing.problem:
     unavailable_banner(listing.problem)
 today = date.today()
 events = [e for e in listing.events if editor.may_edit(e.regency_code)]
-st.subheader(f"Kegiatan di {province_names[province]}")
+st.header(f"Kegiatan di {province_names[province]}")
 if events:
-    st.dataframe(
+    tables.show_table(
         outreach_view.events_frame(events, agenda.effects(events), today),
-        hide_index=True,
-        width="stretch",
+        description=f"Kegiatan sosialisasi di {province_names[province]}",
     )
 else:
     st.info("Belum ada kegiatan tercatat.")
@@ -68,9 +68,13 @@ def _label(event_id: int) -> str:
     return outreach_view.title(event)
 
 
-st.subheader("Catat atau ubah kegiatan")
+st.header("Catat atau ubah kegiatan")
 chosen = st.selectbox(
-    "Kegiatan", [NEW, *(e.id for e in events)], format_func=_label, key="agenda_pilih"
+    "Kegiatan",
+    [NEW, *(e.id for e in events)],
+    format_func=_label,
+    placeholder="Pilih kegiatan…",
+    key="agenda_pilih",
 )
 current = next((e for e in events if e.id == chosen), None)
 # The version the editor opened: a later save names it, so a concurrent edit is detected.
@@ -87,20 +91,15 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
         regency_codes,
         index=regency_codes.index(current.regency_code) if current else 0,
         format_func=lambda code: f"{names[code]} ({dotted(code)})",
+        placeholder="Pilih kabupaten/kota…",
         key=f"{form_key}_regency",
     )
     dates = st.columns(2)
-    start = dates[0].date_input(
-        "Tanggal mulai",
-        value=current.start_date if current else today,
-        format="DD/MM/YYYY",
-        key=f"{form_key}_start",
+    start = controls.date_field(
+        "Tanggal mulai", current.start_date if current else today, f"{form_key}_start", dates[0]
     )
-    end = dates[1].date_input(
-        "Tanggal selesai",
-        value=current.end_date if current else today,
-        format="DD/MM/YYYY",
-        key=f"{form_key}_end",
+    end = controls.date_field(
+        "Tanggal selesai", current.end_date if current else today, f"{form_key}_end", dates[1]
     )
     kinds, groups = list(KINDS), list(TARGET_GROUPS)
     pick = st.columns(2)
@@ -109,6 +108,7 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
         kinds,
         index=kinds.index(current.kind) if current else 0,
         format_func=KINDS.get,
+        placeholder="Pilih jenis…",
         key=f"{form_key}_kind",
     )
     group = pick[1].selectbox(
@@ -116,6 +116,7 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
         groups,
         index=groups.index(current.target_group) if current else 0,
         format_func=TARGET_GROUPS.get,
+        placeholder="Pilih kelompok…",
         key=f"{form_key}_group",
     )
     organiser = st.text_input(
@@ -136,7 +137,13 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
 if listing.read_only:
     st.caption("Menyimpan dinonaktifkan selama basis data agenda tidak dapat dijangkau.")
 
-if save or remove:
+if save and None in (start, end):
+    st.error(
+        f"Belum disimpan: tulis tanggal sebagai {controls.DATE_HINT}, misalnya 06/07/2020. "
+        "Isian Anda masih ada di formulir.",
+        icon=":material/error:",
+    )
+elif save or remove:
     typed = EventInput(regency, start, end, kind, group, organiser, note)
     try:
         if remove and current is not None:
@@ -160,7 +167,7 @@ if save or remove:
         )
         if error.current is not None:
             st.caption("Versi terbaru yang tersimpan (isian Anda masih ada di formulir):")
-            st.dataframe(outreach_view.events_frame([error.current], [], today), hide_index=True)
+            tables.show_table(outreach_view.events_frame([error.current], [], today))
     except (AgendaUnavailableError, ScopeError) as error:
         st.error(
             f"Belum disimpan: {error} Isian Anda masih ada di formulir.",
@@ -172,7 +179,7 @@ if save or remove:
         st.rerun()
 
 # --- import a spreadsheet of plans -----------------------------------------------------------
-st.subheader("Impor dari spreadsheet")
+st.header("Impor dari spreadsheet")
 st.caption(
     "Unduh templat, isi satu kegiatan per baris, lalu unggah. Semua baris diperiksa; tidak "
     "ada yang disimpan kecuali seluruh berkas benar."
@@ -189,14 +196,14 @@ if upload is not None and st.button("Impor", disabled=listing.read_only):
         saved = spreadsheet.import_file(agenda.agenda(), editor, upload.getvalue())
     except spreadsheet.ImportRejected as rejected:
         st.error(f"Berkas ditolak: {rejected}")
-        st.dataframe(
+        tables.show_table(
             pd.DataFrame(
                 {
-                    "Baris": [p.row or "–" for p in rejected.problems],
+                    "Baris": [str(p.row or "–") for p in rejected.problems],
                     "Masalah": [p.message for p in rejected.problems],
                 }
             ),
-            hide_index=True,
+            description="Masalah pada berkas yang ditolak",
         )
     except AgendaUnavailableError as error:
         st.error(f"Belum diimpor: {error}")
@@ -215,21 +222,5 @@ with st.expander("Riwayat perubahan"):
         for entry in trail
         if editor.may_edit(str((entry.after or entry.before or {}).get("regency_code", "")))
     ]
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Waktu (UTC)": [formatting.timestamp(e.at) for e in visible],
-                "Oleh": [e.actor for e in visible],
-                "Tindakan": [
-                    {"create": "dibuat", "update": "diubah", "delete": "dihapus"}[e.action]
-                    for e in visible
-                ],
-                "Kegiatan": [e.event_id for e in visible],
-                "Sebelum": [outreach_view.audit_text(e.before) for e in visible],
-                "Sesudah": [outreach_view.audit_text(e.after) for e in visible],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    tables.show_table(outreach_view.audit_frame(visible), description="Riwayat perubahan agenda")
 st.caption(f"Anda menulis sebagai {editor.who} (akses {scope.describe()}).")

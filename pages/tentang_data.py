@@ -86,12 +86,13 @@ else:
         "data (tanggal sebelum program atau setelah penyegaran, jumlah Rupiah tidak masuk akal, "
         "kode tidak dikenal, id ganda) tidak dihitung dalam angka mana pun:"
     )
-    st.dataframe(
+    tables.show_table(
         quarantined.assign(
             table_name=quarantined["table_name"].map(lambda t: TABLE_WORDS.get(t, t)),
             reason=quarantined["reason"].map(lambda r: REASONS.get(r, r)),
+            rows=quarantined["rows"].map(formatting.number),
         ).rename(columns={"table_name": "Tabel", "reason": "Alasan", "rows": "Baris"}),
-        hide_index=True,
+        description="Baris replika yang dikarantina",
     )
 
 unknown = data.unknown_codes()

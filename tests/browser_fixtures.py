@@ -23,13 +23,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(app_data_dir: Path, boundary_cache: Path) -> Iterator[str]:
+def app_url(
+    app_data_dir: Path, boundary_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     port = _free_port()
+    agenda = tmp_path_factory.mktemp("browser-agenda") / "agenda.sqlite"
     env = {
         **os.environ,
         "PRAKERJA_DATA_DIR": str(app_data_dir),
         "PRAKERJA_CACHE_DIR": str(boundary_cache),
         "PRAKERJA_REFRESH_MINUTES": "0",
+        "PRAKERJA_APP_DB_URL": f"sqlite:///{agenda}",  # the Agenda's own (demo-seeded) database
     }
     root = Path(__file__).resolve().parent.parent
     server = subprocess.Popen(  # the same command as a served worker

@@ -38,8 +38,12 @@ def open_page(page: str, params: dict[str, str] | None = None) -> AppTest:
     return at
 
 
+def field(at: AppTest, label: str):
+    return next(t for t in at.text_input if t.label == label)
+
+
 def fill_form(at: AppTest, note: str, organiser: str = "Disnakertrans Bogor") -> None:
-    at.text_input[0].set_value(organiser)
+    field(at, "Unit penyelenggara").set_value(organiser)
     at.text_area[0].set_value(note)
 
 
@@ -50,19 +54,38 @@ def save(at: AppTest) -> AppTest:
 
 def test_agenda_page_records_an_event_and_shows_html_as_text(agenda_url) -> None:
     at = open_page("agenda.py")
-    seeded = at.dataframe[0].value
-    assert "Kabupaten Bogor" in set(seeded["Kabupaten/kota"])
-    assert "Direncanakan" in set(seeded["Status"])  # the demo agenda's planned event
+    seeded = at.table[0].value
+    assert any("Kabupaten Bogor" in event for event in seeded["Kegiatan"])
+    assert "Direncanakan" in set(seeded["Dampak"])  # the demo agenda's planned event
     fill_form(at, HTML_NOTE)
     save(at)
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.text_area[0].value == ""  # a fresh form for the next event
-    notes = at.dataframe[0].value["Catatan"].tolist()
+    notes = at.table[0].value["Catatan"].tolist()
     assert HTML_NOTE in notes  # a table cell: text, never markup
     assert all(HTML_NOTE not in m.value for m in (*at.markdown, *at.caption))
     agenda = Agenda(agenda_url)
     [stored] = [e for e in agenda.events("32") if e.note == HTML_NOTE]
     assert stored.created_by == "tanpa login (dasbor terbuka)"
+    agenda.dispose()
+
+
+def test_dates_are_typed_in_indonesian_order_and_an_unreadable_one_is_refused(
+    agenda_url,
+) -> None:
+    at = open_page("agenda.py")
+    fill_form(at, "Tanggal diketik")
+    field(at, "Tanggal mulai (HH/BB/TTTT)").set_value("6/7/2020")
+    field(at, "Tanggal selesai (HH/BB/TTTT)").set_value("31/02/2020")
+    save(at)
+    assert "tulis tanggal sebagai HH/BB/TTTT" in at.error[0].value
+    assert field(at, "Tanggal selesai (HH/BB/TTTT)").value == "31/02/2020"  # kept to correct
+    field(at, "Tanggal selesai (HH/BB/TTTT)").set_value("08/07/2020")
+    save(at)
+    assert not at.error, [e.value for e in at.error]
+    agenda = Agenda(agenda_url)
+    [stored] = [e for e in agenda.events("32") if e.note == "Tanggal diketik"]
+    assert (stored.start_date, stored.end_date) == (date(2020, 7, 6), date(2020, 7, 8))
     agenda.dispose()
 
 

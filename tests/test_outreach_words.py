@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from dashboard import outreach_view
 from outreach.effect import Effect
 from outreach.events import Event
+from outreach.storage import AuditEntry
 
 EVENT = Event("3201", date(2020, 7, 6), date(2020, 7, 6), "layanan_luring", "umum", "Dinas", id=7)
 
@@ -46,6 +47,24 @@ def test_the_events_table_shows_notes_verbatim_and_the_headline() -> None:
     found = effect(100, 200, 1000, 1000, 1.0, 0.5, 1.6, "naik")
     row = outreach_view.events_frame([event], [found], date(2026, 1, 1)).iloc[0]
     assert row["Catatan"] == note
-    assert row["Tanggal"] == "6 Juli 2020 – 8 Juli 2020"
+    assert row["Kegiatan"] == (
+        "Sosialisasi — Kabupaten Bogor, 6 Juli 2020 – 8 Juli 2020 (sasaran: umum)"
+    )
     assert row["Dampak"] == "pendaftar luring: naik (+100 poin)"
-    assert row["Status"] == "Selesai"
+    assert list(row.index) == ["Kegiatan", "Dampak", "Penyelenggara", "Catatan"]  # fits a phone
+
+
+def test_the_audit_trail_reads_dates_and_places_like_every_screen() -> None:
+    before = {**EVENT.fields().as_dict(), "start_date": "2020-07-06", "end_date": "2020-07-08"}
+    before |= {"note": "<b>lama</b>", "version": 1}
+    entry = AuditEntry(
+        1, 7, "update", "a@b.go.id", datetime(2020, 7, 9, 1, 0, tzinfo=UTC), before, None
+    )
+    row = outreach_view.audit_frame([entry]).iloc[0]
+    assert row["Waktu"] == "9 Juli 2020 08.00 WIB"
+    assert row["Perubahan"] == "Kegiatan 7 diubah"
+    assert row["Sebelum"] == (
+        "Kabupaten Bogor · 6 Juli 2020 – 8 Juli 2020 · Layanan pendaftaran luring · Umum · "
+        "Dinas · catatan: <b>lama</b> · versi 1"
+    )
+    assert row["Sesudah"] == ""

@@ -7,6 +7,7 @@ height explicitly, plus room for the title, axis and legend, draws them as desig
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
@@ -20,6 +21,10 @@ CHROME_PX = 120
 """Title, x axis with its title, and padding around the plot area."""
 TITLE_LINE_PX = 26
 """Each further line of a wrapped title or subtitle."""
+LEGEND_PX = 40
+"""A legend drawn above the plot: its padding and the gap to the plot (measured in Chromium)."""
+LEGEND_ROW_PX = 30
+"""Each row of that legend."""
 
 
 def _title_lines(chart: alt.TopLevelMixin) -> int:
@@ -30,12 +35,40 @@ def _title_lines(chart: alt.TopLevelMixin) -> int:
     return max(lines, 1)
 
 
+def _part(spec: object, name: str) -> object:
+    """One property of an Altair object (Undefined when unset); item access, because
+    attribute access on a channel returns a setter."""
+    if isinstance(spec, alt.SchemaBase):
+        return spec._kwds.get(name, alt.Undefined)
+    return alt.Undefined
+
+
+def _top_legend_px(chart: alt.TopLevelMixin) -> int:
+    rows = _top_legend_rows(chart)
+    return LEGEND_PX + LEGEND_ROW_PX * rows if rows else 0
+
+
+def _top_legend_rows(chart: alt.TopLevelMixin) -> int:
+    """Rows of a colour legend drawn above the plot. Streamlit fits the whole chart into the
+    height it is given, so rows not counted here are taken from the plot: the weekly trend's
+    two legend rows squashed its lines onto the "0" label."""
+    encoding = getattr(chart, "encoding", alt.Undefined)  # a layered chart has none
+    color = _part(encoding, "color")
+    legend = _part(color, "legend")
+    if _part(legend, "orient") != "top":
+        return 0
+    domain, columns = _part(_part(color, "scale"), "domain"), _part(legend, "columns")
+    if domain is alt.Undefined or columns is alt.Undefined:
+        return 1
+    return math.ceil(len(domain) / columns)
+
+
 def show_chart(chart: alt.TopLevelMixin) -> None:
     # Read the attribute, not chart.to_dict(): to_dict() outside Streamlit's Altair lock races
     # other sessions' st.altair_chart calls (seen under load: TypeError in the transformer).
     height = getattr(chart, "height", None)
     if isinstance(height, int):
-        extra = TITLE_LINE_PX * (_title_lines(chart) - 1)
+        extra = TITLE_LINE_PX * (_title_lines(chart) - 1) + _top_legend_px(chart)
         st.altair_chart(chart, width="stretch", height=height + CHROME_PX + extra)
     else:
         st.altair_chart(chart, width="stretch")

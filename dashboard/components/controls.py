@@ -1,6 +1,9 @@
-"""Small shared controls whose value also lives in the URL."""
+"""Small shared controls: metric and region pickers whose value lives in the URL, and a
+date field in Bahasa."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
 
 import streamlit as st
 
@@ -41,3 +44,22 @@ def region_picker(label: str, regions: dict[str, str], key: str) -> str | None:
         return None
     del st.session_state[key]
     return choice
+
+
+DATE_HINT = "HH/BB/TTTT"
+"""How a date is typed: day/month/year, the way Indonesian forms write it."""
+DATE_FORMAT = "%d/%m/%Y"
+
+
+def date_field(label: str, value: date, key: str, container=st) -> date | None:
+    """A date typed as HH/BB/TTTT; None when the text is not a date.
+
+    Replaces ``st.date_input``, whose calendar cannot be localised (English month and day
+    names, "Choose date", weeks from Sunday; docs/ACCESSIBILITY.md)."""
+    text = container.text_input(
+        f"{label} ({DATE_HINT})", value=value.strftime(DATE_FORMAT), key=key, max_chars=10
+    )
+    try:
+        return datetime.strptime(text.strip(), DATE_FORMAT).date()
+    except ValueError:
+        return None
