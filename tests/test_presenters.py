@@ -257,3 +257,27 @@ def test_timelapse_gif_has_a_frame_per_week_with_stamps(
         # The red DATA SINTETIS stamp (top right) is on every frame.
         stamp = frame.crop((700, 40, 950, 80)).getcolors(1 << 16)
         assert any(r > 150 and g < 60 and b < 60 for _n, (r, g, b) in stamp)
+
+
+def test_timelapse_mp4_decodes_to_a_frame_per_week_with_stamps(
+    store: Store, period: Filters, boundaries: Path
+) -> None:
+    import av
+
+    mp4 = timelapse.build_timelapse_mp4(store, period, "ID")
+    assert len(mp4) <= timelapse.MAX_BYTES
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "selang-waktu-nasional.mp4").write_bytes(mp4)
+    weeks = list(timelapse._weeks(period.date_from, period.date_to))
+    with av.open(io.BytesIO(mp4)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+        frames = [frame.to_image() for frame in container.decode(video=0)]
+    # One frame per week, then the last week again so players hold it.
+    assert len(frames) == len(weeks) + 1
+    for frame in frames:
+        assert frame.size == (960, 540)
+        stamp = frame.crop((700, 40, 950, 80)).getcolors(1 << 16)
+        assert any(r > 150 and g < 60 and b < 60 for _n, (r, g, b) in stamp)
+        # The as-of line (dark text, bottom left) is on every frame too.
+        footer = frame.crop((15, 505, 500, 530)).convert("L").getextrema()
+        assert footer[0] < 80
