@@ -3,7 +3,7 @@
 ``python -m dashboard.report --region 32 --from 2020-04-11 --to 2020-09-03 --out jabar.pptx
 --pdf`` writes ``jabar.pptx`` (and ``jabar.pdf``). CODE is ``ID``, a 2-digit province or a
 4-digit regency code. ``--format html`` writes the single-file offline report instead,
-``--format gif`` the time-lapse map.
+``--format gif`` or ``--format mp4`` the time-lapse map.
 
 ``python -m dashboard.report --all province|regency|both --out DIR`` builds every region's
 file into DIR with a progress bar, on all cores, skipping files already built from the current
@@ -49,7 +49,7 @@ def parse_date(raw: str | None, name: str) -> date | None:
         raise ReportError(f"Tanggal {name} tidak valid: {raw!r} (format TTTT-BB-HH).") from None
 
 
-FORMATS = {"pptx": ".pptx", "html": ".html", "gif": ".gif"}
+FORMATS = {"pptx": ".pptx", "html": ".html", "gif": ".gif", "mp4": ".mp4"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         "--format",
         choices=tuple(FORMATS),
         default="pptx",
-        help="pptx (salindia), html (laporan luring satu berkas) atau gif (peta selang waktu)",
+        help="pptx (salindia), html (laporan luring satu berkas), gif atau mp4 (peta selang waktu)",
     )
     parser.add_argument(
         "--scope",
@@ -108,10 +108,10 @@ def run(args: argparse.Namespace) -> list[Path]:
 
         out.write_text(build_html_report(store, filters, code), encoding="utf-8")
         return [out]
-    if args.format == "gif":
-        from dashboard.exports.timelapse import build_timelapse_gif
+    if args.format in ("gif", "mp4"):
+        from dashboard.exports.timelapse import build_timelapse
 
-        out.write_bytes(build_timelapse_gif(store, filters, code))
+        out.write_bytes(build_timelapse(store, filters, code, args.format))
         return [out]
     slides = deck_slides(store, filters, code)
     out.write_bytes(to_pptx(slides))

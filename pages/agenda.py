@@ -140,8 +140,7 @@ if listing.read_only:
 if save and None in (start, end):
     st.error(
         f"Belum disimpan: tulis tanggal sebagai {controls.DATE_HINT}, misalnya 06/07/2020. "
-        "Isian Anda masih ada di formulir.",
-        icon=":material/error:",
+        "Isian Anda masih ada di formulir."
     )
 elif save or remove:
     typed = EventInput(regency, start, end, kind, group, organiser, note)

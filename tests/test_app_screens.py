@@ -204,4 +204,5 @@ def test_a_writable_replica_role_is_refused_or_warned_when_accepted(
 def test_offline_report_and_timelapse_are_offered(app_env, page: str) -> None:
     at = run(page)
     labels = [button.proto.label for button in at.get("download_button")]
-    assert {"Laporan HTML luring", "Peta selang waktu (GIF)"} <= set(labels), labels
+    offered = {"Laporan HTML luring", "Peta selang waktu (GIF)", "Peta selang waktu (MP4)"}
+    assert offered <= set(labels), labels

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from dashboard import charts, formatting, priorities
-from dashboard.exports import deck, files, static_map
+from dashboard.exports import deck, files, slide_charts, static_map
 from dashboard.exports.context import context_from_store, describe_filters
 from dashboard.exports.log import log_export, read_log
 from geo.regions import regencies
@@ -138,6 +138,21 @@ def test_regency_deck_never_shows_a_suppressed_cell(export_store: Store) -> None
     frame, metric = deck.breakdown_frame(scope, dimension)
     svg = files.chart_svg(charts.breakdown_chart(frame, metric, "t", THRESHOLD))
     assert f"&lt;{THRESHOLD}" in svg
+    # The slide's picture draws no bar for the hidden cell, and a bar for every shown one.
+    png = slide_charts.breakdown_png(frame, metric, "t", f"<{THRESHOLD}", (6.0, 2.7))
+    assert [_has_bar(png, row, len(frame)) for row in range(len(frame))] == list(
+        frame[metric].notna() & (frame[metric].fillna(0) > 0)
+    )
+
+
+def _has_bar(png: bytes, row: int, rows: int) -> bool:
+    """Whether the chart's ``row``-th band (under the heading) holds bar-blue pixels."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    top = slide_charts.DPI // 10 + round(slide_charts.TITLE_PT * slide_charts.DPI / 72 * 1.6)
+    band = (image.height - top - slide_charts.DPI // 10) / rows
+    middle = round(top + band * (row + 0.5))
+    line = image.crop((0, middle, image.width, middle + 1)).getcolors(1 << 16)
+    return any(colour == (0x2C, 0x7F, 0xB8) for _n, colour in line)
 
 
 def test_xlsx_numbers_stay_numbers_and_small_cells_are_hidden(export_store: Store) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Replica
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from dashboard import formatting
 from dashboard.access import Scope
@@ -241,19 +241,43 @@ def test_regency_report_hides_small_counts_like_the_deck(store: Store, period: F
 # --- time-lapse ---------------------------------------------------------------------------------
 
 
-def test_timelapse_gif_has_a_frame_per_week_with_stamps(
-    store: Store, period: Filters, boundaries: Path
-) -> None:
-    gif = timelapse.build_timelapse_gif(store, period, "ID")
-    assert len(gif) <= timelapse.MAX_BYTES
+def _keep(name: str, data: bytes) -> None:
+    """Leave the file in artifacts/ to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "selang-waktu-nasional.gif").write_bytes(gif)
-    weeks = list(timelapse._weeks(period.date_from, period.date_to))
-    image = Image.open(io.BytesIO(gif))
-    assert image.n_frames == len(weeks)
-    for index in range(image.n_frames):
-        image.seek(index)
-        frame = image.convert("RGB")
-        # The red DATA SINTETIS stamp (top right) is on every frame.
-        stamp = frame.crop((700, 40, 950, 80)).getcolors(1 << 16)
-        assert any(r > 150 and g < 60 and b < 60 for _n, (r, g, b) in stamp)
+    (ARTIFACTS / name).write_bytes(data)
+
+
+def _assert_stamped(frame: Image.Image) -> None:
+    """The red DATA SINTETIS stamp (top right) and the as-of line (dark text, bottom left)."""
+    stamp = frame.crop((700, 40, 950, 80)).getcolors(1 << 16)
+    assert any(r > 150 and g < 60 and b < 60 for _n, (r, g, b) in stamp)
+    darkest, _lightest = frame.crop((15, 505, 500, 530)).convert("L").getextrema()
+    assert darkest < 80
+
+
+def _decoded(fmt: str, data: bytes) -> list[Image.Image]:
+    """Every frame, decoded by the library that wrote it (Pillow for GIF, PyAV for MP4)."""
+    if fmt == "gif":
+        return [
+            frame.convert("RGB") for frame in ImageSequence.Iterator(Image.open(io.BytesIO(data)))
+        ]
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+        return [frame.to_image() for frame in container.decode(video=0)]
+
+
+@pytest.mark.parametrize(("fmt", "held"), [("gif", 0), ("mp4", 1)])
+def test_timelapse_has_a_stamped_frame_per_week(
+    store: Store, period: Filters, boundaries: Path, fmt: str, held: int
+) -> None:
+    data = timelapse.build_timelapse(store, period, "ID", fmt)
+    assert len(data) <= timelapse.MAX_BYTES
+    _keep(f"selang-waktu-nasional.{fmt}", data)
+    frames = _decoded(fmt, data)
+    # One frame per week; the MP4 repeats the last week at its end so players hold it.
+    assert len(frames) == len(list(timelapse._weeks(period.date_from, period.date_to))) + held
+    for frame in frames:
+        assert frame.size == (960, 540)
+        _assert_stamped(frame)

@@ -20,7 +20,7 @@ from dashboard.exports.files import chart_png, chart_svg, table_csv, table_xlsx
 from dashboard.exports.html_report import build_html_report
 from dashboard.exports.log import log_export
 from dashboard.exports.static_map import map_png, map_svg
-from dashboard.exports.timelapse import build_timelapse_gif
+from dashboard.exports.timelapse import build_timelapse_gif, build_timelapse_mp4
 from dashboard.settings import suppression_threshold
 from queries.filters import Filters
 from queries.store import Store
@@ -168,8 +168,8 @@ def render_deck_button(
 
 
 def render_offline_downloads(store: Store, filters: Filters, region_code: str) -> None:
-    """The single-file HTML report (opens with no internet) and the time-lapse map GIF,
-    each built when clicked (a few seconds)."""
+    """The single-file HTML report (opens with no internet) and the time-lapse map as GIF
+    and MP4, each built when clicked (a few seconds)."""
     files = (
         (
             "Laporan HTML luring",
@@ -182,6 +182,12 @@ def render_offline_downloads(store: Store, filters: Filters, region_code: str) -
             "gif",
             "image/gif",
             lambda: build_timelapse_gif(store, filters, region_code),
+        ),
+        (
+            "Peta selang waktu (MP4)",
+            "mp4",
+            "video/mp4",
+            lambda: build_timelapse_mp4(store, filters, region_code),
         ),
     )
     name = _slug(f"laporan-{region_code}")

@@ -77,8 +77,10 @@ class BatchSpec:
 @dataclass(frozen=True)
 class BatchResult:
     """What a run did: files built and skipped, seconds, where the index is, the largest
-    resident memory a builder process reached (MB), the regions that failed, and the CPU
-    seconds the files took (what the run needs on an idle machine, spread over the cores)."""
+    resident memory a builder process reached (MB), the regions that failed, the CPU
+    seconds the files took, and the CPU seconds of the whole run (the builder processes from
+    their start, store opening included, plus this process): what the run needs on an idle
+    machine, spread over the cores."""
 
     built: int
     skipped: int
@@ -87,6 +89,7 @@ class BatchResult:
     peak_mb: float = 0.0
     failed: list[str] = field(default_factory=list)
     cpu_seconds: float = 0.0
+    total_cpu_seconds: float = 0.0
 
 
 def slug(text: str) -> str:
@@ -96,13 +99,12 @@ def slug(text: str) -> str:
 def plan(which: str, fmt: str, allowed: Callable[[str], bool] = lambda _code: True) -> list[Job]:
     """The jobs for ``which`` (province, regency or both), in code order, limited to the
     regions ``allowed`` says the caller may export (an access scope)."""
-    extension = {"pptx": "pptx", "html": "html", "gif": "gif"}[fmt]
     tables = {"province": provinces(), "regency": regencies()}
     jobs = []
     for level in LEVELS[which]:
         for code, name in tables[level][["code", "name"]].itertuples(index=False):
             if allowed(code):
-                file = f"{FOLDERS[level]}/{code}-{slug(name)}.{extension}"
+                file = f"{FOLDERS[level]}/{code}-{slug(name)}.{fmt}"
                 jobs.append(Job(str(code), str(name), level, file))
     return jobs
 
@@ -165,14 +167,23 @@ text-align:left}}</style></head><body><h1>{html.escape(title)}</h1>
 # --- workers ------------------------------------------------------------------------------------
 
 _STORE = None
+_FIGURES = None
+_WORKER = ("", 0.0)  # (a name unique to this worker process, its CPU seconds at start)
 
 
 def _open_store(store_path: str) -> None:
-    """Worker initialiser: one read-only store connection per process."""
-    global _STORE
+    """Worker initialiser: one read-only store connection per process, and one set of
+    protected figures, so the groups every deck needs (the nation's provinces, a province's
+    regencies) are read from the store once per worker, not once per deck."""
+    global _STORE, _FIGURES, _WORKER
+    in_parent = multiprocessing.parent_process() is None  # one worker: the run's own process
+    _WORKER = (f"{os.getpid()}-{time.time_ns()}", time.process_time() if in_parent else 0.0)
+    from dashboard.settings import suppression_threshold
     from queries.store import Store
+    from queries.suppression import ProtectedFigures
 
     _STORE = Store(Path(store_path))
+    _FIGURES = ProtectedFigures.direct(_STORE, suppression_threshold())
 
 
 def build_file(job: Job, spec: BatchSpec, out: str) -> dict[str, str]:
@@ -205,6 +216,8 @@ def build_file(job: Job, spec: BatchSpec, out: str) -> dict[str, str]:
         # Not in the CSV: for the run's summary and the benchmark.
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "cpu_s": time.process_time() - cpu,
+        "worker": _WORKER[0],
+        "worker_cpu_s": time.process_time() - _WORKER[1],
     }
 
 
@@ -213,15 +226,15 @@ def _contents(store, filters, code: str, spec: BatchSpec, target: Path):
     if spec.fmt == "html":
         from dashboard.exports.html_report import build_html_report
 
-        return [(target, lambda: build_html_report(store, filters, code).encode("utf-8"))]
-    if spec.fmt == "gif":
-        from dashboard.exports.timelapse import build_timelapse_gif
+        return [(target, lambda: build_html_report(store, filters, code, _FIGURES).encode("utf-8"))]
+    if spec.fmt in ("gif", "mp4"):
+        from dashboard.exports.timelapse import build_timelapse
 
-        return [(target, lambda: build_timelapse_gif(store, filters, code))]
+        return [(target, lambda: build_timelapse(store, filters, code, spec.fmt))]
     from dashboard.exports.deck import deck_slides
     from dashboard.exports.slides import to_pdf, to_pptx
 
-    slides = deck_slides(store, filters, code)
+    slides = deck_slides(store, filters, code, shared=_FIGURES)
     pairs = [(target, lambda: to_pptx(slides))]
     if spec.pdf:
         pairs.append((target.with_suffix(".pdf"), lambda: to_pdf(slides)))
@@ -245,7 +258,8 @@ def run_batch(
     rows = read_index(out)
     todo = [job for job in jobs if not is_current(rows.get(job.file), spec, out)]
     bar = _progress_bar(len(jobs), len(jobs) - len(todo), progress)
-    peak, cpu, failed = 0.0, 0.0, []
+    peak, cpu, failed, workers_cpu = 0.0, 0.0, [], {}
+    own_cpu = time.process_time()
     try:
         for job, row in _results(todo, spec, out, workers or os.cpu_count() or 1):
             if isinstance(row, Exception):
@@ -254,6 +268,8 @@ def run_batch(
             else:
                 peak = max(peak, row.pop("peak_mb"))
                 cpu += row.pop("cpu_s")
+                worker = row.pop("worker")
+                workers_cpu[worker] = max(workers_cpu.get(worker, 0.0), row.pop("worker_cpu_s"))
                 rows[row["berkas"]] = row
             write_index(out, rows.values())
             bar.set_postfix_str(job.name[:24])
@@ -265,7 +281,9 @@ def run_batch(
     seconds = time.perf_counter() - started
     built = len(todo) - len(failed)
     skipped = len(jobs) - len(todo)
-    return BatchResult(built, skipped, seconds, out / INDEX_CSV, peak, failed, cpu)
+    in_process = any(name.startswith(f"{os.getpid()}-") for name in workers_cpu)
+    total_cpu = sum(workers_cpu.values()) + (0 if in_process else time.process_time() - own_cpu)
+    return BatchResult(built, skipped, seconds, out / INDEX_CSV, peak, failed, cpu, total_cpu)
 
 
 def _results(

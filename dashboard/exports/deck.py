@@ -11,18 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
-import altair as alt
 import pandas as pd
 
 from dashboard import charts, formatting, priorities
+from dashboard.exports import slide_charts
 from dashboard.exports.context import (
     ExportContext,
     context_from_store,
     describe_filters,
     period_text,
 )
-from dashboard.exports.files import chart_png
 from dashboard.exports.outreach_slide import outreach_slide
 from dashboard.exports.slides import (
     MARGIN,
@@ -47,6 +47,7 @@ from queries.suppression import ProtectedFigures, suppressed_label, with_rates
 
 BODY_W = PAGE_W - 2 * MARGIN
 BODY_TOP, BODY_BOTTOM = 1.3, 6.85
+BODY_SIZE = (BODY_W, BODY_BOTTOM - BODY_TOP)  # a full-width picture's box, inches
 MAP_METRIC = "registrants_per_1000"
 BREAKDOWN_SLIDES = (
     ("Rincian peserta (1/2)", ("gender", "age_band", "channel", "disability")),
@@ -78,11 +79,14 @@ class DeckScope:
     context: ExportContext
     level: str
     threshold: int
+    shared: ProtectedFigures | None = None
 
-    @property
+    @cached_property
     def figures(self) -> ProtectedFigures:
-        """Every number on a slide comes through here, small cells hidden."""
-        return ProtectedFigures.direct(self.store, self.threshold)
+        """Every number on a slide comes through here, small cells hidden. One instance per
+        deck, or ``shared`` by a batch worker's decks, so each store query runs once (every
+        regency deck needs its province's and the nation's groups)."""
+        return self.shared or ProtectedFigures.direct(self.store, self.threshold)
 
     @property
     def hidden(self) -> str:
@@ -105,10 +109,15 @@ def build_deck_pdf(
 
 
 def deck_slides(
-    store: Store, filters: Filters, region_code: str, compare: Sequence[str] = ()
+    store: Store,
+    filters: Filters,
+    region_code: str,
+    compare: Sequence[str] = (),
+    shared: ProtectedFigures | None = None,
 ) -> list[Slide]:
-    """Every slide's content, shared by the PPTX and PDF renderers."""
-    scope = deck_scope(store, filters, region_code)
+    """Every slide's content, shared by the PPTX and PDF renderers; ``shared``: figures a
+    batch worker keeps across its decks."""
+    scope = deck_scope(store, filters, region_code, shared)
     slides = [
         title_slide(scope),
         kpi_slide(scope),
@@ -125,7 +134,9 @@ def deck_slides(
     return slides
 
 
-def deck_scope(store: Store, filters: Filters, region_code: str) -> DeckScope:
+def deck_scope(
+    store: Store, filters: Filters, region_code: str, shared: ProtectedFigures | None = None
+) -> DeckScope:
     """The region's scope: filters narrowed to it, its context and its suppression level
     (shared by the deck and the offline HTML report)."""
     scoped = filters.with_region(region_code)
@@ -134,7 +145,8 @@ def deck_scope(store: Store, filters: Filters, region_code: str) -> DeckScope:
         filters=scoped,
         context=context_from_store(store, scoped, f"Pantau Prakerja: {region_name(region_code)}"),
         level=region_level(region_code),
-        threshold=suppression_threshold(),
+        threshold=shared.threshold if shared else suppression_threshold(),
+        shared=shared,
     )
 
 
@@ -223,8 +235,7 @@ def map_slide(scope: DeckScope) -> Slide:
     province = scope.filters.province
     level = "province" if province is None else "regency"
     values = scope.figures.region_metrics(scope.filters, level)
-    size = (BODY_W, BODY_BOTTOM - BODY_TOP)
-    png = slide_map_png(values, level, MAP_METRIC, size, province, scope.filters.regency)
+    png = slide_map_png(values, level, MAP_METRIC, BODY_SIZE, province, scope.filters.regency)
     where = region_name(province or NATION_CODE)
     title = f"Peta: {charts.metric_label(MAP_METRIC).lower()} — {where}"
     notes = f"{scope.context.filters_text}\n{_map_notes(values, level, scope)}"
@@ -244,24 +255,16 @@ def trend_series(scope: DeckScope) -> pd.DataFrame:
     return scope.figures.weekly_series(scope.filters)
 
 
-def trend_chart(series: pd.DataFrame, width: int = 760, height: int = 300) -> alt.Chart:
-    shown = list(PEOPLE_METRICS)
-    plot = series.assign(**{m: series[m].astype("Float64").astype(float) for m in shown})
-    return charts.weekly_chart(plot, shown, None, width=width, height=height)
-
-
 def trend_slide(scope: DeckScope) -> Slide:
     series = trend_series(scope)
     shown = list(PEOPLE_METRICS)
-    chart = trend_chart(series)
+    png = slide_charts.trend_png(series, shown, BODY_SIZE)
     notes = "\n".join(
         f"{charts.short_date(r.week_start)}: "
         + ", ".join(f"{charts.metric_label(m)} {_count_text(getattr(r, m), scope)}" for m in shown)
         for r in series.itertuples()
     )
-    return Slide(
-        f"Tren mingguan — {scope.context.region_name}", [_picture(chart_png(chart))], notes
-    )
+    return Slide(f"Tren mingguan — {scope.context.region_name}", [_picture(png)], notes)
 
 
 def funnel_frame(scope: DeckScope) -> pd.DataFrame:
@@ -284,13 +287,11 @@ def funnel_frame(scope: DeckScope) -> pd.DataFrame:
 
 def funnel_slide(scope: DeckScope) -> Slide:
     frame = funnel_frame(scope)
-    chart = charts.funnel_chart(frame, None, width=640, height=280)
+    png = slide_charts.funnel_png(frame, BODY_SIZE)
     notes = "\n".join(
         f"{lab}: {txt}" for lab, txt in zip(frame["label"], frame["people_text"], strict=True)
     )
-    return Slide(
-        f"Corong peserta — {scope.context.region_name}", [_picture(chart_png(chart))], notes
-    )
+    return Slide(f"Corong peserta — {scope.context.region_name}", [_picture(png)], notes)
 
 
 def breakdown_frame(scope: DeckScope, dimension: str) -> tuple[pd.DataFrame, str]:
@@ -306,12 +307,11 @@ def breakdown_slide(scope: DeckScope, title: str, dimensions: Sequence[str]) -> 
     for index, dimension in enumerate(dimensions):
         frame, metric = breakdown_frame(scope, dimension)
         heading = f"{BREAKDOWN_TITLES[dimension]}: {charts.metric_label(metric).lower()}"
-        chart = charts.breakdown_chart(
-            frame, metric, heading, scope.threshold, width=300, height=130
-        )
+        size = (cell_w - 0.2, cell_h - 0.1)
+        png = slide_charts.breakdown_png(frame, metric, heading, scope.hidden, size)
         x = MARGIN + (index % 2) * cell_w
         y = BODY_TOP + (index // 2) * cell_h
-        items.append(Picture(x + 0.05, y, cell_w - 0.2, cell_h - 0.1, chart_png(chart)))
+        items.append(Picture(x + 0.05, y, *size, png))
         cells = ", ".join(
             f"{label} {_count_text(value, scope)}"
             for label, value in zip(frame["label"], frame[metric], strict=True)

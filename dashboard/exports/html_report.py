@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from importlib import resources
 
+import altair as alt
 import folium
 import pandas as pd
 from branca.element import Element
@@ -24,7 +25,9 @@ from dashboard.metric_options import BREAKDOWN_TITLES
 from geo.maps import choropleth_map, remote_assets
 from geo.regions import NATION_CODE, region_name
 from queries.filters import Filters
+from queries.metrics import PEOPLE_METRICS
 from queries.store import Store
+from queries.suppression import ProtectedFigures
 
 ASSET_PLACEHOLDER = "inline-asset:/"
 PRIORITY_ROWS = 10
@@ -53,9 +56,12 @@ th{background:#2c7fb8;color:#fff}
 """
 
 
-def build_html_report(store: Store, filters: Filters, region_code: str) -> str:
-    """The whole report as one HTML document (UTF-8 text)."""
-    scope = deck.deck_scope(store, filters, region_code)
+def build_html_report(
+    store: Store, filters: Filters, region_code: str, shared: ProtectedFigures | None = None
+) -> str:
+    """The whole report as one HTML document (UTF-8 text); ``shared``: a batch worker's
+    figures (see :func:`dashboard.exports.deck.deck_slides`)."""
+    scope = deck.deck_scope(store, filters, region_code, shared)
     page = _map(scope).get_root()
     page.title = scope.context.title
     page.header.add_child(Element(f"<style>{CSS}</style>"), name="report_style")
@@ -154,6 +160,13 @@ def _bottom(scope: deck.DeckScope) -> str:
     )
 
 
+def trend_chart(series: pd.DataFrame) -> alt.TopLevelMixin:
+    """The deck's weekly lines (every funnel stage; hidden weeks are gaps) for the page."""
+    shown = list(PEOPLE_METRICS)
+    plot = series.assign(**{m: series[m].astype("Float64").astype(float) for m in shown})
+    return charts.weekly_chart(plot, shown, None, width=900, height=300)
+
+
 def _chart(chart, name: str) -> str:
     return f'<figure class="chart" data-chart="{name}">{chart_svg(chart)}</figure>'
 
@@ -162,7 +175,7 @@ def _charts(scope: deck.DeckScope, main: bool) -> str:
     """Trend and funnel (``main``), or one small chart per breakdown."""
     if main:
         parts = [
-            _chart(deck.trend_chart(deck.trend_series(scope), 900, 300), "trend"),
+            _chart(trend_chart(deck.trend_series(scope)), "trend"),
             _chart(
                 charts.funnel_chart(deck.funnel_frame(scope), None, width=640, height=240), "funnel"
             ),

@@ -90,7 +90,7 @@ def fit(picture: Picture) -> tuple[float, float, float, float]:
 
 
 @cache
-def _metric_font(bold: bool) -> ImageFont.FreeTypeFont:
+def metric_font(bold: bool) -> ImageFont.FreeTypeFont:
     """Liberation Sans at 100 pt (DejaVu Sans, which is wider, when it is not installed)."""
     weight = "bold" if bold else "normal"
     path = font_manager.findfont(
@@ -101,7 +101,7 @@ def _metric_font(bold: bool) -> ImageFont.FreeTypeFont:
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """Width in inches of ``text`` set in the theme font at ``size`` points."""
-    return _metric_font(bold).getlength(text) * size / 100 / 72
+    return metric_font(bold).getlength(text) * size / 100 / 72
 
 
 def wrap_lines(text: str, width_in: float, size: float, bold: bool = False) -> list[str]:

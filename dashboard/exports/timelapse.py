@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -68,15 +69,33 @@ def _weeks(start: date, end: date) -> Iterator[tuple[date, date]]:
 
 def build_timelapse_gif(store: Store, filters: Filters, region_code: str) -> bytes:
     """The animated GIF (≤ 5 MB) for ``region_code``'s map over ``filters``' period."""
+    return _within_budget(_gif(timelapse_frames(store, filters, region_code)), "GIF")
+
+
+def build_timelapse_mp4(store: Store, filters: Filters, region_code: str) -> bytes:
+    """The same time-lapse as an H.264 MP4 (≤ 5 MB), for players and slides that want video."""
+    return _within_budget(_mp4(timelapse_frames(store, filters, region_code)), "MP4")
+
+
+def build_timelapse(store: Store, filters: Filters, region_code: str, fmt: str) -> bytes:
+    """The time-lapse in ``fmt`` (``gif`` or ``mp4``), for the command line and the batch."""
+    builders = {"gif": build_timelapse_gif, "mp4": build_timelapse_mp4}
+    return builders[fmt](store, filters, region_code)
+
+
+def timelapse_frames(store: Store, filters: Filters, region_code: str) -> list[Image.Image]:
+    """One stamped RGB frame per week of ``filters``' period for ``region_code``'s map."""
     scoped = filters.with_region(region_code)
     level, weeks = weekly_values(store, scoped)
     title = f"Pendaftar per 1.000 penduduk per minggu — {region_name(scoped.province or 'ID')}"
     context = context_from_store(store, scoped, title)
-    frames = list(_frames(level, weeks, context, scoped.province, scoped.regency))
-    gif = _gif(frames)
-    if len(gif) > MAX_BYTES:
-        raise ValueError(f"time-lapse GIF is {len(gif):,} bytes, over {MAX_BYTES:,}")
-    return gif
+    return list(_frames(level, weeks, context, scoped.province, scoped.regency))
+
+
+def _within_budget(data: bytes, kind: str) -> bytes:
+    if len(data) > MAX_BYTES:
+        raise ValueError(f"time-lapse {kind} is {len(data):,} bytes, over {MAX_BYTES:,}")
+    return data
 
 
 def _frames(
@@ -187,4 +206,29 @@ def _gif(frames: list[Image.Image]) -> bytes:
         loop=0,
         optimize=True,
     )
+    return buffer.getvalue()
+
+
+def _mp4(frames: list[Image.Image]) -> bytes:
+    """H.264 (yuv420p, which every player decodes) through PyAV's bundled FFmpeg: one coded
+    frame per week at its own time (milliseconds), and the last week again at the end so
+    players hold it for :data:`LAST_FRAME_MS` like the GIF."""
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=Fraction(1000, FRAME_MS))
+        stream.width, stream.height = frames[0].size
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        stream.options = {"crf": "23", "preset": "medium", "tune": "stillimage"}
+        times = [index * FRAME_MS for index in range(len(frames))]
+        for image, pts in [
+            *zip(frames, times, strict=True),
+            (frames[-1], times[-1] + LAST_FRAME_MS),
+        ]:
+            frame = av.VideoFrame.from_image(image)
+            frame.pts, frame.time_base = pts, Fraction(1, 1000)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
     return buffer.getvalue()
