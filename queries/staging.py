@@ -135,29 +135,26 @@ def create_views(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         _run(con, f"CREATE OR REPLACE TEMP VIEW new_{table.name} AS FROM incoming_{table.name}")
 
 
+def copy_dimensions(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """The small named tables (platforms, partners…) the screens label breakdowns with."""
+    for table in DIMENSION_TABLES:
+        _run(
+            con, f"CREATE OR REPLACE TABLE {target}.raw_{table.name} AS FROM incoming_{table.name}"
+        )
+
+
 def update_facts(
     con: duckdb.DuckDBPyConnection, plan: Plan, before: datetime, until: datetime
 ) -> int:
     """Update ``version``'s pre-aggregates for the people whose rows changed (or whose
-    rows' validity changed with the clock); returns the ``facts`` rows rewritten."""
+    rows' validity changed with the clock); returns the ``facts`` keys recomputed."""
     create_views(con, plan)
     _changed_rows(con, plan)
     people = _affected_people(con, min(before, until), max(before, until))
     if not people:
         return 0
     for side, source, when in (("old", "raw", before), ("new", "new", until)):
-        for table in DIMENSION_TABLES:
-            _run(
-                con,
-                f"CREATE OR REPLACE TEMP VIEW {side}_scope_{table.name} AS FROM {source}_{table.name}",
-            )
-        for table, person in PERSON.items():
-            _run(
-                con,
-                f"CREATE OR REPLACE TEMP VIEW {side}_scope_{table} AS SELECT * FROM {source}_{table} "
-                f"WHERE {person} IN (SELECT person FROM affected) OR ({person} IS NULL "
-                "AND EXISTS (SELECT 1 FROM affected WHERE person IS NULL))",
-            )
+        _scope_views(con, f"{side}_scope", source)
         outputs = tuple(f"temp.{side}_{part}" for part in ("facts", "quarantine", "unknown"))
         aggregate(con, f"{side}_scope", when, outputs)
     touched = merge_facts(con, "version", "old_facts", "new_facts")
@@ -165,6 +162,19 @@ def update_facts(
         con, "version", ("old_quarantine", "old_unknown"), ("new_quarantine", "new_unknown")
     )
     return touched
+
+
+def _scope_views(con: duckdb.DuckDBPyConnection, scope: str, source: str) -> None:
+    """``{scope}_<table>``: the ``{source}_<table>`` rows of the affected people."""
+    for table in DIMENSION_TABLES:
+        _run(con, f"CREATE OR REPLACE TEMP VIEW {scope}_{table.name} AS FROM {source}_{table.name}")
+    for table, person in PERSON.items():
+        _run(
+            con,
+            f"CREATE OR REPLACE TEMP VIEW {scope}_{table} AS SELECT * FROM {source}_{table} "
+            f"WHERE {person} IN (SELECT person FROM affected) OR ({person} IS NULL "
+            "AND EXISTS (SELECT 1 FROM affected WHERE person IS NULL))",
+        )
 
 
 def _changed_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
@@ -199,8 +209,9 @@ def _affected_people(con: duckdb.DuckDBPyConnection, low: datetime, high: dateti
     any_shared = _count(con, "(SELECT id FROM shared_ids UNION ALL SELECT id FROM new_shared)")
     for table, person in PERSON.items():
         parts.append(f"SELECT {person} FROM changed_{table}")
+        moment = TIME[table]
         parts.append(
-            f"SELECT {person} FROM new_{table} WHERE {TIME[table]} > $low AND {TIME[table]} <= $high"
+            f"SELECT {person} FROM new_{table} WHERE {moment} > $low AND {moment} <= $high"
         )
         if any_shared:
             shared = (

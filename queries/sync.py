@@ -356,6 +356,7 @@ def _publish(
             )
         else:
             staging.create_views(con, plan)
+            staging.copy_dimensions(con, "version")
             aggregate(
                 con, "new", until, ("version.facts", "version.quarantine", "version.unknown_codes")
             )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import psycopg
 import pytest
 from conftest import PG_ADMIN, _create_database, _drop_database, reader_url
@@ -19,7 +21,7 @@ from conftest import PG_ADMIN, _create_database, _drop_database, reader_url
 from queries import demo, metrics
 from queries import sync as sync_module
 from queries.filters import Filters
-from queries.store import Store, store_dir
+from queries.store import Store, current_version, store_dir
 from queries.sync import sync
 
 FAULT_SCALE = 0.001
@@ -119,3 +121,21 @@ def _registrant(row_id: int | str, registered_at: str = "2020-05-05 10:00:00", *
     return (
         f"INSERT INTO registrants ({', '.join(row)}) VALUES ({', '.join(map(str, row.values()))})"
     )
+
+
+def _tables(directory: Path) -> dict[str, pd.DataFrame]:
+    tables = {}
+    with duckdb.connect(str(current_version(directory)), read_only=True) as con:
+        for name in ("facts", "quarantine", "unknown_codes"):
+            frame = con.execute(f"SELECT * FROM {name}").df()
+            tables[name] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+    return tables
+
+
+def assert_equals_full_rebuild(replica: FaultReplica, tmp_path: Path) -> None:
+    """The replica's store holds exactly what a full rebuild from it makes."""
+    rebuilt = store_dir(tmp_path / "rebuilt")
+    sync(replica.url, rebuilt, full=True)
+    incremental, full = _tables(replica.store_dir), _tables(rebuilt)
+    for name in full:
+        pd.testing.assert_frame_equal(incremental[name], full[name], obj=name)

@@ -13,6 +13,7 @@ import concurrent.futures
 import contextlib
 import csv
 import io
+import logging
 import os
 import shlex
 import signal
@@ -26,12 +27,19 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import PG_ADMIN, _drop_database, reader_url
-from fault_fixtures import FAULT_SCALE, WHOLE, FaultReplica, _registrant
+from fault_fixtures import (
+    FAULT_SCALE,
+    WHOLE,
+    FaultReplica,
+    _registrant,
+    assert_equals_full_rebuild,
+)
 
 from queries import bootstrap, demo, metrics
 from queries import sync as sync_module
 from queries.health import SchemaDriftError, WritableReplicaError, read_health, record_failure
 from queries.replica import pg_connect, replica_engine, write_privileges
+from queries.settings import ConfigError
 from queries.store import Store, current_version, store_dir
 from queries.sync import sync
 
@@ -339,6 +347,30 @@ def test_visitors_at_first_start_wait_for_one_build(tmp_path, monkeypatch) -> No
     assert read_health(results[0]).failures == 0
 
 
+def test_failures_before_the_sync_are_recorded_and_logged(tmp_path, monkeypatch, caplog) -> None:
+    """A bad setting and a failed demo build stop the refresh before ``sync``: they reach the
+    banners and the back-off all the same, and the app's refresher logs them."""
+    from dashboard.data import RefreshState
+
+    monkeypatch.setenv("PRAKERJA_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("PRAKERJA_REPLICA_URL", raising=False)
+    monkeypatch.setenv("PRAKERJA_DEMO_SCALE", "banyak")
+    with pytest.raises(ConfigError):
+        bootstrap.refresh()
+    health = read_health(bootstrap.default_store_dir())
+    assert health.failures == 1 and "PRAKERJA_DEMO_SCALE" in health.reason
+    monkeypatch.setenv("PRAKERJA_DEMO_SCALE", "0.0005")
+    (tmp_path / "demo-replica-0.0005.sqlite.building").mkdir()  # the build cannot write it
+    refresher = RefreshState(running=True)
+    with caplog.at_level(logging.ERROR, logger="dashboard.data"):
+        refresher._run()
+    assert not refresher.running
+    (record,) = caplog.records
+    assert record.exc_info and "gagal" in record.getMessage()
+    health = read_health(bootstrap.default_store_dir())
+    assert health.failures == 2 and "tidak dapat ditulis" in health.reason
+
+
 def test_failed_refreshes_back_off_exponentially_up_to_the_interval(tmp_path) -> None:
     interval = timedelta(minutes=3)
     delays = []
@@ -384,8 +416,55 @@ def test_a_killed_sync_leaves_nothing_behind_after_the_next_refresh(tmp_path) ->
         sync(replica.url, directory)
     names = sorted(p.name for p in directory.iterdir())
     assert [n for n in names if ".building" in n or n.startswith("tmp")] == []
-    assert len([n for n in names if n.endswith(".duckdb")]) == 1
+    assert len([n for n in names if n.startswith("store-") and n.endswith(".duckdb")]) == 1
     assert _store_totals(directory) == before
+
+
+def test_an_incremental_sync_killed_at_any_point_is_recovered(tmp_path) -> None:
+    """Kill ``python -m queries.sync`` at several moments of an incremental refresh (copying
+    into the staging, updating the new version, committing): the previous or the new
+    version answers every time, and the next refresh equals a full rebuild."""
+    path = tmp_path / "replica.sqlite"
+    demo.build(f"sqlite:///{path}", FAULT_SCALE)
+    directory = store_dir(tmp_path / "d")
+    replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", directory)
+    sync(replica.url, directory)
+    before = _store_totals(directory)
+    demo.append_days(replica.admin, days=1)
+    for delay in (1.0, 1.6, 2.2, 2.8, 3.4, 4.0):
+        run = subprocess.Popen(
+            [sys.executable, "-m", "queries.sync"],
+            env={**os.environ, **_env_for(replica, tmp_path / "d")},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        assert _store_totals(directory)["registrants"] >= before["registrants"]
+    assert sync(replica.url, directory).mode == "incremental"  # the staging was kept
+    assert_equals_full_rebuild(replica, tmp_path)
+
+
+def test_a_staging_ahead_of_the_published_version_rebuilds_the_aggregates(tmp_path) -> None:
+    """A kill after the staging's commit and before ``CURRENT`` moves: the staging holds
+    rows the current version lacks. The next refresh rebuilds the pre-aggregates from the
+    staging instead of updating that version (which would miss those rows for good)."""
+    path = tmp_path / "replica.sqlite"
+    demo.build(f"sqlite:///{path}", FAULT_SCALE)
+    directory = store_dir(tmp_path / "d")
+    replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", directory)
+    sync(replica.url, directory)
+    behind = Store.open_current(directory)  # its lease keeps the file after the next refresh
+    demo.append_days(replica.admin, days=1)
+    sync(replica.url, directory)
+    (directory / "CURRENT").write_text(behind.version)  # as if the rename never happened
+    behind.close()
+    report = sync(replica.url, directory)
+    assert (report.mode, report.rows_copied["registrants"]) == ("incremental", 0)
+    assert report.facts_rows_touched is None  # rebuilt from the staging, not updated
+    assert_equals_full_rebuild(replica, tmp_path)
 
 
 def test_a_corrupt_current_version_is_reported_in_one_line_and_rebuilt(

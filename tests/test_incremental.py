@@ -6,32 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import duckdb
-import pandas as pd
 import pytest
-from fault_fixtures import FaultReplica, _registrant
+from fault_fixtures import FaultReplica, _registrant, assert_equals_full_rebuild
 
 from queries import demo, staging
 from queries import sync as sync_module
-from queries.store import current_version, store_dir
-from queries.sync import sync
-
-
-def _tables(directory) -> dict[str, pd.DataFrame]:
-    tables = {}
-    with duckdb.connect(str(current_version(directory)), read_only=True) as con:
-        for name in ("facts", "quarantine", "unknown_codes"):
-            frame = con.execute(f"SELECT * FROM {name}").df()
-            tables[name] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
-    return tables
-
-
-def _assert_equals_full_rebuild(replica: FaultReplica, tmp_path) -> None:
-    rebuilt = store_dir(tmp_path / "rebuilt")
-    sync(replica.url, rebuilt, full=True)
-    incremental, full = _tables(replica.store_dir), _tables(rebuilt)
-    for name in full:
-        pd.testing.assert_frame_equal(incremental[name], full[name], obj=name)
 
 
 def _next_id(replica: FaultReplica, table: str) -> int:
@@ -138,7 +117,7 @@ def test_an_incremental_refresh_equals_a_full_rebuild(change, faulty, tmp_path) 
     report = faulty.sync()
     assert report.mode == "incremental"
     assert report.facts_rows_touched  # the previous version was updated, not rebuilt
-    _assert_equals_full_rebuild(faulty, tmp_path)
+    assert_equals_full_rebuild(faulty, tmp_path)
 
 
 def test_a_row_dated_after_the_refresh_counts_once_its_time_comes(
@@ -162,7 +141,7 @@ def test_a_row_dated_after_the_refresh_counts_once_its_time_comes(
     assert faulty.sync().rows_copied["incentive_payments"] == 0
     assert faulty.quarantine() == {}
     assert faulty.totals() == {**before, "paid_idr": before["paid_idr"] + 600_000}
-    _assert_equals_full_rebuild(faulty, tmp_path)
+    assert_equals_full_rebuild(faulty, tmp_path)
 
 
 def test_a_rebuilt_replica_is_detected_and_copied_whole(faulty, tmp_path) -> None:
@@ -173,7 +152,7 @@ def test_a_rebuilt_replica_is_detected_and_copied_whole(faulty, tmp_path) -> Non
         faulty.execute("TRUNCATE incentive_payments")
     report = faulty.sync()
     assert report.mode == "full" and report.facts_rows_touched is None
-    _assert_equals_full_rebuild(faulty, tmp_path)
+    assert_equals_full_rebuild(faulty, tmp_path)
 
 
 def test_no_new_rows_touch_no_facts(faulty) -> None:
