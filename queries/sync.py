@@ -72,7 +72,7 @@ SCHEMA_VERSION = "5"
 SQLITE_CHUNK_ROWS = 250_000
 LATE_ROWS_WINDOW = 10_000
 """Ids below the watermark re-read on every incremental run, for rows that committed late."""
-RECONCILE_IDS = 2_000_000
+RECONCILE_IDS = 250_000
 """Ids below the window whose count and id sum each incremental run compares with the
 replica, a slice after the previous run's: a bounded index range scan per run."""
 OPEN_END = 2**62
@@ -114,6 +114,8 @@ class SyncReport:
     store_path: Path | None = None
     store_bytes: int = 0
     staging_bytes: int = 0
+    rebuilt_because: str = ""
+    """Why an incremental run rebuilt the pre-aggregates instead of updating them."""
     facts_rows_touched: int | None = None
     """``facts`` keys recomputed for the people touched; None when the pre-aggregates were
     rebuilt whole."""
@@ -344,7 +346,9 @@ def _publish(
     building = directory / (target.name + ".building")
     previous = current_version(directory)
     until = latest_valid_time()
-    update = report.mode == "incremental" and _can_update(previous, state, plan)
+    if report.mode == "incremental":
+        report.rebuilt_because = _why_rebuild(previous, state, plan)
+    update = report.mode == "incremental" and not report.rebuilt_because
     try:
         if update:
             shutil.copyfile(previous, building)
@@ -389,18 +393,21 @@ def _state(url: str) -> dict[str, str]:
     }
 
 
-def _can_update(previous: Path | None, state: dict[str, str], plan: staging.Plan) -> bool:
-    """The previous version holds exactly the staging's rows as of ``state["until"]``, was
-    mapped with today's code mapping, and no dimension table changed."""
-    if previous is None or previous.name != state.get("version") or plan.dimensions_changed:
-        return False
+def _why_rebuild(previous: Path | None, state: dict[str, str], plan: staging.Plan) -> str:
+    """Why the previous version cannot just be updated (empty when it can): it must hold
+    exactly the staging's rows as of ``state["until"]``, mapped with today's code mapping,
+    with the same dimension tables."""
+    if previous is None or previous.name != state.get("version"):
+        return "versi terbit tidak sama dengan data pementasan"
+    if plan.dimensions_changed:
+        return "tabel dimensi berubah"
     if state.get("code_map") != staging.code_map_digest():
-        return False
+        return "pemetaan kode wilayah berubah"
     try:
         check_readable(previous)
-    except StoreCorruptError:
-        return False
-    return True
+    except StoreCorruptError as error:
+        return str(error)
+    return ""
 
 
 def check_read_only(engine) -> list[str]:
@@ -498,6 +505,7 @@ def _main(argv: list[str] | None) -> int:
     recopied = f"; disalin ulang karena berbeda: {', '.join(report.recopied)}" * bool(
         report.recopied
     )
+    recopied += f"; agregat dibangun ulang: {report.rebuilt_because}" * bool(report.rebuilt_because)
     print(
         f"Mode {report.mode}: {report.rows_copied} baris disalin dalam {report.seconds:.1f} s;"
         f" penyimpanan {report.store_bytes / 1e6:.1f} MB ({report.store_path}){recopied}"
