@@ -38,28 +38,34 @@ def late_rows(replica: FaultReplica) -> None:
         replica.execute(f"INSERT INTO {table} SELECT * FROM kept_{table}")
 
 
+def _two_more_rows_of_the_payer(replica: FaultReplica, table: str, columns: str, *rows) -> None:
+    person, row = _payer(replica), _next_id(replica, table)
+    values = ", ".join(f"({row + i}, {person}, {value})" for i, value in enumerate(rows))
+    replica.execute(f"INSERT INTO {table} (id, registrant_id, {columns}) VALUES {values}")
+
+
 def second_completion(replica: FaultReplica) -> None:
     """The same person completes two more courses, one dated before their first (the
     first day of training)."""
-    person = _payer(replica)
     course = replica.scalar("SELECT max(id) FROM courses")
-    row = _next_id(replica, "training_completions")
-    replica.execute(
-        "INSERT INTO training_completions (id, registrant_id, course_id, completed_at) VALUES "
-        f"({row}, {person}, {course}, '2020-04-12 09:00:00'), "
-        f"({row + 1}, {person}, {course}, '2020-08-30 09:00:00')"
+    _two_more_rows_of_the_payer(
+        replica,
+        "training_completions",
+        "course_id, completed_at",
+        f"{course}, '2020-04-12 09:00:00'",
+        f"{course}, '2020-08-30 09:00:00'",
     )
 
 
 def reselection(replica: FaultReplica) -> None:
     """A recipient selected again in a later wave, and another one found selected earlier
     (their completions and payments move to that first wave)."""
-    person = _payer(replica)
-    row = _next_id(replica, "recipients")
-    replica.execute(
-        "INSERT INTO recipients (id, registrant_id, wave, selected_at) VALUES "
-        f"({row}, {person}, 7, '2020-08-20 10:00:00'), "
-        f"({row + 1}, {person}, 1, '2020-04-11 08:00:00')"
+    _two_more_rows_of_the_payer(
+        replica,
+        "recipients",
+        "wave, selected_at",
+        "7, '2020-08-20 10:00:00'",
+        "1, '2020-04-11 08:00:00'",
     )
 
 
