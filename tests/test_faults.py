@@ -431,6 +431,7 @@ def test_an_incremental_sync_killed_at_any_point_is_recovered(tmp_path) -> None:
     sync(replica.url, directory)
     before = _store_totals(directory)
     demo.append_days(replica.admin, days=1)
+    killed = 0
     for delay in (1.0, 1.6, 2.2, 2.8, 3.4, 4.0):
         run = subprocess.Popen(
             [sys.executable, "-m", "queries.sync"],
@@ -441,8 +442,9 @@ def test_an_incremental_sync_killed_at_any_point_is_recovered(tmp_path) -> None:
         )
         time.sleep(delay)
         run.send_signal(signal.SIGKILL)
-        run.wait()
+        killed += run.wait() == -signal.SIGKILL
         assert _store_totals(directory)["registrants"] >= before["registrants"]
+    assert killed, "every run finished before its kill"
     assert sync(replica.url, directory).mode == "incremental"  # the staging was kept
     assert_equals_full_rebuild(replica, tmp_path)
 
