@@ -3,8 +3,8 @@
 Builds (or reuses) the synthetic replica at scale S in PostgreSQL, times the initial refresh
 into a fresh store, an incremental refresh after one more day of data, one with no new rows,
 and every query function the screens use over a realistic set of filters, cold and warm.
-Writes p50/p95 tables to ``docs/PERFORMANCE.md``. Targets at scale 1.0 (issue #10): query p95 ≤ 50 ms warm,
-initial sync ≤ 60 s, one more day ≤ 2 s, no new rows ≤ 1 s.
+Writes p50/p95 tables to ``docs/PERFORMANCE.md``. Targets at scale 1.0 (issue #10): query
+p95 ≤ 50 ms warm, initial sync ≤ 60 s, one more day ≤ 2 s, no new rows ≤ 1 s.
 """
 
 from __future__ import annotations
