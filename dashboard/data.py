@@ -7,6 +7,7 @@ that publishes a new version invalidates them naturally.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -21,6 +22,8 @@ from queries.health import RefreshHealth, read_health
 from queries.settings import refresh_minutes
 from queries.store import CurrentStore, Store, current_version
 from queries.suppression import ProtectedFigures
+
+LOG = logging.getLogger(__name__)
 
 TTL = cache_ttl_seconds()
 
@@ -112,9 +115,9 @@ class RefreshState:
 
     def _run(self) -> None:
         try:
-            bootstrap.refresh()  # records success or failure itself
-        except Exception:
-            pass
+            bootstrap.refresh()  # records success or failure for the banners itself
+        except Exception:  # the thread has no caller: the log is where the details go
+            LOG.exception("Penyegaran data di latar belakang gagal")
         finally:
             self.running = False
 

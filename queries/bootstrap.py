@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from queries import demo, writer
+from queries.health import describe, record_failure
 from queries.replica import ReplicaTimeoutError, ReplicaUnavailableError, replica_engine
 from queries.settings import data_dir, demo_replica_url, demo_scale, replica_url
 from queries.store import Store, StoreCorruptError, check_readable, current_version, store_dir
@@ -51,11 +52,14 @@ def refresh(
 def _refresh_locked(
     explicit_url: str | None, directory: Path, *, full: bool, progress: Progress | None
 ) -> SyncReport:
-    url, kind = (explicit_url, "replica") if explicit_url else source()
-    offset = 0.0
-    if kind == "demo":
-        ensure_demo_replica(progress)
-        offset = 0.6
+    try:  # what fails before the sync (a bad setting, the demo build) is recorded here
+        url, kind = (explicit_url, "replica") if explicit_url else source()
+        if kind == "demo":
+            ensure_demo_replica(progress)
+    except Exception as error:
+        record_failure(directory, describe(error))
+        raise
+    offset = 0.6 if kind == "demo" else 0.0
     return sync_locked(url, directory, full=full, progress=_scaled(progress, offset, 1.0))
 
 

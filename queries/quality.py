@@ -57,7 +57,11 @@ def _out_of_period(column: str) -> str:
     return f"{column} IS NULL OR {column} < $start OR {column} > $until"
 
 
-QUARANTINE_SQL = f"""
+def quarantine_sql(source: str, output: str) -> str:
+    """The checks as SQL over the ``{source}_*`` tables (``raw``, or a refresh's scoped views),
+    leaving ``valid_*`` temp tables and the per-reason counts in ``output`` (``TABLE name`` or
+    ``TEMP TABLE name``)."""
+    return f"""
 CREATE OR REPLACE TEMP TABLE checked_registrants AS
 SELECT *,
        CASE WHEN {_out_of_period("registered_at")} THEN 'date'
@@ -68,7 +72,7 @@ SELECT *,
             WHEN row_number() OVER (PARTITION BY id ORDER BY registered_at) > 1
                  THEN 'duplicate_id'
        END AS reason
-FROM raw_registrants;
+FROM {source}_registrants;
 
 CREATE OR REPLACE TEMP TABLE valid_registrants AS
 SELECT id, regency_code, registered_at, channel, gender, birth_year, disability
@@ -82,7 +86,7 @@ SELECT r.id, v.id AS registrant_id, r.wave, r.selected_at,
             WHEN row_number() OVER (PARTITION BY r.id ORDER BY r.selected_at) > 1
                  THEN 'duplicate_id'
        END AS reason
-FROM raw_recipients r LEFT JOIN valid_registrants v ON v.id = r.registrant_id;
+FROM {source}_recipients r LEFT JOIN valid_registrants v ON v.id = r.registrant_id;
 
 CREATE OR REPLACE TEMP TABLE checked_training_completions AS
 SELECT t.id, v.id AS registrant_id, c.platform_id, t.completed_at,
@@ -93,9 +97,9 @@ SELECT t.id, v.id AS registrant_id, c.platform_id, t.completed_at,
             WHEN row_number() OVER (PARTITION BY t.id ORDER BY t.completed_at) > 1
                  THEN 'duplicate_id'
        END AS reason
-FROM raw_training_completions t
+FROM {source}_training_completions t
 LEFT JOIN valid_registrants v ON v.id = t.registrant_id
-LEFT JOIN raw_courses c ON c.id = t.course_id;
+LEFT JOIN {source}_courses c ON c.id = t.course_id;
 
 CREATE OR REPLACE TEMP TABLE checked_incentive_payments AS
 SELECT p.id, v.id AS registrant_id, p.partner_id, p.amount_idr, p.paid_at,
@@ -113,9 +117,9 @@ SELECT p.id, v.id AS registrant_id, p.partner_id, p.amount_idr, p.paid_at,
                                     ORDER BY p.paid_at, p.id) > 1
                  THEN 'duplicate_payment'
        END AS reason
-FROM raw_incentive_payments p
+FROM {source}_incentive_payments p
 LEFT JOIN valid_registrants v ON v.id = p.registrant_id
-LEFT JOIN raw_payment_partners partner ON partner.id = p.partner_id;
+LEFT JOIN {source}_payment_partners partner ON partner.id = p.partner_id;
 
 CREATE OR REPLACE TEMP TABLE valid_recipients AS
 SELECT * EXCLUDE (reason) FROM checked_recipients WHERE reason IS NULL;
@@ -126,7 +130,7 @@ SELECT * EXCLUDE (reason) FROM checked_training_completions WHERE reason IS NULL
 CREATE OR REPLACE TEMP TABLE valid_incentive_payments AS
 SELECT * EXCLUDE (reason) FROM checked_incentive_payments WHERE reason IS NULL;
 
-CREATE OR REPLACE TABLE quarantine AS
+CREATE OR REPLACE {output} AS
 SELECT table_name, reason, count(*)::BIGINT AS rows FROM (
     SELECT 'registrants' AS table_name, reason FROM checked_registrants
     UNION ALL SELECT 'recipients', reason FROM checked_recipients
@@ -136,9 +140,10 @@ SELECT table_name, reason, count(*)::BIGINT AS rows FROM (
 """
 
 
-def quarantine_params() -> dict[str, object]:
+def quarantine_params(until: datetime) -> dict[str, object]:
+    """Bound values of :func:`quarantine_sql`; ``until`` is the refresh time it judges by."""
     start = datetime.combine(PROGRAMME_START, datetime.min.time())
-    return {"start": start, "until": latest_valid_time(), "max_amount": MAX_PAYMENT_IDR}
+    return {"start": start, "until": until, "max_amount": MAX_PAYMENT_IDR}
 
 
 def quarantine_note(frame: pd.DataFrame) -> str:

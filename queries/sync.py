@@ -1,20 +1,19 @@
 """The refresh job: replica → local analytics store (``python -m queries.sync``).
 
-It bulk-copies the contract's narrow columns (incrementally by ``id`` watermark, since every
-fact table is append-only), rebuilds the pre-aggregate ``facts`` table from the rows that
-pass the contract (``queries.quality``), and publishes a new store version atomically.
+It copies the contract's narrow columns into a staging DuckDB file only the refresh touches
+(``queries.staging``: ``store/staging.duckdb``, incrementally by ``id`` watermark, since every
+fact table is append-only), and publishes a new, small store version holding only the
+pre-aggregates (``queries.facts``), atomically. An incremental run copies the previous
+version's file and updates the ``facts`` rows of the people its new rows touch; a full one
+builds them whole.
 
 Ids are taken when a row is inserted but rows commit in any order, so each incremental run
-re-reads a trailing window of ids (late commits near the watermark), and reconciles each
-table's count and id sum with the replica on indexed ids: a table that differs (a commit later
-than the window, a deleted row) is copied again whole. Before copying, the replica's role is
-checked to be unable to write and its tables to match the contract. Every outcome is
-recorded for the banners and the back-off (``queries.health``).
-
-``facts`` counts each person once, on the day of their *first* event of each kind
-(registration, selection, first completed training, first payment) and sums Rupiah on the day
-paid, keeping every filter dimension — so any date range, region or demographic filter is a
-plain SUM over it.
+re-reads a trailing window of ids (late commits near the watermark), and compares the count
+and id sum of one slice of older ids with the replica (an indexed range, a different slice on
+each run): a slice that differs (a commit later than the window, a deleted row) is copied
+again. Before copying, the replica's role is checked to be unable to write and its tables to
+match the contract. Every outcome is recorded for the banners and the back-off
+(``queries.health``).
 """
 
 from __future__ import annotations
@@ -37,10 +36,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from geo.vintages import UNKNOWN, code_mapping
-from queries import writer
+from queries import staging, writer
 from queries.cli import run_command
 from queries.contract import DIMENSION_TABLES, FACT_TABLES, STORE_COLUMNS
+from queries.facts import aggregate, load_code_map
 from queries.health import (
     SchemaDriftError,
     WritableReplicaError,
@@ -49,7 +48,7 @@ from queries.health import (
     record_failure,
     record_success,
 )
-from queries.quality import QUARANTINE_SQL, quarantine_params
+from queries.quality import latest_valid_time
 from queries.replica import (
     ReplicaStatus,
     pg_connect,
@@ -73,6 +72,12 @@ SCHEMA_VERSION = "5"
 SQLITE_CHUNK_ROWS = 250_000
 LATE_ROWS_WINDOW = 10_000
 """Ids below the watermark re-read on every incremental run, for rows that committed late."""
+RECONCILE_IDS = 250_000
+"""Ids below the window whose count and id sum each incremental run compares with the
+replica, a slice after the previous run's: a bounded index range scan per run."""
+OPEN_END = 2**62
+Span = tuple[int, int]
+"""An id range ``(low, high]``."""
 
 COLUMN_TYPES = {
     "id": "BIGINT",
@@ -108,6 +113,12 @@ class SyncReport:
     seconds: float = 0.0
     store_path: Path | None = None
     store_bytes: int = 0
+    staging_bytes: int = 0
+    rebuilt_because: str = ""
+    """Why an incremental run rebuilt the pre-aggregates instead of updating them."""
+    facts_rows_touched: int | None = None
+    """``facts`` keys recomputed for the people touched; None when the pre-aggregates were
+    rebuilt whole."""
 
 
 def _raw_ddl(table: str) -> str:
@@ -125,49 +136,46 @@ def _casts(table: str) -> str:
     )
 
 
-def _extract_sql(table: str, placeholder: str) -> str:
-    """Replica-side SELECT; the table and columns come from the contract, never from input."""
+def _extract_sql(table: str, low: str, high: str) -> str:
+    """Replica-side SELECT of an id span; the table and columns come from the contract, never
+    from input."""
     columns = ", ".join(STORE_COLUMNS[table])
-    return f"SELECT {columns} FROM {table} WHERE id > {placeholder} ORDER BY id"
+    return f"SELECT {columns} FROM {table} WHERE id > {low} AND id <= {high} ORDER BY id"
 
 
-def _copy_from_sqlite(con: duckdb.DuckDBPyConnection, url: str, table: str, after: int) -> int:
+def _copy_from_sqlite(
+    con: duckdb.DuckDBPyConnection, url: str, table: str, span: Span, into: str
+) -> None:
     path = writer.sqlite_path(url)
-    copied = 0
     with contextlib.closing(sqlite_readonly(path)) as source:
         chunks = pd.read_sql_query(
-            _extract_sql(table, "?"), source, params=(after,), chunksize=SQLITE_CHUNK_ROWS
+            _extract_sql(table, "?", "?"), source, params=span, chunksize=SQLITE_CHUNK_ROWS
         )
         for chunk in chunks:
             con.register("chunk", chunk)
-            _run(con, f"INSERT INTO raw_{table} SELECT {_casts(table)} FROM chunk")
+            _run(con, f"INSERT INTO {into} SELECT {_casts(table)} FROM chunk")
             con.unregister("chunk")
-            copied += len(chunk)
-    return copied
 
 
 def _copy_from_postgres(
-    con: duckdb.DuckDBPyConnection, url: str, table: str, after: int, workdir: Path
-) -> int:
-    """COPY ... TO STDOUT into a CSV file, then DuckDB reads it: the fastest path measured."""
+    con: duckdb.DuckDBPyConnection, url: str, table: str, span: Span, into: str, workdir: Path
+) -> None:
+    """COPY ... TO STDOUT into a CSV file, then DuckDB reads it: the fastest path measured,
+    and memory stays flat (the rows go through the disk, not Python)."""
     csv_path = workdir / f"{table}.csv"
     with pg_connect(url) as source, source.cursor() as cursor, csv_path.open("wb") as out:
-        statement = f"COPY ({_extract_sql(table, '%s')}) TO STDOUT (FORMAT csv)"
-        with cursor.copy(statement, (after,)) as copy:
+        statement = f"COPY ({_extract_sql(table, '%s', '%s')}) TO STDOUT (FORMAT csv)"
+        with cursor.copy(statement, span) as copy:
             for block in copy:
                 out.write(block)
-    if csv_path.stat().st_size == 0:
-        return 0
-    names = list(STORE_COLUMNS[table])
-    before = con.execute(f"SELECT count(*) FROM raw_{table}").fetchall()[0][0]
-    _run(
-        con,
-        f"INSERT INTO raw_{table} SELECT {_casts(table)} FROM read_csv($path, header = false,"
-        " all_varchar = true, names = $names)",
-        {"path": str(csv_path), "names": names},
-    )
+    if csv_path.stat().st_size:
+        _run(
+            con,
+            f"INSERT INTO {into} SELECT {_casts(table)} FROM read_csv($path, header = false,"
+            " all_varchar = true, names = $names)",
+            {"path": str(csv_path), "names": list(STORE_COLUMNS[table])},
+        )
     csv_path.unlink()
-    return con.execute(f"SELECT count(*) FROM raw_{table}").fetchall()[0][0] - before
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[tuple]:
@@ -175,106 +183,27 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[tuple]:
     return con.execute(sql, params or {}).fetchall()
 
 
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> int:
+    return int(_run(con, sql, params)[0][0])
+
+
 def _watermark(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(con.execute(f"SELECT coalesce(max(id), 0) FROM raw_{table}").fetchall()[0][0])
+    return _scalar(con, f"SELECT coalesce(max(id), 0) FROM raw_{table}")
 
 
-def _copy_table(con, url: str, table: str, after: int, workdir: Path) -> int:
-    """Copy the rows with ``id > after``; values the contract's types cannot hold are schema
-    drift (text in ``amount_idr``, say), reported as such."""
+def _copy_span(con, url: str, table: str, span: Span, into: str, workdir: Path) -> None:
+    """Copy the replica's rows with ``lo < id <= hi`` into the staging table ``into``; values
+    the contract's types cannot hold are schema drift (text in ``amount_idr``, say)."""
     try:
         if writer.is_sqlite(url):
-            return _copy_from_sqlite(con, url, table, after)
-        return _copy_from_postgres(con, url, table, after, workdir)
+            _copy_from_sqlite(con, url, table, span, into)
+        else:
+            _copy_from_postgres(con, url, table, span, into, workdir)
     except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
         raise SchemaDriftError(
             f"Replika tidak sesuai kontrak data: tabel {table} berisi nilai yang bukan tipe "
             f"kontraknya ({first_line(error)[:160]})."
         ) from error
-
-
-FACTS_SQL = """
--- One wide row per combination of dimensions, one column per metric, narrow types: plain
--- SUMs over it are about six times faster than FILTERed sums over a long table.
-CREATE OR REPLACE TABLE people AS
-SELECT r.id AS registrant_id,
-       coalesce(m.regency_code, $unknown) AS regency_code,
-       r.channel, r.gender, r.disability,
-       CASE WHEN age < 18 THEN '<18' WHEN age <= 25 THEN '18-25' WHEN age <= 35 THEN '26-35'
-            WHEN age <= 45 THEN '36-45' WHEN age <= 55 THEN '46-55' WHEN age <= 64 THEN '56-64'
-            ELSE '65+' END AS age_band,
-       CAST(r.registered_at AS DATE) AS day
-FROM (SELECT *, year(registered_at) - birth_year AS age FROM valid_registrants) r
-LEFT JOIN code_map m ON m.source_code = r.regency_code;
-
-CREATE OR REPLACE TABLE first_selection AS
-SELECT registrant_id, arg_min(wave, selected_at) AS wave,
-       CAST(min(selected_at) AS DATE) AS day
-FROM valid_recipients GROUP BY registrant_id;
-
-CREATE OR REPLACE TABLE facts AS
-WITH completed AS (
-    SELECT registrant_id, CAST(min(completed_at) AS DATE) AS day,
-           arg_min(platform_id, completed_at) AS platform_id
-    FROM valid_training_completions GROUP BY registrant_id
-), payments AS (
-    SELECT registrant_id, partner_id, amount_idr, CAST(paid_at AS DATE) AS day,
-           row_number() OVER (PARTITION BY registrant_id ORDER BY paid_at, id) = 1 AS is_first
-    FROM valid_incentive_payments
-), events AS (
-    SELECT 'registrants' AS metric, registrant_id, day, NULL::INTEGER AS platform_id,
-           NULL::INTEGER AS partner_id, 1 AS person, 0::BIGINT AS amount_idr FROM people
-    UNION ALL
-    SELECT 'recipients', registrant_id, day, NULL, NULL, 1, 0 FROM first_selection
-    UNION ALL
-    SELECT 'completed', registrant_id, day, platform_id, NULL, 1, 0 FROM completed
-    UNION ALL
-    SELECT 'paid', registrant_id, day, NULL, partner_id, CAST(is_first AS INTEGER), amount_idr
-    FROM payments
-)
-SELECT e.day, left(p.regency_code, 2) AS province_code, p.regency_code,
-       p.channel, p.gender,
-       CAST(p.age_band AS ENUM('<18', '18-25', '26-35', '36-45', '46-55', '56-64', '65+'))
-           AS age_band,
-       p.disability,
-       CAST(CASE WHEN e.metric = 'registrants' THEN NULL ELSE s.wave END AS UTINYINT) AS wave,
-       CAST(e.platform_id AS UTINYINT) AS platform_id,
-       CAST(e.partner_id AS UTINYINT) AS partner_id,
-       CAST(coalesce(sum(e.person) FILTER (WHERE e.metric = 'registrants'), 0) AS INTEGER)
-           AS registrants,
-       CAST(coalesce(sum(e.person) FILTER (WHERE e.metric = 'recipients'), 0) AS INTEGER)
-           AS recipients,
-       CAST(coalesce(sum(e.person) FILTER (WHERE e.metric = 'completed'), 0) AS INTEGER)
-           AS completed,
-       CAST(coalesce(sum(e.person) FILTER (WHERE e.metric = 'paid'), 0) AS INTEGER)
-           AS paid,
-       CAST(sum(e.amount_idr) AS BIGINT) AS paid_idr
-FROM events e
-JOIN people p USING (registrant_id)
-LEFT JOIN first_selection s USING (registrant_id)
-GROUP BY ALL
-ORDER BY province_code, regency_code, day;
-
-CREATE OR REPLACE TABLE unknown_codes AS
-SELECT r.regency_code AS source_code, count(*) AS registrants
-FROM valid_registrants r ANTI JOIN code_map m ON m.source_code = r.regency_code
-GROUP BY r.regency_code ORDER BY registrants DESC;
-
-DROP TABLE people;
-DROP TABLE first_selection;
-"""
-
-
-def _build_facts(con: duckdb.DuckDBPyConnection) -> None:
-    con.register("code_map_frame", code_mapping())
-    _run(con, "CREATE OR REPLACE TABLE code_map AS SELECT * FROM code_map_frame")
-    con.unregister("code_map_frame")
-    for statement in filter(str.strip, QUARANTINE_SQL.split(";")):
-        params = {k: v for k, v in quarantine_params().items() if f"${k}" in statement}
-        _run(con, statement, params)
-    for statement in filter(str.strip, FACTS_SQL.split(";")):
-        params = {"unknown": UNKNOWN} if "$unknown" in statement else {}
-        _run(con, statement, params)
 
 
 def synthetic_scale(url: str) -> float | None:
@@ -295,7 +224,7 @@ def synthetic_scale(url: str) -> float | None:
 def _write_meta(
     con, *, url: str, scale: float | None, status: ReplicaStatus, mode: str, writable: list[str]
 ) -> None:
-    period = con.execute("SELECT min(day), max(day) FROM facts").fetchall()[0]
+    period = con.execute("SELECT min(day), max(day) FROM version.facts").fetchall()[0]
     meta = {
         "schema_version": SCHEMA_VERSION,
         "source_kind": "replica" if scale is None else "demo",
@@ -310,38 +239,29 @@ def _write_meta(
         "sync_mode": mode,
         "replica_writable": "; ".join(writable),
     }
-    _run(con, "CREATE OR REPLACE TABLE meta (key VARCHAR, value VARCHAR)")
+    _run(con, "CREATE OR REPLACE TABLE version.meta (key VARCHAR, value VARCHAR)")
     _run(
         con,
-        "INSERT INTO meta SELECT * FROM (VALUES " + ", ".join(["(?, ?)"] * len(meta)) + ")",
+        "INSERT INTO version.meta SELECT * FROM (VALUES " + ", ".join(["(?, ?)"] * len(meta)) + ")",
         [item for pair in meta.items() for item in pair],
     )
 
 
-def _needs_full_rebuild(previous: Path | None, url: str) -> bool:
-    """A full rebuild when there is no store, its schema changed, the source changed, or the
-    replica holds fewer rows than we copied (it was rebuilt: the id watermarks are void)."""
-    if previous is None:
+def _needs_full_rebuild(con, state: dict[str, str], engine, url: str) -> bool:
+    """A full rebuild when the staging holds no finished refresh, its schema changed, the
+    source changed, or the replica holds fewer rows than we copied (it was rebuilt: the id
+    watermarks are void)."""
+    same_source = state.get("replica_url") == make_url(url).render_as_string(hide_password=True)
+    if state.get("schema_version") != SCHEMA_VERSION or not same_source:
         return True
-    try:
-        check_readable(previous)
-    except StoreCorruptError:
-        return True
-    with contextlib.closing(duckdb.connect(str(previous), read_only=True)) as con:
-        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-        watermarks = {table.name: _watermark(con, table.name) for table in FACT_TABLES}
-    same_source = meta.get("replica_url") == make_url(url).render_as_string(hide_password=True)
-    if meta.get("schema_version") != SCHEMA_VERSION or not same_source:
-        return True
-    return any(_replica_max_id(url, table) < mark for table, mark in watermarks.items())
+    return any(
+        _replica_max_id(engine, table.name) < _watermark(con, table.name) for table in FACT_TABLES
+    )
 
 
-def _replica_max_id(url: str, table: str) -> int:
-    engine = replica_engine(url)
-    try:  # the table name comes from the contract, never from input
-        return int(run_readonly(engine, f"SELECT coalesce(max(id), 0) FROM {table}")[0][0])
-    finally:
-        engine.dispose()
+def _replica_max_id(engine, table: str) -> int:
+    # the table name comes from the contract, never from input
+    return int(run_readonly(engine, f"SELECT coalesce(max(id), 0) FROM {table}")[0][0])
 
 
 @contextlib.contextmanager
@@ -393,34 +313,101 @@ def _sync(url: str, directory: Path, *, full: bool, progress: Progress) -> SyncR
         status = replica_status(engine)
         writable = check_read_only(engine)
         _check_schema(engine)
+        with staging.opened(directory / staging.STAGING_FILE) as con:
+            state = staging.read_state(con)
+            full = full or _needs_full_rebuild(con, state, engine, url)
+            if full:
+                staging.reset(con)
+                state = {}
+            report = SyncReport(mode="full" if full else "incremental")
+            with tempfile.TemporaryDirectory(dir=directory) as workdir:
+                plan = _fill(con, engine, url, state, report, Path(workdir), progress)
+            target = _publish(con, directory, plan, state, report, status, writable, url)
     finally:
         engine.dispose()
-    previous = current_version(directory)
-    mode = "full" if full or _needs_full_rebuild(previous, url) else "incremental"
+    report.seconds = time.perf_counter() - started
+    report.store_path = target
+    report.store_bytes = target.stat().st_size
+    report.staging_bytes = (directory / staging.STAGING_FILE).stat().st_size
+    progress("selesai", 1.0)
+    return report
+
+
+def _publish(
+    con, directory: Path, plan: staging.Plan, state, report, status, writable, url
+) -> Path:
+    """Write the new version (the previous one's small file updated for the people touched,
+    or the pre-aggregates built whole), commit the staging, then point ``CURRENT`` at it.
+
+    The staging records which version its rows belong to: a kill between its commit and the
+    pointer's rename leaves them different, and the next refresh rebuilds the pre-aggregates
+    from the staging instead of updating a version that lacks the last rows."""
     target = directory / f"store-{datetime.now():%Y%m%dT%H%M%S%f}.duckdb"
     building = directory / (target.name + ".building")
-    if mode == "incremental":
-        shutil.copyfile(previous, building)
-    report = SyncReport(mode=mode)
+    previous = current_version(directory)
+    until = latest_valid_time()
+    if report.mode == "incremental":
+        report.rebuilt_because = _why_rebuild(previous, state, plan)
+    update = report.mode == "incremental" and not report.rebuilt_because
     try:
-        _fill(building, url, report, progress)
-        with contextlib.closing(duckdb.connect(str(building))) as con:
-            progress("agregat", 0.85)
-            _build_facts(con)
-            scale = synthetic_scale(url)
-            _write_meta(con, url=url, scale=scale, status=status, mode=mode, writable=writable)
-            _run(con, "CHECKPOINT")
+        if update:
+            shutil.copyfile(previous, building)
+        _run(con, "ATTACH $path AS version", {"path": str(building)})
+        load_code_map(con)
+        if update:
+            report.facts_rows_touched = staging.update_facts(
+                con, plan, datetime.fromisoformat(state["until"]), until
+            )
+        else:
+            staging.create_views(con, plan)
+            staging.copy_dimensions(con, "version")
+            aggregate(
+                con, "new", until, ("version.facts", "version.quarantine", "version.unknown_codes")
+            )
+        _write_meta(
+            con,
+            url=url,
+            scale=synthetic_scale(url),
+            status=status,
+            mode=report.mode,
+            writable=writable,
+        )
+        _run(con, "CHECKPOINT version")
+        _run(con, "DETACH version")
+        state = {**_state(url), "version": target.name, "until": until.isoformat()}
+        staging.commit(con, plan, state, updated=update)
     except BaseException:
         building.unlink(missing_ok=True)
         Path(f"{building}.wal").unlink(missing_ok=True)
         raise
     building.rename(target)
     publish_version(directory, target)
-    report.seconds = time.perf_counter() - started
-    report.store_path = target
-    report.store_bytes = target.stat().st_size
-    progress("selesai", 1.0)
-    return report
+    return target
+
+
+def _state(url: str) -> dict[str, str]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "replica_url": make_url(url).render_as_string(hide_password=True),
+        "code_map": staging.code_map_digest(),
+    }
+
+
+def _why_rebuild(previous: Path | None, state: dict[str, str], plan: staging.Plan) -> str:
+    """Why the previous version cannot just be updated (empty when it can): it must hold
+    exactly the staging's rows as of ``state["until"]``, mapped with today's code mapping,
+    with the same dimension tables."""
+    if previous is None or previous.name != state.get("version"):
+        return "versi terbit tidak sama dengan data pementasan"
+    if plan.dimensions_changed:
+        return "tabel dimensi berubah"
+    if state.get("code_map") != staging.code_map_digest():
+        return "pemetaan kode wilayah berubah"
+    try:
+        check_readable(previous)
+    except StoreCorruptError as error:
+        return str(error)
+    return ""
 
 
 def check_read_only(engine) -> list[str]:
@@ -447,53 +434,59 @@ def _check_schema(engine) -> None:
             ) from error
 
 
-def _fill(building: Path, url: str, report: SyncReport, progress: Progress) -> None:
+def _fill(
+    con, engine, url: str, state, report: SyncReport, workdir: Path, progress
+) -> staging.Plan:
+    """Copy into the staging what changed on the replica, without touching ``raw_*`` yet:
+    dimension tables whole, fact tables' new ids, the trailing window of late commits, and
+    one reconciled slice of older ids whose count or id sum differs from the replica."""
+    plan = staging.Plan(full=report.mode == "full")
     tables = [*DIMENSION_TABLES, *FACT_TABLES]
-    with (
-        contextlib.closing(duckdb.connect(str(building))) as con,
-        tempfile.TemporaryDirectory(dir=building.parent) as workdir,
-    ):
-        for done, table in enumerate(tables):
-            progress(f"menyalin {table.name}", 0.8 * done / len(tables))
-            _run(con, _raw_ddl(table.name))
-            before = _count(con, table.name)
-            if table in DIMENSION_TABLES:
-                _copy_whole(con, url, table.name, Path(workdir))
-            else:
-                _copy_new_and_late(con, url, table.name, Path(workdir))
-                if not _matches_replica(con, url, table.name):
-                    _copy_whole(con, url, table.name, Path(workdir))
-                    report.recopied.append(table.name)
-            report.rows_copied[table.name] = _count(con, table.name) - before
+    for done, table in enumerate(tables):
+        progress(f"menyalin {table.name}", 0.8 * done / len(tables))
+        name = table.name
+        staging.prepare(con, name, _raw_ddl(name))
+        if table in DIMENSION_TABLES:
+            _copy_span(con, url, name, (0, OPEN_END), f"incoming_{name}", workdir)
+            plan.dimensions_changed |= staging.differs(con, name)
+            continue
+        if plan.full:
+            _copy_span(con, url, name, (0, OPEN_END), f"raw_{name}", workdir)
+            report.rows_copied[name] = _scalar(con, f"SELECT count(*) FROM raw_{name}")
+            continue
+        after = max(0, _watermark(con, name) - LATE_ROWS_WINDOW)
+        spans = [(after, OPEN_END)]
+        checked = _reconcile_span(int(state.get(f"reconciled_{name}", 0)), after)
+        plan.cursors[f"reconciled_{name}"] = str(checked[1] if checked[1] < after else 0)
+        if not _matches_replica(con, engine, name, checked):
+            spans.append(checked)
+            report.recopied.append(name)
+        for span in spans:
+            _copy_span(con, url, name, span, f"incoming_{name}", workdir)
+        plan.spans[name] = spans
+        report.rows_copied[name] = staging.net_rows(con, name, spans)
+    return plan
 
 
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(_run(con, f"SELECT count(*) FROM raw_{table}")[0][0])
+def _reconcile_span(cursor: int, after: int) -> Span:
+    """The next ``RECONCILE_IDS`` ids below the window, from where the last refresh stopped:
+    every id is compared within ``after / RECONCILE_IDS`` refreshes, each one costing an
+    index range scan of that many ids instead of the whole table."""
+    low = cursor if cursor < after else 0
+    return low, min(low + RECONCILE_IDS, after)
 
 
-def _copy_whole(con, url: str, table: str, workdir: Path) -> None:
-    _run(con, f"DELETE FROM raw_{table}")
-    _copy_table(con, url, table, 0, workdir)
-
-
-def _copy_new_and_late(con, url: str, table: str, workdir: Path) -> None:
-    """Re-read the last ``LATE_ROWS_WINDOW`` ids and everything after them."""
-    after = max(0, _watermark(con, table) - LATE_ROWS_WINDOW)
-    _run(con, f"DELETE FROM raw_{table} WHERE id > $after", {"after": after})
-    _copy_table(con, url, table, after, workdir)
-
-
-def _matches_replica(con, url: str, table: str) -> bool:
-    """Same row count and id sum up to the store's watermark (an index-only scan on the
-    replica): otherwise a row committed later than the window, or one was deleted."""
-    mark = _watermark(con, table)
-    sql = f"SELECT count(*), coalesce(sum(id), 0) FROM {table} WHERE id <= :mark"
-    engine = replica_engine(url)
-    try:
-        ((count, total),) = run_readonly(engine, sql, {"mark": mark})
-    finally:
-        engine.dispose()
-    ours = _run(con, f"SELECT count(*), coalesce(sum(id), 0) FROM raw_{table}")[0]
+def _matches_replica(con, engine, table: str, span: Span) -> bool:
+    """Same row count and id sum in the span (an index-only range scan on the replica):
+    otherwise a row committed later than the window, or one was deleted."""
+    low, high = span
+    sql = f"SELECT count(*), coalesce(sum(id), 0) FROM {table} WHERE id > :low AND id <= :high"
+    ((count, total),) = run_readonly(engine, sql, {"low": low, "high": high})
+    ours = _run(
+        con,
+        f"SELECT count(*), coalesce(sum(id), 0) FROM raw_{table} WHERE id > $low AND id <= $high",
+        {"low": low, "high": high},
+    )[0]
     return (int(count), int(total)) == (int(ours[0]), int(ours[1]))
 
 
@@ -512,6 +505,7 @@ def _main(argv: list[str] | None) -> int:
     recopied = f"; disalin ulang karena berbeda: {', '.join(report.recopied)}" * bool(
         report.recopied
     )
+    recopied += f"; agregat dibangun ulang: {report.rebuilt_because}" * bool(report.rebuilt_because)
     print(
         f"Mode {report.mode}: {report.rows_copied} baris disalin dalam {report.seconds:.1f} s;"
         f" penyimpanan {report.store_bytes / 1e6:.1f} MB ({report.store_path}){recopied}"

@@ -19,7 +19,12 @@ from queries import demo, writer
 from queries.store import Store, store_dir
 from queries.sync import sync
 
-pytest_plugins = ["geo_fixtures", "standby_fixtures", "browser_fixtures"]
+pytest_plugins = [
+    "geo_fixtures",
+    "standby_fixtures",
+    "browser_fixtures",
+    "fault_fixtures",
+]
 
 TEST_SCALE = 0.005
 PG_ADMIN = os.environ.get("PRAKERJA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

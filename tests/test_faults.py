@@ -13,113 +13,37 @@ import concurrent.futures
 import contextlib
 import csv
 import io
+import logging
 import os
 import shlex
-import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import PG_ADMIN, _create_database, _drop_database, reader_url
+from conftest import PG_ADMIN, _drop_database, reader_url
+from fault_fixtures import (
+    FAULT_SCALE,
+    WHOLE,
+    FaultReplica,
+    _registrant,
+    assert_equals_full_rebuild,
+)
 
 from queries import bootstrap, demo, metrics
 from queries import sync as sync_module
-from queries.filters import Filters
 from queries.health import SchemaDriftError, WritableReplicaError, read_health, record_failure
 from queries.replica import pg_connect, replica_engine, write_privileges
+from queries.settings import ConfigError
 from queries.store import Store, current_version, store_dir
 from queries.sync import sync
 
 ROOT = Path(__file__).resolve().parents[1]
-FAULT_SCALE = 0.001
-WHOLE = Filters(date(2020, 3, 20), date(2035, 12, 31))
-"""Every valid day: the figures must equal the replica's valid rows, whatever their dates."""
-
-
-@dataclass
-class FaultReplica:
-    """A private replica copy: ``admin`` stages faults, ``url`` is the dashboard's view."""
-
-    kind: str
-    admin: str
-    url: str
-    store_dir: Path
-
-    def execute(self, *statements: str) -> None:
-        """Run statements as the replica's owner (the fault being staged), committed."""
-        if self.kind == "sqlite":
-            with contextlib.closing(sqlite3.connect(self.admin.removeprefix("sqlite:///"))) as c:
-                for statement in statements:
-                    c.execute(statement)
-                c.commit()
-            return
-        with psycopg.connect(self.admin, autocommit=True) as conn:
-            for statement in statements:
-                conn.execute(statement)
-
-    def scalar(self, sql: str) -> int:
-        """One number counted directly on the replica (the oracle)."""
-        if self.kind == "sqlite":
-            with contextlib.closing(sqlite3.connect(self.admin.removeprefix("sqlite:///"))) as c:
-                return int(c.execute(sql).fetchone()[0])
-        with psycopg.connect(self.admin) as conn:
-            return int(conn.execute(sql).fetchone()[0])
-
-    def sync(self, **options) -> sync_module.SyncReport:
-        return sync(self.url, self.store_dir, **options)
-
-    def totals(self) -> dict[str, int]:
-        with contextlib.closing(Store.open_current(self.store_dir)) as store:
-            row = metrics.totals(store, WHOLE).iloc[0]
-        return {name: int(row[name]) for name in metrics.METRICS}
-
-    def quarantine(self) -> dict[tuple[str, str], int]:
-        with contextlib.closing(Store.open_current(self.store_dir)) as store:
-            frame = store.query("SELECT table_name, reason, rows FROM quarantine")
-        return {(t, r): int(n) for t, r, n in frame.itertuples(index=False)}
-
-
-@pytest.fixture(scope="module")
-def fault_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """One small replica per kind, copied for each test."""
-    base = tmp_path_factory.mktemp("fault-template")
-    sqlite_url = f"sqlite:///{base / 'template.sqlite'}"
-    demo.build(sqlite_url, FAULT_SCALE)
-    name = f"prakerja_test_tpl_{uuid.uuid4().hex[:8]}"
-    pg_url = _create_database(name)
-    demo.build(pg_url, FAULT_SCALE)
-    try:
-        yield {"sqlite": sqlite_url, "postgresql": name}
-    finally:
-        _drop_database(name)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def faulty(request, fault_templates, tmp_path) -> Iterator[FaultReplica]:
-    kind = request.param
-    if kind == "sqlite":
-        path = tmp_path / "replica.sqlite"
-        shutil.copyfile(fault_templates["sqlite"].removeprefix("sqlite:///"), path)
-        admin = f"sqlite:///{path}"
-        yield FaultReplica(kind, admin, admin, store_dir(tmp_path / "data"))
-        return
-    name = f"prakerja_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{fault_templates["postgresql"]}"')
-    admin = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        yield FaultReplica(kind, admin, reader_url(admin), store_dir(tmp_path / "data"))
-    finally:
-        _drop_database(name)
 
 
 VALID_REGISTRANTS = (
@@ -127,23 +51,6 @@ VALID_REGISTRANTS = (
     "AND registered_at < '2030-01-01' AND gender IN ('F', 'M') "
     "AND channel IN ('online', 'offline')"
 )
-
-
-def _registrant(row_id: int | str, registered_at: str = "2020-05-05 10:00:00", **values) -> str:
-    row = {
-        "id": row_id,
-        "regency_code": "'3216'",
-        "registered_at": f"'{registered_at}'",
-        "channel": "'online'",
-        "gender": "'F'",
-        "birth_year": 1990,
-        "disability": "false",
-        "employment_status": "'unemployed'",
-        **values,
-    }
-    return (
-        f"INSERT INTO registrants ({', '.join(row)}) VALUES ({', '.join(map(str, row.values()))})"
-    )
 
 
 # --- 1. no lost rows ------------------------------------------------------------------------
@@ -440,6 +347,30 @@ def test_visitors_at_first_start_wait_for_one_build(tmp_path, monkeypatch) -> No
     assert read_health(results[0]).failures == 0
 
 
+def test_failures_before_the_sync_are_recorded_and_logged(tmp_path, monkeypatch, caplog) -> None:
+    """A bad setting and a failed demo build stop the refresh before ``sync``: they reach the
+    banners and the back-off all the same, and the app's refresher logs them."""
+    from dashboard.data import RefreshState
+
+    monkeypatch.setenv("PRAKERJA_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("PRAKERJA_REPLICA_URL", raising=False)
+    monkeypatch.setenv("PRAKERJA_DEMO_SCALE", "banyak")
+    with pytest.raises(ConfigError):
+        bootstrap.refresh()
+    health = read_health(bootstrap.default_store_dir())
+    assert health.failures == 1 and "PRAKERJA_DEMO_SCALE" in health.reason
+    monkeypatch.setenv("PRAKERJA_DEMO_SCALE", "0.0005")
+    (tmp_path / "demo-replica-0.0005.sqlite.building").mkdir()  # the build cannot write it
+    refresher = RefreshState(running=True)
+    with caplog.at_level(logging.ERROR, logger="dashboard.data"):
+        refresher._run()
+    assert not refresher.running
+    (record,) = caplog.records
+    assert record.exc_info and "gagal" in record.getMessage()
+    health = read_health(bootstrap.default_store_dir())
+    assert health.failures == 2 and "tidak dapat ditulis" in health.reason
+
+
 def test_failed_refreshes_back_off_exponentially_up_to_the_interval(tmp_path) -> None:
     interval = timedelta(minutes=3)
     delays = []
@@ -485,8 +416,57 @@ def test_a_killed_sync_leaves_nothing_behind_after_the_next_refresh(tmp_path) ->
         sync(replica.url, directory)
     names = sorted(p.name for p in directory.iterdir())
     assert [n for n in names if ".building" in n or n.startswith("tmp")] == []
-    assert len([n for n in names if n.endswith(".duckdb")]) == 1
+    assert len([n for n in names if n.startswith("store-") and n.endswith(".duckdb")]) == 1
     assert _store_totals(directory) == before
+
+
+def test_an_incremental_sync_killed_at_any_point_is_recovered(tmp_path) -> None:
+    """Kill ``python -m queries.sync`` at several moments of an incremental refresh (copying
+    into the staging, updating the new version, committing): the previous or the new
+    version answers every time, and the next refresh equals a full rebuild."""
+    path = tmp_path / "replica.sqlite"
+    demo.build(f"sqlite:///{path}", FAULT_SCALE)
+    directory = store_dir(tmp_path / "d")
+    replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", directory)
+    sync(replica.url, directory)
+    before = _store_totals(directory)
+    demo.append_days(replica.admin, days=1)
+    killed = 0
+    for delay in (1.0, 1.6, 2.2, 2.8, 3.4, 4.0):
+        run = subprocess.Popen(
+            [sys.executable, "-m", "queries.sync"],
+            env={**os.environ, **_env_for(replica, tmp_path / "d")},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        run.send_signal(signal.SIGKILL)
+        killed += run.wait() == -signal.SIGKILL
+        assert _store_totals(directory)["registrants"] >= before["registrants"]
+    assert killed, "every run finished before its kill"
+    assert sync(replica.url, directory).mode == "incremental"  # the staging was kept
+    assert_equals_full_rebuild(replica, tmp_path)
+
+
+def test_a_staging_ahead_of_the_published_version_rebuilds_the_aggregates(tmp_path) -> None:
+    """A kill after the staging's commit and before ``CURRENT`` moves: the staging holds
+    rows the current version lacks. The next refresh rebuilds the pre-aggregates from the
+    staging instead of updating that version (which would miss those rows for good)."""
+    path = tmp_path / "replica.sqlite"
+    demo.build(f"sqlite:///{path}", FAULT_SCALE)
+    directory = store_dir(tmp_path / "d")
+    replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", directory)
+    sync(replica.url, directory)
+    behind = Store.open_current(directory)  # its lease keeps the file after the next refresh
+    demo.append_days(replica.admin, days=1)
+    sync(replica.url, directory)
+    (directory / "CURRENT").write_text(behind.version)  # as if the rename never happened
+    behind.close()
+    report = sync(replica.url, directory)
+    assert (report.mode, report.rows_copied["registrants"]) == ("incremental", 0)
+    assert report.facts_rows_touched is None  # rebuilt from the staging, not updated
+    assert_equals_full_rebuild(replica, tmp_path)
 
 
 def test_a_corrupt_current_version_is_reported_in_one_line_and_rebuilt(

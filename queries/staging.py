@@ -1,0 +1,280 @@
+"""The refresh job's own DuckDB file: the copied rows, never read by the dashboard.
+
+``store/staging.duckdb`` holds ``raw_<table>`` (the contract's narrow columns), the ids that
+more than one row of a table carries (``shared_ids``) and the refresh's state
+(``sync_state``: which store version its rows belong to, the time the contract's date check
+used, the reconciliation cursors). A refresh copies the replica's new and re-read rows into
+``incoming_<table>`` beside ``raw_<table>``; only after the new version is written does one
+transaction move them in and record that version's name. A refresh killed before that leaves
+``raw_*`` as it was; killed after it, the name differs from ``CURRENT`` and the next refresh
+rebuilds the pre-aggregates from the staging. An unreadable staging file is replaced by a full
+copy from the replica.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from geo.vintages import code_mapping
+from queries.contract import DIMENSION_TABLES, FACT_TABLES
+from queries.facts import aggregate, merge_counts, merge_facts
+
+STAGING_FILE = "staging.duckdb"
+MEMORY_LIMIT = "2500MB"
+"""DuckDB's own cap in the refresh (it spills to ``tmp-staging/`` beyond it): with Python, the
+driver and the CSV reader the process stays well under the 4 GB budget at any scale."""
+PERSON = {
+    "registrants": "id",
+    "recipients": "registrant_id",
+    "training_completions": "registrant_id",
+    "incentive_payments": "registrant_id",
+}
+"""The column naming the person each fact table's row belongs to."""
+TIME = {
+    "registrants": "registered_at",
+    "recipients": "selected_at",
+    "training_completions": "completed_at",
+    "incentive_payments": "paid_at",
+}
+"""The column the contract's date check reads (a row dated after the refresh becomes valid
+when its time comes)."""
+
+
+@dataclass
+class Plan:
+    """What one refresh copied into ``incoming_*`` and will move into ``raw_*``."""
+
+    full: bool
+    spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    """Per fact table, the id ranges ``(low, high]`` whose ``raw_*`` rows are replaced."""
+    dimensions_changed: bool = False
+    cursors: dict[str, str] = field(default_factory=dict)
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[tuple]:
+    return con.execute(sql, params or {}).fetchall()
+
+
+@contextlib.contextmanager
+def opened(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The staging connection, with bounded memory; an unreadable file is started afresh
+    (the refresh then copies everything: it finds no state)."""
+    try:
+        con = duckdb.connect(str(path))
+        _run(con, "SELECT count(*) FROM duckdb_tables()")
+    except duckdb.Error:
+        path.unlink(missing_ok=True)
+        Path(f"{path}.wal").unlink(missing_ok=True)
+        con = duckdb.connect(str(path))
+    try:
+        _run(con, f"SET memory_limit = '{MEMORY_LIMIT}'")
+        _run(con, "SET temp_directory = $dir", {"dir": str(path.parent / "tmp-staging")})
+        _run(con, "CREATE TABLE IF NOT EXISTS sync_state (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        _run(con, "CREATE TABLE IF NOT EXISTS shared_ids (table_name VARCHAR, id BIGINT)")
+        yield con
+    finally:
+        con.close()
+
+
+def read_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(_run(con, "SELECT key, value FROM sync_state"))
+
+
+def reset(con: duckdb.DuckDBPyConnection) -> None:
+    """Forget everything before a full copy; committed at once, so a kill during the copy
+    leaves no state and the next refresh starts over."""
+    for table in [*DIMENSION_TABLES, *FACT_TABLES]:
+        _run(con, f"DROP TABLE IF EXISTS raw_{table.name}")
+    _run(con, "DELETE FROM sync_state")
+    _run(con, "DELETE FROM shared_ids")
+
+
+def prepare(con: duckdb.DuckDBPyConnection, table: str, raw_ddl: str) -> None:
+    """``raw_<table>`` (kept) and an empty ``incoming_<table>`` of the same columns."""
+    _run(con, raw_ddl)
+    _run(con, f"CREATE OR REPLACE TABLE incoming_{table} AS FROM raw_{table} LIMIT 0")
+
+
+def differs(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """A dimension table's copy is not the one the staging holds."""
+    sql = f"""SELECT count(*) FROM (
+        (FROM raw_{table} EXCEPT ALL FROM incoming_{table})
+        UNION ALL (FROM incoming_{table} EXCEPT ALL FROM raw_{table}))"""
+    return int(_run(con, sql)[0][0]) > 0
+
+
+def _in_spans(spans: list[tuple[int, int]]) -> str:
+    """SQL predicate on ``id``; the bounds are integers computed by the refresh."""
+    return " OR ".join(f"(id > {int(low)} AND id <= {int(high)})" for low, high in spans) or "false"
+
+
+def net_rows(con: duckdb.DuckDBPyConnection, table: str, spans: list[tuple[int, int]]) -> int:
+    """Rows the refresh adds to ``raw_<table>`` (negative when the replica lost some)."""
+    incoming = int(_run(con, f"SELECT count(*) FROM incoming_{table}")[0][0])
+    replaced = int(_run(con, f"SELECT count(*) FROM raw_{table} WHERE {_in_spans(spans)}")[0][0])
+    return incoming - replaced
+
+
+def create_views(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """``new_<table>``: the rows as they will be after :func:`commit`."""
+    for table in FACT_TABLES:
+        spans = plan.spans.get(table.name, [])
+        _run(
+            con,
+            f"CREATE OR REPLACE TEMP VIEW new_{table.name} AS SELECT * FROM raw_{table.name} "
+            f"WHERE NOT ({_in_spans(spans)}) UNION ALL SELECT * FROM incoming_{table.name}",
+        )
+    for table in DIMENSION_TABLES:
+        _run(con, f"CREATE OR REPLACE TEMP VIEW new_{table.name} AS FROM incoming_{table.name}")
+
+
+def copy_dimensions(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """The small named tables (platforms, partners…) the screens label breakdowns with."""
+    for table in DIMENSION_TABLES:
+        _run(
+            con, f"CREATE OR REPLACE TABLE {target}.raw_{table.name} AS FROM incoming_{table.name}"
+        )
+
+
+def update_facts(
+    con: duckdb.DuckDBPyConnection, plan: Plan, before: datetime, until: datetime
+) -> int:
+    """Update ``version``'s pre-aggregates for the people whose rows changed (or whose
+    rows' validity changed with the clock); returns the ``facts`` keys recomputed."""
+    create_views(con, plan)
+    _changed_rows(con, plan)
+    people = _affected_people(con, min(before, until), max(before, until))
+    if not people:
+        return 0
+    for side, source, when in (("old", "raw", before), ("new", "new", until)):
+        _scope_views(con, f"{side}_scope", source)
+        outputs = tuple(f"temp.{side}_{part}" for part in ("facts", "quarantine", "unknown"))
+        aggregate(con, f"{side}_scope", when, outputs)
+    touched = merge_facts(con, "version", "old_facts", "new_facts")
+    merge_counts(
+        con, "version", ("old_quarantine", "old_unknown"), ("new_quarantine", "new_unknown")
+    )
+    return touched
+
+
+def _scope_views(con: duckdb.DuckDBPyConnection, scope: str, source: str) -> None:
+    """``{scope}_<table>``: the ``{source}_<table>`` rows of the affected people (a hash semi
+    join: the people are few, the rows many; a row without a person goes with NULL)."""
+    for table in DIMENSION_TABLES:
+        _run(con, f"CREATE OR REPLACE TEMP VIEW {scope}_{table.name} AS FROM {source}_{table.name}")
+    for table, person in PERSON.items():
+        _run(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE {scope}_{table} AS SELECT s.* FROM {source}_{table} s "
+            f"SEMI JOIN affected a ON s.{person} IS NOT DISTINCT FROM a.person",
+        )
+
+
+def _changed_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """``changed_<table>``: rows re-read that differ from what the staging holds, either
+    way (a new row, a late commit, a deleted one), and the ids they make shared."""
+    _run(con, "CREATE OR REPLACE TEMP TABLE new_shared (table_name VARCHAR, id BIGINT)")
+    for table in PERSON:
+        replaced = f"SELECT * FROM raw_{table} WHERE {_in_spans(plan.spans.get(table, []))}"
+        _run(
+            con,
+            f"""CREATE OR REPLACE TEMP TABLE changed_{table} AS
+            (FROM ({replaced}) EXCEPT ALL FROM incoming_{table})
+            UNION ALL (FROM incoming_{table} EXCEPT ALL FROM ({replaced}))""",
+        )
+        if table != "registrants" and _count(con, f"changed_{table}"):
+            _run(
+                con,
+                f"""INSERT INTO new_shared SELECT '{table}', id FROM new_{table}
+                WHERE id IN (SELECT id FROM changed_{table}) GROUP BY id HAVING count(*) > 1""",
+            )
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(_run(con, f"SELECT count(*) FROM {table}")[0][0])
+
+
+def _affected_people(con: duckdb.DuckDBPyConnection, low: datetime, high: datetime) -> int:
+    """``affected(person)``: people with a changed row, a row whose date check flips between
+    the two times, or a row sharing its id with another person's row (whose figures
+    depend on each other through the duplicate-id check); returns how many."""
+    parts = []
+    any_shared = _count(con, "(SELECT id FROM shared_ids UNION ALL SELECT id FROM new_shared)")
+    for table, person in PERSON.items():
+        parts.append(f"SELECT {person} FROM changed_{table}")
+        moment = TIME[table]
+        parts.append(
+            f"SELECT {person} FROM new_{table} WHERE {moment} > $low AND {moment} <= $high"
+        )
+        if any_shared:
+            shared = (
+                f"SELECT id FROM shared_ids WHERE table_name = '{table}' "
+                f"UNION ALL SELECT id FROM new_shared WHERE table_name = '{table}'"
+            )
+            for source in ("raw", "new"):
+                parts.append(f"SELECT {person} FROM {source}_{table} WHERE id IN ({shared})")
+    _run(
+        con,
+        "CREATE OR REPLACE TEMP TABLE affected AS SELECT DISTINCT person FROM ("
+        + " UNION ALL ".join(parts)
+        + ") AS people(person)",
+        {"low": low, "high": high},
+    )
+    return _count(con, "affected")
+
+
+def commit(
+    con: duckdb.DuckDBPyConnection, plan: Plan, state: dict[str, str], *, updated: bool
+) -> None:
+    """Move the copied rows into ``raw_*`` and record the version they now belong to, in
+    one transaction; after a rebuild (not ``updated``) the shared ids are counted afresh."""
+    _run(con, "BEGIN TRANSACTION")
+    try:
+        for table, spans in plan.spans.items():
+            _run(con, f"DELETE FROM raw_{table} WHERE {_in_spans(spans)}")
+            _run(con, f"INSERT INTO raw_{table} FROM incoming_{table}")
+        for table in DIMENSION_TABLES:
+            _run(con, f"DELETE FROM raw_{table.name}")
+            _run(con, f"INSERT INTO raw_{table.name} FROM incoming_{table.name}")
+        if updated:
+            _run(con, "INSERT INTO shared_ids FROM new_shared")
+        else:
+            _record_shared_ids(con)
+        for table in [*DIMENSION_TABLES, *FACT_TABLES]:
+            _run(con, f"DROP TABLE IF EXISTS incoming_{table.name}")
+        values = {**state, **plan.cursors}
+        _run(con, "DELETE FROM sync_state")
+        _run(
+            con,
+            "INSERT INTO sync_state SELECT unnest($keys), unnest($values)",
+            {"keys": list(values), "values": list(values.values())},
+        )
+        _run(con, "COMMIT")
+    except BaseException:
+        _run(con, "ROLLBACK")
+        raise
+    _run(con, "CHECKPOINT")
+
+
+def _record_shared_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """After a full copy: every id more than one row of a table carries."""
+    _run(con, "DELETE FROM shared_ids")
+    for table in PERSON:
+        if table != "registrants":
+            _run(
+                con,
+                f"INSERT INTO shared_ids SELECT '{table}', id FROM raw_{table} "
+                "GROUP BY id HAVING count(*) > 1",
+            )
+
+
+def code_map_digest() -> str:
+    """A fingerprint of the regency code mapping the pre-aggregates were built with."""
+    return str(int(pd.util.hash_pandas_object(code_mapping(), index=False).sum()))
