@@ -389,6 +389,10 @@ def _env_for(replica: FaultReplica, data: Path) -> dict[str, str]:
     return {"PRAKERJA_DATA_DIR": str(data), "PRAKERJA_REPLICA_URL": replica.url}
 
 
+def _leftovers(directory: Path) -> list[str]:
+    return [p.name for p in directory.iterdir() if ".building" in p.name or "tmp" in p.name]
+
+
 def test_a_killed_sync_leaves_nothing_behind_after_the_next_refresh(tmp_path) -> None:
     path = tmp_path / "replica.sqlite"
     demo.build(f"sqlite:///{path}", FAULT_SCALE)
@@ -404,12 +408,11 @@ def test_a_killed_sync_leaves_nothing_behind_after_the_next_refresh(tmp_path) ->
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
-    while not list(directory.glob("*.building")) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.3)  # let it write into the half-built version
+    while not _leftovers(directory) and time.monotonic() < deadline:
+        time.sleep(0.002)  # kill the moment it has a half-built version or a work folder
     run.send_signal(signal.SIGKILL)
     run.wait()
-    leftovers = [p.name for p in directory.iterdir() if ".building" in p.name or "tmp" in p.name]
+    leftovers = _leftovers(directory)
     assert leftovers, "the kill came too late to leave anything"
     assert _store_totals(directory) == before  # the previous version still answers
     for _ in range(2):  # versions stay bounded however many refreshes run
