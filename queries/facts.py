@@ -19,6 +19,7 @@ from datetime import datetime
 import duckdb
 
 from geo.vintages import UNKNOWN, code_mapping
+from queries.duck import count_rows, run
 from queries.quality import quarantine_params, quarantine_sql
 
 KEYS = (
@@ -114,20 +115,15 @@ GROUP BY r.regency_code ORDER BY registrants DESC, source_code;
 """
 
 
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[tuple]:
-    """Execute and drain the result: DuckDB 2 refuses new work while a result is open."""
-    return con.execute(sql, params or {}).fetchall()
-
-
 def _run_script(con: duckdb.DuckDBPyConnection, script: str, params: dict) -> None:
     for statement in filter(str.strip, script.split(";")):
-        _run(con, statement, {k: v for k, v in params.items() if f"${k}" in statement})
+        run(con, statement, {k: v for k, v in params.items() if f"${k}" in statement})
 
 
 def load_code_map(con: duckdb.DuckDBPyConnection) -> None:
     """The regency code mapping to the current vintage, as a temp table."""
     con.register("code_map_frame", code_mapping())
-    _run(con, "CREATE OR REPLACE TEMP TABLE code_map AS SELECT * FROM code_map_frame")
+    run(con, "CREATE OR REPLACE TEMP TABLE code_map AS SELECT * FROM code_map_frame")
     con.unregister("code_map_frame")
 
 
@@ -160,13 +156,13 @@ def merge_facts(con: duckdb.DuckDBPyConnection, target: str, old: str, new: str)
     """``target.facts`` − ``old`` + ``new``, rewriting only the rows whose keys they touch
     (rows that fall to zero go, as a rebuild would never make them); returns rows touched."""
     keys = ", ".join(KEYS)
-    _run(
+    run(
         con,
         f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {keys} FROM "
         f"(SELECT {keys} FROM {old} UNION ALL SELECT {keys} FROM {new})",
     )
     sums = ", ".join(f"CAST(sum({name}) AS {kind}) AS {name}" for name, kind in COUNTS.items())
-    _run(
+    run(
         con,
         f"""CREATE OR REPLACE TEMP TABLE merged AS
         SELECT {keys}, {sums} FROM (
@@ -174,9 +170,9 @@ def merge_facts(con: duckdb.DuckDBPyConnection, target: str, old: str, new: str)
             UNION ALL {_summed(new)} UNION ALL {_summed(old, "-")}
         ) GROUP BY ALL HAVING {" OR ".join(f"sum({name}) <> 0" for name in COUNTS)}""",
     )
-    _run(con, f"DELETE FROM {target}.facts f USING touched t WHERE {_key_match('f', 't')}")
-    _run(con, f"INSERT INTO {target}.facts SELECT {keys}, {', '.join(COUNTS)} FROM merged")
-    return int(_run(con, "SELECT count(*) FROM touched")[0][0])
+    run(con, f"DELETE FROM {target}.facts f USING touched t WHERE {_key_match('f', 't')}")
+    run(con, f"INSERT INTO {target}.facts SELECT {keys}, {', '.join(COUNTS)} FROM merged")
+    return count_rows(con, "touched")
 
 
 COUNT_TABLES = (
@@ -191,7 +187,7 @@ def merge_counts(
     """The same subtraction for the small ``quarantine`` and ``unknown_codes`` tables, given
     as (quarantine, unknown_codes) pairs."""
     for (table, keys, value, order), old_part, new_part in zip(COUNT_TABLES, old, new, strict=True):
-        _run(
+        run(
             con,
             f"""CREATE OR REPLACE TABLE {target}.{table} AS
             SELECT {keys}, CAST(sum({value}) AS BIGINT) AS {value} FROM (

@@ -24,6 +24,7 @@ import pandas as pd
 
 from geo.vintages import code_mapping
 from queries.contract import DIMENSION_TABLES, FACT_TABLES
+from queries.duck import count_rows, run
 from queries.facts import aggregate, merge_counts, merge_facts
 
 STAGING_FILE = "staging.duckdb"
@@ -58,56 +59,51 @@ class Plan:
     cursors: dict[str, str] = field(default_factory=dict)
 
 
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[tuple]:
-    return con.execute(sql, params or {}).fetchall()
-
-
 @contextlib.contextmanager
 def opened(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The staging connection, with bounded memory; an unreadable file is started afresh
     (the refresh then copies everything: it finds no state)."""
     try:
         con = duckdb.connect(str(path))
-        _run(con, "SELECT count(*) FROM duckdb_tables()")
+        run(con, "SELECT count(*) FROM duckdb_tables()")
     except duckdb.Error:
         path.unlink(missing_ok=True)
         Path(f"{path}.wal").unlink(missing_ok=True)
         con = duckdb.connect(str(path))
     try:
-        _run(con, f"SET memory_limit = '{MEMORY_LIMIT}'")
-        _run(con, "SET temp_directory = $dir", {"dir": str(path.parent / "tmp-staging")})
-        _run(con, "CREATE TABLE IF NOT EXISTS sync_state (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        _run(con, "CREATE TABLE IF NOT EXISTS shared_ids (table_name VARCHAR, id BIGINT)")
+        run(con, f"SET memory_limit = '{MEMORY_LIMIT}'")
+        run(con, "SET temp_directory = $dir", {"dir": str(path.parent / "tmp-staging")})
+        run(con, "CREATE TABLE IF NOT EXISTS sync_state (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        run(con, "CREATE TABLE IF NOT EXISTS shared_ids (table_name VARCHAR, id BIGINT)")
         yield con
     finally:
         con.close()
 
 
 def read_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(_run(con, "SELECT key, value FROM sync_state"))
+    return dict(run(con, "SELECT key, value FROM sync_state"))
 
 
 def reset(con: duckdb.DuckDBPyConnection) -> None:
     """Forget everything before a full copy; committed at once, so a kill during the copy
     leaves no state and the next refresh starts over."""
     for table in [*DIMENSION_TABLES, *FACT_TABLES]:
-        _run(con, f"DROP TABLE IF EXISTS raw_{table.name}")
-    _run(con, "DELETE FROM sync_state")
-    _run(con, "DELETE FROM shared_ids")
+        run(con, f"DROP TABLE IF EXISTS raw_{table.name}")
+    run(con, "DELETE FROM sync_state")
+    run(con, "DELETE FROM shared_ids")
 
 
 def prepare(con: duckdb.DuckDBPyConnection, table: str, raw_ddl: str) -> None:
     """``raw_<table>`` (kept) and an empty ``incoming_<table>`` of the same columns."""
-    _run(con, raw_ddl)
-    _run(con, f"CREATE OR REPLACE TABLE incoming_{table} AS FROM raw_{table} LIMIT 0")
+    run(con, raw_ddl)
+    run(con, f"CREATE OR REPLACE TABLE incoming_{table} AS FROM raw_{table} LIMIT 0")
 
 
 def differs(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """A dimension table's copy is not the one the staging holds."""
-    sql = f"""SELECT count(*) FROM (
-        (FROM raw_{table} EXCEPT ALL FROM incoming_{table})
+    both_ways = f"""((FROM raw_{table} EXCEPT ALL FROM incoming_{table})
         UNION ALL (FROM incoming_{table} EXCEPT ALL FROM raw_{table}))"""
-    return int(_run(con, sql)[0][0]) > 0
+    return count_rows(con, both_ways) > 0
 
 
 def _in_spans(spans: list[tuple[int, int]]) -> str:
@@ -117,8 +113,8 @@ def _in_spans(spans: list[tuple[int, int]]) -> str:
 
 def net_rows(con: duckdb.DuckDBPyConnection, table: str, spans: list[tuple[int, int]]) -> int:
     """Rows the refresh adds to ``raw_<table>`` (negative when the replica lost some)."""
-    incoming = int(_run(con, f"SELECT count(*) FROM incoming_{table}")[0][0])
-    replaced = int(_run(con, f"SELECT count(*) FROM raw_{table} WHERE {_in_spans(spans)}")[0][0])
+    incoming = count_rows(con, f"incoming_{table}")
+    replaced = count_rows(con, f"(SELECT * FROM raw_{table} WHERE {_in_spans(spans)})")
     return incoming - replaced
 
 
@@ -126,21 +122,19 @@ def create_views(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     """``new_<table>``: the rows as they will be after :func:`commit`."""
     for table in FACT_TABLES:
         spans = plan.spans.get(table.name, [])
-        _run(
+        run(
             con,
             f"CREATE OR REPLACE TEMP VIEW new_{table.name} AS SELECT * FROM raw_{table.name} "
             f"WHERE NOT ({_in_spans(spans)}) UNION ALL SELECT * FROM incoming_{table.name}",
         )
     for table in DIMENSION_TABLES:
-        _run(con, f"CREATE OR REPLACE TEMP VIEW new_{table.name} AS FROM incoming_{table.name}")
+        run(con, f"CREATE OR REPLACE TEMP VIEW new_{table.name} AS FROM incoming_{table.name}")
 
 
 def copy_dimensions(con: duckdb.DuckDBPyConnection, target: str) -> None:
     """The small named tables (platforms, partners…) the screens label breakdowns with."""
     for table in DIMENSION_TABLES:
-        _run(
-            con, f"CREATE OR REPLACE TABLE {target}.raw_{table.name} AS FROM incoming_{table.name}"
-        )
+        run(con, f"CREATE OR REPLACE TABLE {target}.raw_{table.name} AS FROM incoming_{table.name}")
 
 
 def update_facts(
@@ -168,9 +162,9 @@ def _scope_views(con: duckdb.DuckDBPyConnection, scope: str, source: str) -> Non
     """``{scope}_<table>``: the ``{source}_<table>`` rows of the affected people (a hash semi
     join: the people are few, the rows many; a row without a person goes with NULL)."""
     for table in DIMENSION_TABLES:
-        _run(con, f"CREATE OR REPLACE TEMP VIEW {scope}_{table.name} AS FROM {source}_{table.name}")
+        run(con, f"CREATE OR REPLACE TEMP VIEW {scope}_{table.name} AS FROM {source}_{table.name}")
     for table, person in PERSON.items():
-        _run(
+        run(
             con,
             f"CREATE OR REPLACE TEMP TABLE {scope}_{table} AS SELECT s.* FROM {source}_{table} s "
             f"SEMI JOIN affected a ON s.{person} IS NOT DISTINCT FROM a.person",
@@ -180,25 +174,21 @@ def _scope_views(con: duckdb.DuckDBPyConnection, scope: str, source: str) -> Non
 def _changed_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     """``changed_<table>``: rows re-read that differ from what the staging holds, either
     way (a new row, a late commit, a deleted one), and the ids they make shared."""
-    _run(con, "CREATE OR REPLACE TEMP TABLE new_shared (table_name VARCHAR, id BIGINT)")
+    run(con, "CREATE OR REPLACE TEMP TABLE new_shared (table_name VARCHAR, id BIGINT)")
     for table in PERSON:
         replaced = f"SELECT * FROM raw_{table} WHERE {_in_spans(plan.spans.get(table, []))}"
-        _run(
+        run(
             con,
             f"""CREATE OR REPLACE TEMP TABLE changed_{table} AS
             (FROM ({replaced}) EXCEPT ALL FROM incoming_{table})
             UNION ALL (FROM incoming_{table} EXCEPT ALL FROM ({replaced}))""",
         )
-        if table != "registrants" and _count(con, f"changed_{table}"):
-            _run(
+        if table != "registrants" and count_rows(con, f"changed_{table}"):
+            run(
                 con,
                 f"""INSERT INTO new_shared SELECT '{table}', id FROM new_{table}
                 WHERE id IN (SELECT id FROM changed_{table}) GROUP BY id HAVING count(*) > 1""",
             )
-
-
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(_run(con, f"SELECT count(*) FROM {table}")[0][0])
 
 
 def _affected_people(con: duckdb.DuckDBPyConnection, low: datetime, high: datetime) -> int:
@@ -206,7 +196,7 @@ def _affected_people(con: duckdb.DuckDBPyConnection, low: datetime, high: dateti
     the two times, or a row sharing its id with another person's row (whose figures
     depend on each other through the duplicate-id check); returns how many."""
     parts = []
-    any_shared = _count(con, "(SELECT id FROM shared_ids UNION ALL SELECT id FROM new_shared)")
+    any_shared = count_rows(con, "(SELECT id FROM shared_ids UNION ALL SELECT id FROM new_shared)")
     for table, person in PERSON.items():
         parts.append(f"SELECT {person} FROM changed_{table}")
         moment = TIME[table]
@@ -220,14 +210,14 @@ def _affected_people(con: duckdb.DuckDBPyConnection, low: datetime, high: dateti
             )
             for source in ("raw", "new"):
                 parts.append(f"SELECT {person} FROM {source}_{table} WHERE id IN ({shared})")
-    _run(
+    run(
         con,
         "CREATE OR REPLACE TEMP TABLE affected AS SELECT DISTINCT person FROM ("
         + " UNION ALL ".join(parts)
         + ") AS people(person)",
         {"low": low, "high": high},
     )
-    return _count(con, "affected")
+    return count_rows(con, "affected")
 
 
 def commit(
@@ -235,40 +225,40 @@ def commit(
 ) -> None:
     """Move the copied rows into ``raw_*`` and record the version they now belong to, in
     one transaction; after a rebuild (not ``updated``) the shared ids are counted afresh."""
-    _run(con, "BEGIN TRANSACTION")
+    run(con, "BEGIN TRANSACTION")
     try:
         for table, spans in plan.spans.items():
-            _run(con, f"DELETE FROM raw_{table} WHERE {_in_spans(spans)}")
-            _run(con, f"INSERT INTO raw_{table} FROM incoming_{table}")
+            run(con, f"DELETE FROM raw_{table} WHERE {_in_spans(spans)}")
+            run(con, f"INSERT INTO raw_{table} FROM incoming_{table}")
         for table in DIMENSION_TABLES:
-            _run(con, f"DELETE FROM raw_{table.name}")
-            _run(con, f"INSERT INTO raw_{table.name} FROM incoming_{table.name}")
+            run(con, f"DELETE FROM raw_{table.name}")
+            run(con, f"INSERT INTO raw_{table.name} FROM incoming_{table.name}")
         if updated:
-            _run(con, "INSERT INTO shared_ids FROM new_shared")
+            run(con, "INSERT INTO shared_ids FROM new_shared")
         else:
             _record_shared_ids(con)
         for table in [*DIMENSION_TABLES, *FACT_TABLES]:
-            _run(con, f"DROP TABLE IF EXISTS incoming_{table.name}")
+            run(con, f"DROP TABLE IF EXISTS incoming_{table.name}")
         values = {**state, **plan.cursors}
-        _run(con, "DELETE FROM sync_state")
-        _run(
+        run(con, "DELETE FROM sync_state")
+        run(
             con,
             "INSERT INTO sync_state SELECT unnest($keys), unnest($values)",
             {"keys": list(values), "values": list(values.values())},
         )
-        _run(con, "COMMIT")
+        run(con, "COMMIT")
     except BaseException:
-        _run(con, "ROLLBACK")
+        run(con, "ROLLBACK")
         raise
-    _run(con, "CHECKPOINT")
+    run(con, "CHECKPOINT")
 
 
 def _record_shared_ids(con: duckdb.DuckDBPyConnection) -> None:
     """After a full copy: every id more than one row of a table carries."""
-    _run(con, "DELETE FROM shared_ids")
+    run(con, "DELETE FROM shared_ids")
     for table in PERSON:
         if table != "registrants":
-            _run(
+            run(
                 con,
                 f"INSERT INTO shared_ids SELECT '{table}', id FROM raw_{table} "
                 "GROUP BY id HAVING count(*) > 1",

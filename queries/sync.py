@@ -39,6 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from queries import staging, writer
 from queries.cli import run_command
 from queries.contract import DIMENSION_TABLES, FACT_TABLES, STORE_COLUMNS
+from queries.duck import count_rows, run, scalar
 from queries.facts import aggregate, load_code_map
 from queries.health import (
     SchemaDriftError,
@@ -153,7 +154,7 @@ def _copy_from_sqlite(
         )
         for chunk in chunks:
             con.register("chunk", chunk)
-            _run(con, f"INSERT INTO {into} SELECT {_casts(table)} FROM chunk")
+            run(con, f"INSERT INTO {into} SELECT {_casts(table)} FROM chunk")
             con.unregister("chunk")
 
 
@@ -169,7 +170,7 @@ def _copy_from_postgres(
             for block in copy:
                 out.write(block)
     if csv_path.stat().st_size:
-        _run(
+        run(
             con,
             f"INSERT INTO {into} SELECT {_casts(table)} FROM read_csv($path, header = false,"
             " all_varchar = true, names = $names)",
@@ -178,17 +179,8 @@ def _copy_from_postgres(
     csv_path.unlink()
 
 
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[tuple]:
-    """Execute and drain the result: DuckDB 2 refuses new work while a result is open."""
-    return con.execute(sql, params or {}).fetchall()
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> int:
-    return int(_run(con, sql, params)[0][0])
-
-
 def _watermark(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return _scalar(con, f"SELECT coalesce(max(id), 0) FROM raw_{table}")
+    return scalar(con, f"SELECT coalesce(max(id), 0) FROM raw_{table}")
 
 
 def _copy_span(con, url: str, table: str, span: Span, into: str, workdir: Path) -> None:
@@ -239,8 +231,8 @@ def _write_meta(
         "sync_mode": mode,
         "replica_writable": "; ".join(writable),
     }
-    _run(con, "CREATE OR REPLACE TABLE version.meta (key VARCHAR, value VARCHAR)")
-    _run(
+    run(con, "CREATE OR REPLACE TABLE version.meta (key VARCHAR, value VARCHAR)")
+    run(
         con,
         "INSERT INTO version.meta SELECT * FROM (VALUES " + ", ".join(["(?, ?)"] * len(meta)) + ")",
         [item for pair in meta.items() for item in pair],
@@ -352,7 +344,7 @@ def _publish(
     try:
         if update:
             shutil.copyfile(previous, building)
-        _run(con, "ATTACH $path AS version", {"path": str(building)})
+        run(con, "ATTACH $path AS version", {"path": str(building)})
         load_code_map(con)
         if update:
             report.facts_rows_touched = staging.update_facts(
@@ -372,8 +364,8 @@ def _publish(
             mode=report.mode,
             writable=writable,
         )
-        _run(con, "CHECKPOINT version")
-        _run(con, "DETACH version")
+        run(con, "CHECKPOINT version")
+        run(con, "DETACH version")
         state = {**_state(url), "version": target.name, "until": until.isoformat()}
         staging.commit(con, plan, state, updated=update)
     except BaseException:
@@ -452,7 +444,7 @@ def _fill(
             continue
         if plan.full:
             _copy_span(con, url, name, (0, OPEN_END), f"raw_{name}", workdir)
-            report.rows_copied[name] = _scalar(con, f"SELECT count(*) FROM raw_{name}")
+            report.rows_copied[name] = count_rows(con, f"raw_{name}")
             continue
         after = max(0, _watermark(con, name) - LATE_ROWS_WINDOW)
         spans = [(after, OPEN_END)]
@@ -482,7 +474,7 @@ def _matches_replica(con, engine, table: str, span: Span) -> bool:
     low, high = span
     sql = f"SELECT count(*), coalesce(sum(id), 0) FROM {table} WHERE id > :low AND id <= :high"
     ((count, total),) = run_readonly(engine, sql, {"low": low, "high": high})
-    ours = _run(
+    ours = run(
         con,
         f"SELECT count(*), coalesce(sum(id), 0) FROM raw_{table} WHERE id > $low AND id <= $high",
         {"low": low, "high": high},
