@@ -53,6 +53,14 @@ def compact(value: float | None) -> str:
     return format_compact_decimal(value, format_type="long", locale=LOCALE, fraction_digits=1)
 
 
+def axis_count(value: float) -> str:
+    """Count axis ticks as the Altair charts write them: exact below a million (``1.500``),
+    then short (``1,5 jt``, ``1,2 M``) to keep the axis narrow."""
+    if abs(value) < 1_000_000:
+        return number(value)
+    return format_compact_decimal(value, format_type="short", locale=LOCALE, fraction_digits=1)
+
+
 def rupiah(value: float | None) -> str:
     """``600000`` → ``Rp600.000``."""
     return NO_DATA if _missing(value) else "Rp" + number(value)
@@ -88,6 +96,11 @@ def long_date(value: date | str) -> str:
 def short_date(value: date) -> str:
     """``6 Apr 2020``: chart tooltips, where space is short."""
     return format_date(value, "d MMM y", locale=LOCALE)
+
+
+def day_month(value: date) -> str:
+    """``6 Apr``: axis ticks, where the year is in the title."""
+    return format_date(value, "d MMM", locale=LOCALE)
 
 
 def period(first: date | str, last: date | str) -> str:

@@ -11,7 +11,7 @@ so font sizes are real points on the page.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import cache
 
 import pandas as pd
@@ -22,16 +22,14 @@ from matplotlib.ticker import FuncFormatter
 from PIL import Image, ImageDraw, ImageFont
 
 from dashboard import formatting
-from dashboard.charts import BLUE, SERIES_COLORS, SHARE_METRICS, metric_label, value_formatter
+from dashboard.charts import BLUE, SERIES_COLORS, metric_label, value_formatter
 from dashboard.exports.slides import METRIC_FONT, metric_font
-from dashboard.metric_options import PER_1000
 
 DPI = 150
 LABEL_PT, TITLE_PT = 13, 15  # the small breakdown charts (a quarter of a slide)
 FULL_PT = 18  # charts that fill the slide
 DARK = "#222222"
 FUNNEL_NOTE = "Dalam kurung: persen dari tahap sebelumnya"
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 STYLE = {
     "font.family": [METRIC_FONT, "DejaVu Sans"],
     "font.size": LABEL_PT,
@@ -44,32 +42,9 @@ STYLE = {
 }
 
 
-def axis_number(metric: str) -> Callable[[float], str]:
-    """Tick labels as the Altair charts write them: ``12%``, ``1.500``, ``1,5 jt``, ``Rp72 M``,
-    ``0,25`` for per-1,000 rates."""
-
-    def short(value: float, decimals: int) -> str:
-        text = formatting.number(value, decimals)
-        return text.rstrip("0").rstrip(",") if "," in text else text
-
-    def label(value: float, _position: object = None) -> str:
-        if metric in SHARE_METRICS:
-            return short(value * 100, 0) + "%"
-        prefix = "Rp" if metric.startswith("paid_idr") else ""
-        if metric.endswith(PER_1000):
-            return prefix + short(value, 2)
-        for size, unit in ((1e9, " M"), (1e6, " jt")):
-            if abs(value) >= size:
-                return f"{prefix}{short(value / size, 1)}{unit}"
-        return prefix + formatting.number(value)
-
-    return label
-
-
 def week_label(value: float, _position: object = None) -> str:
     """``6 Apr`` with Indonesian month abbreviations."""
-    day = mdates.num2date(value).date()
-    return f"{day.day} {MONTHS[day.month - 1]}"
+    return formatting.day_month(mdates.num2date(value).date())
 
 
 def figure_png(figure: Figure) -> bytes:
@@ -89,7 +64,7 @@ def trend_png(series: pd.DataFrame, shown: Sequence[str], size: tuple[float, flo
             axes.plot(weeks, values.astype(float), color=colour, linewidth=3, marker="o",
                       markersize=5, label=metric_label(metric))  # fmt: skip
         axes.grid(True, axis="y")
-        axes.yaxis.set_major_formatter(FuncFormatter(axis_number("registrants")))
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: formatting.axis_count(value)))
         axes.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
         axes.xaxis.set_major_formatter(FuncFormatter(week_label))
         axes.set_xlabel("Minggu mulai", fontsize=FULL_PT)
