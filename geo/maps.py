@@ -69,7 +69,7 @@ def choropleth_map(
         )
     main, context = split_focus(shapes, focus_province)
     fills, rows = region_fills(main["code"], data, format_value, scheme, k, fixed_breaks)
-    m = _base_map(legend_title)
+    m = _base_map()
     _add_context(m, context)
     _add_regions(m, main, data, format_value, legend_title, fills)
     _add_selected(m, shapes, selected_code)
@@ -97,12 +97,11 @@ def _shapes(
 # --- layers -------------------------------------------------------------------------------
 
 
-def _base_map(title: str) -> folium.Map:
+def _base_map() -> folium.Map:
     """An empty map (no tiles: offline) on a pale sea colour, so grey "no data" regions
     stand out; the legend fits it to its regions (see ``_add_legend``)."""
     m = folium.Map(location=[-2.5, 118.0], zoom_start=5, tiles=None, zoom_snap=0.25)
     m.get_root().header.add_child(Element(f"<style>.leaflet-container{{background:{SEA}}}</style>"))
-    m.add_child(_FrameTitle(f"Peta {title}"))
     return m
 
 
@@ -195,7 +194,7 @@ def _fallback_symbols(
     points = reference_points(level)
     if focus_province:
         points = points[points["province_code"] == focus_province]
-    m = _base_map(legend_title)
+    m = _base_map()
     max_radius = MAX_RADIUS_PX["focus" if focus_province else "national"]
     shown, vmax = circle_radii(points, data, max_radius)
     if not shown.empty:
@@ -318,23 +317,6 @@ class _Keyboard(MacroElement):
         super().__init__()
         self._name = "Keyboard"
         self.focusable = focusable
-
-
-class _FrameTitle(MacroElement):
-    """Names the iframe st_folium draws the map in (its title is otherwise the component's
-    technical name), for screen readers. Tests find the map by this title."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        try { if (window.frameElement) { window.frameElement.title = {{ this.title|tojson }}; } }
-        catch (error) {}
-        {% endmacro %}"""
-    )
-
-    def __init__(self, title: str) -> None:
-        super().__init__()
-        self._name = "FrameTitle"
-        self.title = title
 
 
 def _add_legend(m: folium.Map, title: str, rows: str, bounds: list[list[float]]) -> None:
