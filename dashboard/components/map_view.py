@@ -19,9 +19,9 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
-from dashboard.metric_options import MetricOption
+from dashboard.metric_options import BY_KEY, MetricOption
 from geo import boundaries
-from geo.boundary_files import boundary_file
+from geo.boundary_files import BoundaryFile, boundary_file
 from geo.map_spec import map_spec
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -46,19 +46,36 @@ def region_map(
         shapes = boundary_file(BOUNDARY_DIR, level, focus_province)
     except OSError:  # the boundary folder is not writable and the build step did not fill it
         shapes = None
-    spec = map_spec(
+    name = shapes.name if shapes else None
+    spec = _spec(values, level, option.key, focus_province, selected_code, name, shapes)
+    return _new_click(key, _component(spec=spec, key=key, default=None))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _spec(
+    values: pd.DataFrame,
+    level: str,
+    metric: str,
+    focus_province: str | None,
+    selected_code: str | None,
+    boundary_name: str | None,
+    _shapes: BoundaryFile | None,
+) -> dict:
+    """The map spec, built once per (values, view, boundary file): many tabs show the same
+    views, and a rerun that changes something else on the page redraws an unchanged map."""
+    option = BY_KEY[metric]
+    return map_spec(
         values,
         level=level,
         kind=option.kind,
         value_column=option.key,
         format_value=option.format,
         legend_title=option.label,
-        boundaries=shapes,
-        boundary_url=BOUNDARY_URL + shapes.name if shapes else None,
+        boundaries=_shapes,
+        boundary_url=BOUNDARY_URL + boundary_name if boundary_name else None,
         selected_code=selected_code,
         focus_province=focus_province,
     )
-    return _new_click(key, _component(spec=spec, key=key, default=None))
 
 
 def _new_click(key: str, value: dict | None) -> str | None:
