@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     bootstrap.ensure_store(progress=bootstrap.terminal())  # before the workers: one builder
     print("Menyiapkan berkas statis terkompresi…", flush=True)
     static_files.prepare()  # once per Streamlit version
+    static_files.prepare_app_static()  # Leaflet, the map's boundary files
     topology = Topology(args)
     signal.signal(signal.SIGTERM, topology.stop)
     signal.signal(signal.SIGINT, topology.stop)

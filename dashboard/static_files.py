@@ -11,9 +11,11 @@ are the few its own interface names. So, once per Streamlit version, :func:`prep
 - writes ``.gz`` (gzip -9) and ``.br`` (brotli) beside every text file,
 
 and nginx serves them with ``gzip_static``/``brotli_static`` (``deploy/nginx-static.conf``)
-behind HAProxy, which sends ``/static/`` there. ``python -m dashboard.static_files --listen 8088``
-prepares (if needed) and runs nginx in the foreground: the same command locally
-(``dashboard.serve``), in compose and in Kubernetes.
+behind HAProxy, which sends ``/static/`` there. The dashboard's own ``/app/static/`` files
+(``dashboard/static/``: Leaflet, and the map's content-hashed boundary files written by
+:func:`prepare_app_static` from the boundary cache) are served the same way.
+``python -m dashboard.static_files --listen 8088`` prepares (if needed) and runs nginx in the
+foreground: the same command locally (``dashboard.serve``), in compose and in Kubernetes.
 """
 
 from __future__ import annotations
@@ -32,9 +34,12 @@ import streamlit
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from geo import boundary_files
 from geo.boundaries import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
+APP_STATIC = ROOT / "dashboard" / "static"
+BOUNDARY_DIR = APP_STATIC / "boundaries"
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx-static.conf"
 STREAMLIT_STATIC = Path(streamlit.__file__).resolve().parent / "static" / "static"
 COMPRESSED_SUFFIXES = {".js", ".css", ".svg", ".json", ".txt", ".ttf", ".html"}
@@ -65,6 +70,16 @@ def prepare() -> Path:
     shutil.rmtree(target, ignore_errors=True)
     building.rename(target)
     return target
+
+
+def prepare_app_static() -> list[str]:
+    """Compressed copies of the vendored Leaflet and every view's boundary file (none without
+    a boundary cache: a worker writes them when the background download ends). Returns the
+    boundary file names."""
+    for path in (APP_STATIC / "leaflet").glob("leaflet.*"):
+        if path.suffix in COMPRESSED_SUFFIXES:
+            write_compressed(path)
+    return boundary_files.write_all(BOUNDARY_DIR)
 
 
 def streamlit_icon_names() -> set[str]:
@@ -126,7 +141,13 @@ def write_compressed(path: Path) -> None:
 def nginx_config(listen: str, root: Path, run_dir: Path) -> str:
     """``deploy/nginx-static.conf`` filled in; nginx has no environment variables."""
     text = NGINX_TEMPLATE.read_text(encoding="utf-8")
-    for key, value in {"LISTEN": listen, "ROOT": str(root), "RUN_DIR": str(run_dir)}.items():
+    values = {
+        "LISTEN": listen,
+        "ROOT": str(root),
+        "APP_STATIC": str(APP_STATIC),
+        "RUN_DIR": str(run_dir),
+    }
+    for key, value in values.items():
         text = text.replace(f"@{key}@", value)
     if os.geteuid() == 0:  # started by root, nginx's workers would become 'nobody', who
         text = "user root;\n" + text  # cannot read a private cache directory
@@ -144,8 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-dir", default="/tmp/pantau-static", help="config, pid, temp")
     args = parser.parse_args(argv)
     root = prepare()
-    if not args.listen:
+    if not args.listen:  # the build step: the dashboard's own files too
+        written = prepare_app_static()
         print(root)
+        print(f"{BOUNDARY_DIR} ({len(written)} berkas batas wilayah)")
         return 0
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -1,15 +1,15 @@
-"""Interactive region maps (folium/Leaflet) built from a DataFrame keyed by region ``code``.
+"""The offline report's region map (folium/Leaflet), built from a DataFrame keyed by ``code``.
 
-No Streamlit here: builders return a ``folium.Map``; pages render it with ``st_folium``.
-Every GeoJSON feature carries ``code`` and ``name`` properties so a click can be read back
-with :func:`clicked_code`. Without boundary files the maps fall back to proportional circles at
-the reference table's label points, so the dashboard still works on a fresh install.
+No Streamlit here. The dashboard's screens draw their maps with their own component from a
+map spec (:mod:`geo.map_spec`) and static boundary files; this folium builder serves the
+single-file offline HTML report, sharing the spec's classes, radii and legend. Every GeoJSON
+feature carries ``code`` and ``name``. Without boundary files the map falls back to
+proportional circles at the reference table's label points.
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
@@ -21,36 +21,24 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geo.boundaries import Level, boundaries_or_none
-from geo.classify import (
-    NO_DATA_COLOR,
-    NO_DATA_LABEL,
-    Scheme,
-    class_index,
-    classify,
-    legend_labels,
-    palette,
+from geo.boundary_files import INDONESIA_BOUNDS, NATIONAL_DECIMALS, split_focus
+from geo.classify import NO_DATA_LABEL, Scheme
+from geo.map_spec import (
+    MAX_RADIUS_PX,
+    SEA,
+    SELECTED_COLOR,
+    Formatter,
+    bounds_of,
+    circle_radii,
+    legend_html,
+    reference_points,
+    region_fills,
+    size_rows,
+    values_by_code,
 )
 from geo.offline import DEFAULT_ASSET_BASE, remote_assets, use_local_assets
-from geo.regions import provinces, regencies
 
-__all__ = [
-    "DEFAULT_ASSET_BASE",
-    "choropleth_map",
-    "classify",
-    "clicked_code",
-    "remote_assets",
-    "symbol_map",
-    "use_local_assets",
-]
-
-Formatter = Callable[[float], str]
-INDONESIA_BOUNDS = [[-11.2, 94.8], [6.3, 141.1]]
-SELECTED_COLOR = "#d95f02"  # orange: distinct from the blue-green palette
-SEA = "#f2f7fb"  # the map background: far lighter than the #bdbdbd of "Tidak ada data"
-MAX_RADIUS_PX = {"national": 18.0, "focus": 28.0}
-NATIONAL_DECIMALS = 3
-"""~110 m: far below a pixel at national zoom, and 18 % fewer bytes than the cache's 4
-decimals for the regency map sent on every switch (docs/PERFORMANCE.md)."""
+__all__ = ["DEFAULT_ASSET_BASE", "choropleth_map", "remote_assets", "use_local_assets"]
 
 
 def choropleth_map(
@@ -71,92 +59,25 @@ def choropleth_map(
     """Regions coloured by class of ``value_column``; regions without data are grey.
 
     ``boundaries=None`` loads the cached boundaries (province detail when ``focus_province``
-    is set); if none are available the map falls back to :func:`symbol_map`'s circles.
+    is set); if none are available the map falls back to circles at label points.
     """
-    data = _values_by_code(values, value_column)
+    data = values_by_code(values, value_column)
     shapes = _shapes(level, boundaries, focus_province)
     if shapes is None:
-        return _symbols(
-            data,
-            None,
-            level,
-            format_value,
-            legend_title,
-            selected_code,
-            focus_province,
-            asset_base_url,
+        return _fallback_symbols(
+            data, level, format_value, legend_title, selected_code, focus_province, asset_base_url
         )
-    main, context = _split_focus(shapes, focus_province)
-    bins = classify(main["code"].map(data), scheme, k, fixed_breaks)
-    colours = palette(len(bins))
-    fills = {
-        code: NO_DATA_COLOR if index is None else colours[index]
-        for code, index in ((c, class_index(data.get(c), bins)) for c in main["code"])
-    }
-    m = _base_map(legend_title)
+    main, context = split_focus(shapes, focus_province)
+    fills, rows = region_fills(main["code"], data, format_value, scheme, k, fixed_breaks)
+    m = _base_map()
     _add_context(m, context)
     _add_regions(m, main, data, format_value, legend_title, fills)
     _add_selected(m, shapes, selected_code)
-    swatches = [
-        (colour, label)
-        for colour, label in zip(colours, legend_labels(bins, format_value), strict=True)
-    ]
-    rows = _swatch_rows([*swatches, (NO_DATA_COLOR, NO_DATA_LABEL)])
-    _add_legend(m, legend_title, rows, _bounds(main if focus_province else None))
+    _add_legend(m, legend_title, rows, _bounds(main) if focus_province else INDONESIA_BOUNDS)
     return use_local_assets(m, asset_base_url)
 
 
-def symbol_map(
-    values: pd.DataFrame,
-    *,
-    level: Level,
-    value_column: str,
-    format_value: Formatter,
-    legend_title: str,
-    selected_code: str | None = None,
-    focus_province: str | None = None,
-    boundaries: gpd.GeoDataFrame | None = None,
-    asset_base_url: str = DEFAULT_ASSET_BASE,
-) -> folium.Map:
-    """Circles with area proportional to ``value_column`` at each region's label point, over
-    the region outlines when boundaries are available. Better than a choropleth for counts."""
-    data = _values_by_code(values, value_column)
-    shapes = _shapes(level, boundaries, focus_province)
-    return _symbols(
-        data,
-        shapes,
-        level,
-        format_value,
-        legend_title,
-        selected_code,
-        focus_province,
-        asset_base_url,
-    )
-
-
-def clicked_code(st_folium_result: Mapping[str, Any] | None) -> str | None:
-    """The ``code`` of the region last clicked, from the dict ``st_folium`` returns.
-
-    Call ``st_folium(m, key=..., returned_objects=["last_active_drawing"])``. The value
-    persists across reruns, so compare it with the code you already acted on.
-    """
-    drawing = (st_folium_result or {}).get("last_active_drawing") or {}
-    code = (drawing.get("properties") or {}).get("code")
-    return str(code) if code else None
-
-
 # --- data preparation ---------------------------------------------------------------------
-
-
-def _values_by_code(values: pd.DataFrame, value_column: str) -> dict[str, float]:
-    if not isinstance(values, pd.DataFrame):
-        raise TypeError(f"'values' should be a pandas DataFrame, got {type(values).__name__}")
-    missing = {"code", value_column} - set(values.columns)
-    if missing:
-        raise ValueError(f"'values' lacks column(s) {sorted(missing)}")
-    numbers = pd.to_numeric(values[value_column], errors="coerce")
-    series = pd.Series(numbers.to_numpy(), index=values["code"].astype(str)).dropna()
-    return {code: float(v) for code, v in series.groupby(level=0).sum().items()}
 
 
 def _shapes(
@@ -173,52 +94,19 @@ def _shapes(
     return shapes.set_geometry(gpd.GeoSeries(rounded, index=shapes.index, crs=shapes.crs))
 
 
-def _split_focus(
-    shapes: gpd.GeoDataFrame, focus_province: str | None
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
-    """(regions to colour, faint neighbours within ~1° of the focus province or None)."""
-    if not focus_province:
-        return shapes, None
-    inside = shapes["province_code"] == focus_province
-    if not inside.any():
-        raise ValueError(f"'focus_province' {focus_province!r} is not a known province code")
-    main = shapes[inside]
-    west, south, east, north = main.total_bounds
-    context = shapes[~inside].cx[west - 1 : east + 1, south - 1 : north + 1]
-    return main, context
-
-
-def _points(level: Level, shapes: gpd.GeoDataFrame | None) -> pd.DataFrame:
-    """code, name, province_code, lat, lon: label points of the boundary files or, without
-    them, of the reference table."""
-    if shapes is not None:
-        frame = pd.DataFrame(shapes.drop(columns="geometry"))
-        return frame.rename(columns={"label_lat": "lat", "label_lon": "lon"})
-    if level == "province":
-        return provinces().assign(province_code=lambda d: d["code"])
-    return regencies()
-
-
 # --- layers -------------------------------------------------------------------------------
 
 
-def _base_map(title: str) -> folium.Map:
+def _base_map() -> folium.Map:
     """An empty map (no tiles: offline) on a pale sea colour, so grey "no data" regions
     stand out; the legend fits it to its regions (see ``_add_legend``)."""
     m = folium.Map(location=[-2.5, 118.0], zoom_start=5, tiles=None, zoom_snap=0.25)
     m.get_root().header.add_child(Element(f"<style>.leaflet-container{{background:{SEA}}}</style>"))
-    m.add_child(_FrameTitle(f"Peta {title}"))
     return m
 
 
-def _bounds(frame: pd.DataFrame | gpd.GeoDataFrame | None) -> list[list[float]]:
-    if frame is None or frame.empty:
-        return INDONESIA_BOUNDS
-    if isinstance(frame, gpd.GeoDataFrame):
-        west, south, east, north = (float(v) for v in frame.total_bounds)
-    else:
-        west, east = float(frame["lon"].min()), float(frame["lon"].max())
-        south, north = float(frame["lat"].min()), float(frame["lat"].max())
+def _bounds(frame: gpd.GeoDataFrame) -> list[list[float]]:
+    west, south, east, north = (float(v) for v in frame.total_bounds)
     return [[south, west], [north, east]]
 
 
@@ -242,8 +130,8 @@ def _tooltip(legend_title: str) -> folium.GeoJsonTooltip:
     )
 
 
-def _add_context(m: folium.Map, context: gpd.GeoDataFrame | None) -> None:
-    if context is None or context.empty:
+def _add_context(m: folium.Map, context: gpd.GeoDataFrame) -> None:
+    if context.empty:
         return
     folium.GeoJson(
         _features(context),
@@ -271,8 +159,8 @@ def _add_regions(
         name=legend_title,
         style_function=lambda f: {
             "fillColor": fills.get(f["properties"]["code"], "#ffffff"),
-            "fillOpacity": 0.85 if fills else 0.8,
-            "color": "#ffffff" if fills else "#9e9e9e",
+            "fillOpacity": 0.85,
+            "color": "#ffffff",
             "weight": 0.5,
         },
         highlight_function=lambda _f: {"weight": 2, "color": "#333333"},
@@ -292,9 +180,8 @@ def _add_selected(m: folium.Map, shapes: gpd.GeoDataFrame, selected_code: str | 
     ).add_to(m)
 
 
-def _symbols(
+def _fallback_symbols(
     data: Mapping[str, float],
-    shapes: gpd.GeoDataFrame | None,
     level: Level,
     format_value: Formatter,
     legend_title: str,
@@ -302,63 +189,31 @@ def _symbols(
     focus_province: str | None,
     asset_base_url: str,
 ) -> folium.Map:
-    points = _points(level, shapes)
+    """No boundaries: one circle per region with a positive value at its reference label
+    point (largest drawn first, so small ones stay clickable), each one a keyboard target."""
+    points = reference_points(level)
     if focus_province:
         points = points[points["province_code"] == focus_province]
-    m = _base_map(legend_title)
-    if shapes is None:
-        focus = points if focus_province else None
-    else:
-        main, context = _split_focus(shapes, focus_province)
-        focus = main if focus_province else None
-        _add_context(m, context)
-        _add_regions(m, main, data, format_value, legend_title, fills={})
-        _add_selected(m, shapes, selected_code)
+    m = _base_map()
     max_radius = MAX_RADIUS_PX["focus" if focus_province else "national"]
-    keyboard = shapes is None  # the circles are the only targets; else the regions are
-    vmax = _add_circles(
-        m, points, data, format_value, legend_title, selected_code, max_radius, keyboard
-    )
-    rows = _size_rows(vmax, max_radius, format_value, shapes is None)
-    _add_legend(m, legend_title, rows, _bounds(focus))
+    shown, vmax = circle_radii(points, data, max_radius)
+    if not shown.empty:
+        radius = dict(zip(shown["code"], shown["radius"], strict=True))
+        frame = gpd.GeoDataFrame(
+            shown[["code", "name"]],
+            geometry=gpd.points_from_xy(shown["lon"], shown["lat"]),
+            crs="EPSG:4326",
+        )
+        folium.GeoJson(
+            _features(frame, _labels(data, format_value)),
+            name=f"{legend_title} (lingkaran)",
+            marker=folium.CircleMarker(fill=True),
+            style_function=lambda f: _circle_style(f, radius, selected_code),
+            tooltip=_tooltip(legend_title),
+        ).add_to(m).add_child(_Keyboard(focusable=True))
+    rows = size_rows(vmax, max_radius, format_value, fallback=True)
+    _add_legend(m, legend_title, rows, bounds_of(points) if focus_province else INDONESIA_BOUNDS)
     return use_local_assets(m, asset_base_url)
-
-
-def _add_circles(
-    m: folium.Map,
-    points: pd.DataFrame,
-    data: Mapping[str, float],
-    format_value: Formatter,
-    legend_title: str,
-    selected_code: str | None,
-    max_radius: float,
-    keyboard: bool,
-) -> float:
-    """Add one circle per region with a positive value (largest drawn first, so small ones
-    stay clickable); returns the largest value, for the legend. ``keyboard``: the circles are
-    the Tab stops (no region outlines under them)."""
-    shown = points.assign(value=points["code"].map(data)).query("value > 0")
-    vmax = float(shown["value"].max()) if not shown.empty else 0.0
-    if shown.empty:
-        return vmax
-    shown = shown.sort_values("value", ascending=False)
-    radius = {
-        c: max_radius * (v / vmax) ** 0.5
-        for c, v in zip(shown["code"], shown["value"], strict=True)
-    }
-    frame = gpd.GeoDataFrame(
-        shown[["code", "name"]],
-        geometry=gpd.points_from_xy(shown["lon"], shown["lat"]),
-        crs="EPSG:4326",
-    )
-    folium.GeoJson(
-        _features(frame, _labels(data, format_value)),
-        name=f"{legend_title} (lingkaran)",
-        marker=folium.CircleMarker(fill=True),
-        style_function=lambda f: _circle_style(f, radius, selected_code),
-        tooltip=_tooltip(legend_title),
-    ).add_to(m).add_child(_Keyboard(focusable=keyboard))
-    return vmax
 
 
 def _circle_style(
@@ -367,7 +222,7 @@ def _circle_style(
     code = feature["properties"]["code"]
     selected = code == selected_code
     return {
-        "radius": round(max(radius.get(code, 0.0), 2.0), 1),
+        "radius": radius.get(code, 2.0),
         "fillColor": "#2c7fb8",
         "fillOpacity": 0.6,
         "color": SELECTED_COLOR if selected else "#253494",
@@ -464,55 +319,5 @@ class _Keyboard(MacroElement):
         self.focusable = focusable
 
 
-class _FrameTitle(MacroElement):
-    """Names the iframe st_folium draws the map in (its title is otherwise the component's
-    technical name), for screen readers. Tests find the map by this title."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        try { if (window.frameElement) { window.frameElement.title = {{ this.title|tojson }}; } }
-        catch (error) {}
-        {% endmacro %}"""
-    )
-
-    def __init__(self, title: str) -> None:
-        super().__init__()
-        self._name = "FrameTitle"
-        self.title = title
-
-
-_BOX = (
-    "background:#fff;padding:6px 8px;border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,.3);"
-    "font:12px/1.5 sans-serif;color:#222;max-width:220px"
-)
-
-
 def _add_legend(m: folium.Map, title: str, rows: str, bounds: list[list[float]]) -> None:
-    body = f'<div style="{_BOX}"><b>{html.escape(title)}</b>{rows}</div>'
-    m.add_child(_Legend(body, bounds))
-
-
-def _swatch_rows(swatches: Sequence[tuple[str, str]]) -> str:
-    box = "display:inline-block;width:14px;height:12px;margin-right:6px;border:1px solid #999"
-    return "".join(
-        f'<div><span style="{box};background:{colour}"></span>{html.escape(label)}</div>'
-        for colour, label in swatches
-    )
-
-
-def _size_rows(vmax: float, max_radius: float, format_value: Formatter, fallback: bool) -> str:
-    rows = []
-    for share in (1.0, 0.25) if vmax > 0 else ():
-        diameter = 2 * max_radius * share**0.5
-        circle = (
-            f"display:inline-block;width:{diameter:.0f}px;height:{diameter:.0f}px;"
-            "border-radius:50%;background:rgba(44,127,184,.6);border:1px solid #253494;"
-            "vertical-align:middle;margin-right:6px"
-        )
-        rows.append(
-            f'<div><span style="{circle}"></span>{html.escape(format_value(vmax * share))}</div>'
-        )
-    rows.append(f"<div>Tanpa lingkaran: {NO_DATA_LABEL.lower()}</div>")
-    if fallback:
-        rows.append("<div><i>Batas wilayah belum tersedia: ditampilkan sebagai titik.</i></div>")
-    return "".join(rows)
+    m.add_child(_Legend(legend_html(title, rows), bounds))

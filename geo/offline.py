@@ -1,10 +1,9 @@
-"""Make folium maps load Leaflet from our own server instead of public CDNs.
+"""Make folium maps (the offline report's) load Leaflet from our own copy, not public CDNs.
 
 The dashboard runs without internet. folium's defaults pull Leaflet, jQuery, Bootstrap and
 Font Awesome from CDNs, and with any of them missing the map stays blank. Our maps only need
-Leaflet itself (vendored in ``dashboard/static/leaflet/``, served by Streamlit at
-``/app/static/``). The base URL is absolute because st_folium's iframe lives under
-``/component/...``; tests pass a ``file://`` URL instead.
+Leaflet itself (vendored in ``dashboard/static/leaflet/``, served at ``/app/static/``). The
+offline report swaps a placeholder base for the inlined files; tests pass a ``file://`` URL.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ if sees_regencies:
         regency_values,
         level="regency",
         option=option,
-        key=f"daerah_map_{province}",
+        key="daerah_map",
         focus_province=province,
         selected_code=filters.regency,
     )

@@ -92,7 +92,7 @@ clicked = map_view.region_map(
     values,
     level=level,
     option=option,
-    key=f"nasional_map_{filters.region}_{level}",
+    key="nasional_map",
     focus_province=filters.province if level == "regency" else None,
     selected_code=filters.province,
 )

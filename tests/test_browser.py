@@ -5,11 +5,19 @@ Screenshots go to artifacts/ for a person to look at."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
+import pandas as pd
 import pytest
 from browser_fixtures import wait_until_idle
 from geo_fixtures import ARTIFACTS_DIR as ARTIFACTS
 from geo_fixtures import CHROMIUM
+
+from dashboard.metric_options import BY_KEY
+from geo.map_spec import region_fills, values_by_code
+from geo.regions import provinces
+from queries.filters import Filters
+from queries.suppression import ProtectedFigures
 
 pytestmark = [
     pytest.mark.browser,
@@ -89,6 +97,34 @@ def test_filter_and_map_click_change_url_and_numbers(browser, app_url: str) -> N
     assert _first_kpi(page) != after_filter
     _wait_for_map(page)
     page.screenshot(path=ARTIFACTS / "screen-nasional-drilldown.png")
+    page.close()
+
+
+def test_map_draws_the_stores_figures_in_their_classes(browser, app_url, sqlite_replica) -> None:
+    """Every province is drawn as a named button with the store's (protected) rate and the
+    colour of its class, as Python classified them."""
+    option = BY_KEY["registrants_per_1000"]
+    figures = ProtectedFigures.direct(sqlite_replica.store())
+    values = figures.region_metrics(Filters(date(2020, 4, 11), date(2020, 9, 3)), "province")
+    data = values_by_code(values, option.key)
+    names = dict(zip(provinces()["code"], provinces()["name"], strict=True))
+    fills, _legend = region_fills(pd.Series(sorted(names)), data, option.format)
+    page, errors = _open(browser, f"{app_url}/?tingkat=provinsi&metrik={option.url_name}")
+    frame = _wait_for_map(page)
+    drawn = frame.locator("path[data-code]").evaluate_all(
+        "paths => paths.map(p => [p.dataset.code, p.getAttribute('fill'), p.ariaLabel])"
+    )
+    expected = [
+        [
+            code,
+            fills[code],
+            f"{names[code]}: {option.format(data[code]) if code in data else 'Tidak ada data'}",
+        ]
+        for code in sorted(names)
+    ]
+    assert sorted(drawn) == expected
+    assert len(set(fills.values())) >= 4  # the classes differ: a real test of the colours
+    assert not errors, errors
     page.close()
 
 

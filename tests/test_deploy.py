@@ -163,10 +163,11 @@ def test_kubernetes_matches_the_local_topology() -> None:
     assert static["ports"][0]["containerPort"] == STATIC_PORT
     assert static_service["spec"]["ports"][0]["targetPort"] == STATIC_PORT
     assert static["readinessProbe"]["httpGet"] == {"path": "/health", "port": STATIC_PORT}
-    assert paths["/static/"] == {
-        "name": static_service["metadata"]["name"],
-        "port": {"number": STATIC_PORT},
-    }
+    for prefix in ("/static/", "/app/static/"):
+        assert paths[prefix] == {
+            "name": static_service["metadata"]["name"],
+            "port": {"number": STATIC_PORT},
+        }
 
 
 def _ingress_paths(ingress: dict) -> list[dict]:

@@ -1,15 +1,20 @@
-"""Map builders: offline assets, clickable features, legends, fallbacks (issue #3)."""
+"""Maps: the screens' map specs and static boundary files, the offline report's folium map
+(offline assets, clickable features, legends, fallbacks; issues #3 and #9)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 
+import brotli
 import pandas as pd
 import pytest
 
-from geo.classify import classify, legend_labels
-from geo.maps import choropleth_map, clicked_code, remote_assets, symbol_map
+from geo.boundary_files import boundary_file
+from geo.classify import NO_DATA_COLOR, classify, legend_labels, palette
+from geo.map_spec import FALLBACK_NOTE, map_spec
+from geo.maps import choropleth_map, remote_assets
 from geo.regions import provinces, regencies
 from geo.vintages import UNKNOWN, to_current
 
@@ -83,20 +88,58 @@ def test_choropleth_province_focus(boundary_cache):
     assert "animate: false" in html and "getBoundsZoom" in html  # fitted beside the legend
 
 
-def test_symbol_map_at_province_level(boundary_cache):
+def test_boundary_files_are_compact_hashed_and_precompressed(boundary_cache, tmp_path):
+    national = boundary_file(tmp_path, "regency")
+    focus = boundary_file(tmp_path, "regency", "32")
+    assert re.fullmatch(r"regency-[0-9a-f]{12}\.json", national.name)
+    assert re.fullmatch(r"regency-32-[0-9a-f]{12}\.json", focus.name)
+    data = (tmp_path / national.name).read_bytes()
+    assert gzip.decompress((tmp_path / f"{national.name}.gz").read_bytes()) == data
+    assert brotli.decompress((tmp_path / f"{national.name}.br").read_bytes()) == data
+    assert len((tmp_path / f"{national.name}.br").read_bytes()) <= 200_000  # the switch budget
+    features = json.loads(data)["features"]
+    assert len(features) == 514 and set(features[0]["properties"]) == {"code", "name"}
+    assert not re.search(r"\.\d{4}", data.decode())  # 3 decimals, ~110 m
+    local = json.loads((tmp_path / focus.name).read_bytes())["features"]
+    main = [f["properties"]["code"] for f in local if "ctx" not in f["properties"]]
+    assert len(main) == 27 and all(code.startswith("32") for code in main)
+    assert any(not f["properties"]["code"].startswith("32") for f in local)  # neighbours
+    (south, west), (north, east) = focus.bounds
+    assert 105 < west < east < 109 and -8 < south < north < -5  # Jawa Barat
+    before = {path.name: path.stat().st_mtime_ns for path in tmp_path.iterdir()}
+    assert boundary_file(tmp_path, "regency", "32").name == focus.name
+    assert {path.name: path.stat().st_mtime_ns for path in tmp_path.iterdir()} == before
+
+
+def test_spec_colours_regions_by_class(boundary_cache, tmp_path):
+    values = regency_values()
+    shapes = boundary_file(tmp_path, "regency")
+    spec = map_spec(
+        values, level="regency", kind="rate", value_column="peserta", format_value=fmt,
+        legend_title="Peserta (ribu)", boundaries=shapes, boundary_url=f"/b/{shapes.name}",
+    )  # fmt: skip
+    assert spec["boundaries"] == f"/b/{shapes.name}" and spec["symbols"] == []
+    regions = spec["regions"]
+    assert len(regions) == 514
+    assert regions["1101"] == ["Tidak ada data", NO_DATA_COLOR]  # Aceh: named, greyed
+    largest = values.loc[values["peserta"].idxmax()]
+    assert regions[largest["code"]] == [fmt(largest["peserta"]), palette(5)[-1]]
+    assert "Peserta (ribu)" in spec["legend"] and "Tidak ada data" in spec["legend"]
+    assert len(json.dumps(spec)) <= 40_000  # the values, not the geometry
+
+
+def test_spec_symbols_at_province_level(boundary_cache, tmp_path):
     prov = provinces()
     values = pd.DataFrame({"code": prov["code"], "n": prov["population"]})
-    html = (
-        symbol_map(
-            values, level="province", value_column="n", format_value=fmt, legend_title="Penduduk"
-        )
-        .get_root()
-        .render()
-    )
-    outlines, circles = geojson_layers(html)
-    assert len(outlines["features"]) == 38
-    assert {f["geometry"]["type"] for f in circles["features"]} == {"Point"}
-    assert remote_assets(html) == []
+    spec = map_spec(
+        values, level="province", kind="count", value_column="n", format_value=fmt,
+        legend_title="Penduduk", boundaries=boundary_file(tmp_path, "province"),
+        boundary_url="/b/p.json", selected_code="32",
+    )  # fmt: skip
+    assert len(spec["regions"]) == 38 and all(fill == "" for _l, fill in spec["regions"].values())
+    radii = [symbol[4] for symbol in spec["symbols"]]
+    assert len(radii) == 38 and radii == sorted(radii, reverse=True) and radii[0] == 18.0
+    assert spec["selected"] == "32" and FALLBACK_NOTE not in spec["legend"]
 
 
 def test_maps_fall_back_to_points_without_boundaries(empty_cache):
@@ -109,6 +152,12 @@ def test_maps_fall_back_to_points_without_boundaries(empty_cache):
     assert len(circles["features"]) == len(regency_values())
     assert "Batas wilayah belum tersedia" in html
     assert remote_assets(html) == []
+    spec = map_spec(
+        regency_values(), level="regency", kind="rate", value_column="peserta",
+        format_value=fmt, legend_title="Peserta (ribu)", boundaries=None, focus_province="32",
+    )  # fmt: skip
+    assert spec["boundaries"] is None and spec["regions"] == {}
+    assert len(spec["symbols"]) == 27 and FALLBACK_NOTE in spec["legend"]
 
 
 def test_vintage_mapping_moves_old_papua_codes(boundary_cache):
@@ -130,14 +179,7 @@ def test_vintage_mapping_moves_old_papua_codes(boundary_cache):
     assert labels["9301"] == "7" and labels["9602"] == "7" and "9101" not in labels
 
 
-def test_clicked_code_reads_st_folium_result():
-    result = {"last_active_drawing": {"properties": {"code": "3216", "name": "Kabupaten Bekasi"}}}
-    assert clicked_code(result) == "3216"
-    assert clicked_code({"last_active_drawing": None}) is None
-    assert clicked_code(None) is None
-
-
 def test_values_need_code_and_value_columns(boundary_cache):
     with pytest.raises(ValueError, match="lacks column"):
-        symbol_map(pd.DataFrame({"kode": []}), level="regency", value_column="n",
-                   format_value=fmt, legend_title="n")  # fmt: skip
+        map_spec(pd.DataFrame({"kode": []}), level="regency", kind="count", value_column="n",
+                 format_value=fmt, legend_title="n", boundaries=None)  # fmt: skip

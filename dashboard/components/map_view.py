@@ -1,8 +1,11 @@
-"""The interactive map: folium map from geo.maps, rendered with st_folium; clicks → codes.
+"""The interactive map: our Leaflet component (``region_map/``) drawing a map spec; clicks → codes.
 
-Counts become proportional symbols and rates a choropleth. Without boundary files the first
-start downloads them in the background; until then, or without a network, the map falls back
-to symbols at label points and offers the download.
+Counts become proportional symbols and rates a choropleth (``geo.map_spec`` decides classes,
+colours and labels). The regions come from static, content-hashed boundary files
+(``geo.boundary_files``, under ``dashboard/static/boundaries/``: ``/app/static/boundaries/``),
+which the browser fetches once; every rerun sends only the spec. Without boundary files the
+first start downloads them in the background; until then, or without a network, the map
+falls back to symbols at label points and offers the download.
 """
 
 from __future__ import annotations
@@ -10,16 +13,23 @@ from __future__ import annotations
 import fcntl
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
+import streamlit.components.v1 as components
 
-from dashboard.metric_options import MetricOption
+from dashboard.metric_options import BY_KEY, MetricOption
 from geo import boundaries
-from geo.maps import choropleth_map, clicked_code, symbol_map
+from geo.boundary_files import BoundaryFile, boundary_file
+from geo.map_spec import map_spec
 
-MAP_HEIGHT = 520
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+BOUNDARY_DIR = STATIC_DIR / "boundaries"
+BOUNDARY_URL = "/app/static/boundaries/"
+_component = components.declare_component(
+    "region_map", path=str(Path(__file__).resolve().parent / "region_map")
+)
 
 
 def region_map(
@@ -32,33 +42,49 @@ def region_map(
     selected_code: str | None = None,
 ) -> str | None:
     """Draw the map and return the code of a region the user just clicked (or None)."""
-    builder = choropleth_map if option.kind == "rate" else symbol_map
-    folium_map = builder(
+    try:
+        shapes = boundary_file(BOUNDARY_DIR, level, focus_province)
+    except OSError:  # the boundary folder is not writable and the build step did not fill it
+        shapes = None
+    name = shapes.name if shapes else None
+    spec = _spec(values, level, option.key, focus_province, selected_code, name, shapes)
+    return _new_click(key, _component(spec=spec, key=key, default=None))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _spec(
+    values: pd.DataFrame,
+    level: str,
+    metric: str,
+    focus_province: str | None,
+    selected_code: str | None,
+    boundary_name: str | None,
+    _shapes: BoundaryFile | None,
+) -> dict:
+    """The map spec, built once per (values, view, boundary file): many tabs show the same
+    views, and a rerun that changes something else on the page redraws an unchanged map."""
+    option = BY_KEY[metric]
+    return map_spec(
         values,
         level=level,
+        kind=option.kind,
         value_column=option.key,
         format_value=option.format,
         legend_title=option.label,
+        boundaries=_shapes,
+        boundary_url=BOUNDARY_URL + boundary_name if boundary_name else None,
         selected_code=selected_code,
         focus_province=focus_province,
     )
-    result = st_folium(
-        folium_map,
-        key=key,
-        height=MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=["last_active_drawing"],
-    )
-    return _new_click(key, clicked_code(result))
 
 
-def _new_click(key: str, code: str | None) -> str | None:
-    """st_folium repeats the last click on every rerun: report each click once."""
+def _new_click(key: str, value: dict | None) -> str | None:
+    """The component's value stays the last click across reruns: report each click once."""
     seen = f"{key}__last_click"
-    if code is None or st.session_state.get(seen) == code:
+    if not value or st.session_state.get(seen) == value.get("click"):
         return None
-    st.session_state[seen] = code
-    return code
+    st.session_state[seen] = value.get("click")
+    return str(value["code"])
 
 
 @dataclass

@@ -1,0 +1,152 @@
+"""The boundaries as static files the browser fetches once and keeps: content-hashed names.
+
+The interactive map (``dashboard/components/region_map``) draws regions from these files and
+receives only the per-region values on each rerun, so a view change costs the values, and
+the geometry crosses the network once per browser. One file per view:
+
+- ``province-<hash>.json``, ``regency-<hash>.json``: the whole country at national detail,
+  coordinates rounded to ``NATIONAL_DECIMALS``;
+- ``regency-<province>-<hash>.json``: a province's regencies at province detail
+  (``FOCUS_DECIMALS``), plus the neighbouring regencies within ~1° marked ``"ctx": 1``.
+
+Compact GeoJSON (``code`` and ``name`` only), with ``.gz`` and ``.br`` beside each file for
+nginx's ``gzip_static``/``brotli_static``. Names depend on content only, so every process
+that builds a file from the same boundary cache gets the same name and a file is never
+rewritten; a read-only directory is fine when the static build step already wrote them.
+No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import brotli
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.boundaries import Level, boundaries_available, boundaries_or_none, cache_file
+
+NATIONAL_DECIMALS = 3
+"""~110 m: far below a pixel at national zoom (18 % fewer bytes than 4 decimals)."""
+FOCUS_DECIMALS = 4
+"""~11 m: below a pixel at a province's zoom."""
+CONTEXT_DEGREES = 1.0
+INDONESIA_BOUNDS = [[-11.2, 94.8], [6.3, 141.1]]
+
+
+@dataclass(frozen=True)
+class BoundaryFile:
+    """One written file and what a map spec needs from it without reading geometry again."""
+
+    name: str
+    bounds: list[list[float]]
+    """[[south, west], [north, east]] of the regions drawn in colour (not the context)."""
+    points: pd.DataFrame
+    """code, name, province_code, lat, lon: label points of the regions drawn in colour."""
+
+
+def boundary_file(
+    directory: Path, level: Level, focus_province: str | None = None
+) -> BoundaryFile | None:
+    """The file for one view, written into ``directory`` unless it is there; None when the
+    boundary cache is missing or unreadable (the map then falls back to label points)."""
+    if not boundaries_available():
+        return None
+    detail = "province" if focus_province else "national"
+    stat = cache_file(level, detail).stat()
+    return _built(Path(directory), level, focus_province, stat.st_mtime_ns, stat.st_size)
+
+
+def write_all(directory: Path) -> list[str]:
+    """Every view's file (the static build step and ``make serve`` call this once), or
+    nothing without boundaries. Returns the file names."""
+    frame = boundaries_or_none("province")
+    if frame is None:
+        return []
+    views = [("province", None), ("regency", None)]
+    views += [("regency", code) for code in sorted(frame["code"])]
+    built = [boundary_file(directory, level, focus) for level, focus in views]
+    return [file.name for file in built if file is not None]
+
+
+@cache
+def _built(
+    directory: Path, level: Level, focus: str | None, _mtime_ns: int, _size: int
+) -> BoundaryFile | None:
+    """Built once per process and boundary cache version."""
+    shapes = boundaries_or_none(level, "province" if focus else "national")
+    if shapes is None:
+        return None
+    main, context = split_focus(shapes, focus)
+    decimals = FOCUS_DECIMALS if focus else NATIONAL_DECIMALS
+    features = _features(main, decimals) + _features(context, decimals, context=True)
+    data = json.dumps(
+        {"type": "FeatureCollection", "features": features},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    stem = f"{level}-{focus}" if focus else level
+    name = f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.json"
+    _write_once(directory / name, data)
+    west, south, east, north = (float(v) for v in main.total_bounds)
+    bounds = [[south, west], [north, east]] if focus else INDONESIA_BOUNDS
+    points = pd.DataFrame(main.drop(columns="geometry")).rename(
+        columns={"label_lat": "lat", "label_lon": "lon"}
+    )
+    return BoundaryFile(name, bounds, points.reset_index(drop=True))
+
+
+def split_focus(
+    shapes: gpd.GeoDataFrame, focus_province: str | None
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """(regions to colour, faint neighbours within ~1° of the focus province)."""
+    if not focus_province:
+        return shapes, shapes.iloc[0:0]
+    inside = shapes["province_code"] == focus_province
+    if not inside.any():
+        raise ValueError(f"'focus_province' {focus_province!r} is not a known province code")
+    main = shapes[inside]
+    west, south, east, north = main.total_bounds
+    near = CONTEXT_DEGREES
+    return main, shapes[~inside].cx[west - near : east + near, south - near : north + near]
+
+
+def _features(frame: gpd.GeoDataFrame, decimals: int, context: bool = False) -> list[dict]:
+    rounded = shapely.transform(frame.geometry.values, lambda xy: np.round(xy, decimals))
+    extra = {"ctx": 1} if context else {}
+    return [
+        {
+            "type": "Feature",
+            "properties": {"code": code, "name": name, **extra},
+            "geometry": json.loads(shapely.to_geojson(geometry)),
+        }
+        for code, name, geometry in zip(frame["code"], frame["name"], rounded, strict=True)
+    ]
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    """``path`` with ``.gz`` and ``.br`` beside it, each renamed into place (the content
+    decides the name, so an existing file is already right)."""
+    versions = {
+        path: lambda: data,
+        path.with_name(path.name + ".gz"): lambda: gzip.compress(data, compresslevel=9, mtime=0),
+        path.with_name(path.name + ".br"): lambda: brotli.compress(data, quality=11),
+    }
+    for target, content in versions.items():
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(content())
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
