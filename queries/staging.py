@@ -17,6 +17,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -173,7 +174,9 @@ def _scope_views(con: duckdb.DuckDBPyConnection, scope: str, source: str) -> Non
 
 def _changed_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     """``changed_<table>``: rows re-read that differ from what the staging holds, either
-    way (a new row, a late commit, a deleted one), and the ids they make shared."""
+    way (a new row, a late commit, a deleted one), and the ids they make shared. A table
+    whose re-read rows are all the same leaves the plan: :func:`commit` does not rewrite
+    them (the trailing window, re-read on every run, would otherwise churn ``raw_*``)."""
     run(con, "CREATE OR REPLACE TEMP TABLE new_shared (table_name VARCHAR, id BIGINT)")
     for table in PERSON:
         replaced = f"SELECT * FROM raw_{table} WHERE {_in_spans(plan.spans.get(table, []))}"
@@ -183,7 +186,9 @@ def _changed_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             (FROM ({replaced}) EXCEPT ALL FROM incoming_{table})
             UNION ALL (FROM incoming_{table} EXCEPT ALL FROM ({replaced}))""",
         )
-        if table != "registrants" and count_rows(con, f"changed_{table}"):
+        if not count_rows(con, f"changed_{table}"):
+            plan.spans.pop(table, None)
+        elif table != "registrants":
             run(
                 con,
                 f"""INSERT INTO new_shared SELECT '{table}', id FROM new_{table}
@@ -265,6 +270,7 @@ def _record_shared_ids(con: duckdb.DuckDBPyConnection) -> None:
             )
 
 
+@cache
 def code_map_digest() -> str:
     """A fingerprint of the regency code mapping the pre-aggregates were built with."""
     return str(int(pd.util.hash_pandas_object(code_mapping(), index=False).sum()))
