@@ -58,6 +58,8 @@ class Plan:
     """Per fact table, the id ranges ``(low, high]`` whose ``raw_*`` rows are replaced."""
     dimensions_changed: bool = False
     cursors: dict[str, str] = field(default_factory=dict)
+    watermarks: dict[str, int] = field(default_factory=dict)
+    """Per fact table, the highest id ``raw_*`` held before this refresh."""
 
 
 @contextlib.contextmanager
@@ -180,11 +182,14 @@ def _changed_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     run(con, "CREATE OR REPLACE TEMP TABLE new_shared (table_name VARCHAR, id BIGINT)")
     for table in PERSON:
         replaced = f"SELECT * FROM raw_{table} WHERE {_in_spans(plan.spans.get(table, []))}"
+        top = int(plan.watermarks.get(table, 0))  # rows above it are new: nothing to compare
+        reread = f"SELECT * FROM incoming_{table} WHERE id <= {top}"
         run(
             con,
             f"""CREATE OR REPLACE TEMP TABLE changed_{table} AS
-            (FROM ({replaced}) EXCEPT ALL FROM incoming_{table})
-            UNION ALL (FROM incoming_{table} EXCEPT ALL FROM ({replaced}))""",
+            (FROM ({replaced}) EXCEPT ALL FROM ({reread}))
+            UNION ALL (FROM ({reread}) EXCEPT ALL FROM ({replaced}))
+            UNION ALL (FROM incoming_{table} WHERE id > {top})""",
         )
         if not count_rows(con, f"changed_{table}"):
             plan.spans.pop(table, None)
