@@ -150,8 +150,8 @@ def update_facts(
     people = _affected_people(con, min(before, until), max(before, until))
     if not people:
         return 0
-    for side, source, when in (("old", "raw", before), ("new", "new", until)):
-        _scope_views(con, f"{side}_scope", source)
+    _scope_rows(con, plan)
+    for side, when in (("old", before), ("new", until)):
         outputs = tuple(f"temp.{side}_{part}" for part in ("facts", "quarantine", "unknown"))
         aggregate(con, f"{side}_scope", when, outputs)
     touched = merge_facts(con, "version", "old_facts", "new_facts")
@@ -161,17 +161,31 @@ def update_facts(
     return touched
 
 
-def _scope_views(con: duckdb.DuckDBPyConnection, scope: str, source: str) -> None:
-    """``{scope}_<table>``: the ``{source}_<table>`` rows of the affected people (a hash semi
-    join: the people are few, the rows many; a row without a person goes with NULL)."""
+def _scope_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """``old_scope_<table>`` and ``new_scope_<table>``: the affected people's rows before and
+    after this refresh. One hash semi join over each ``raw_*`` table (the people are few, the
+    rows many; a row without a person goes with NULL); the rows after are those outside the
+    replaced spans plus the same people's copied rows, as in ``new_<table>``."""
     for table in DIMENSION_TABLES:
-        run(con, f"CREATE OR REPLACE TEMP VIEW {scope}_{table.name} AS FROM {source}_{table.name}")
+        for scope, source in (("old_scope", "raw"), ("new_scope", "new")):
+            run(
+                con,
+                f"CREATE OR REPLACE TEMP VIEW {scope}_{table.name} AS FROM {source}_{table.name}",
+            )
     for table, person in PERSON.items():
+        theirs = f"SEMI JOIN affected a ON s.{person} IS NOT DISTINCT FROM a.person"
         run(
             con,
-            f"CREATE OR REPLACE TEMP TABLE {scope}_{table} AS SELECT s.* FROM {source}_{table} s "
-            f"SEMI JOIN affected a ON s.{person} IS NOT DISTINCT FROM a.person",
+            f"CREATE OR REPLACE TEMP TABLE old_scope_{table} AS SELECT s.* FROM raw_{table} s "
+            + theirs,
         )
+        after = f"FROM old_scope_{table}"  # no re-read row differs: the rows are the same
+        if table in plan.spans:
+            after = (
+                f"SELECT * FROM old_scope_{table} WHERE NOT ({_in_spans(plan.spans[table])}) "
+                f"UNION ALL SELECT s.* FROM incoming_{table} s {theirs}"
+            )
+        run(con, f"CREATE OR REPLACE TEMP TABLE new_scope_{table} AS {after}")
 
 
 def _changed_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:

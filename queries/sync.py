@@ -234,6 +234,7 @@ class Source:
 
 def _write_meta(con, source: Source, mode: str) -> None:
     period = con.execute("SELECT min(day), max(day) FROM version.facts").fetchall()[0]
+    lag = source.status.lag_seconds
     meta = {
         "schema_version": SCHEMA_VERSION,
         "source_kind": "replica" if source.scale is None else "demo",
@@ -241,9 +242,7 @@ def _write_meta(con, source: Source, mode: str) -> None:
         "replica_kind": source.status.kind,
         "replica_url": make_url(source.url).render_as_string(hide_password=True),
         "replica_as_of": source.status.as_of.isoformat(),
-        "lag_seconds": ""
-        if source.status.lag_seconds is None
-        else f"{source.status.lag_seconds:.1f}",
+        "lag_seconds": "" if lag is None else f"{lag:.1f}",
         "refreshed_at": datetime.now().astimezone().isoformat(),
         "data_from": str(period[0] or ""),
         "data_until": str(period[1] or ""),
