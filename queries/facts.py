@@ -153,26 +153,33 @@ def _summed(frame: str, sign: str = "") -> str:
 
 
 def merge_facts(con: duckdb.DuckDBPyConnection, target: str, old: str, new: str) -> int:
-    """``target.facts`` − ``old`` + ``new``, rewriting only the rows whose keys they touch
-    (rows that fall to zero go, as a rebuild would never make them); returns rows touched."""
-    keys = ", ".join(KEYS)
-    run(
-        con,
-        f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {keys} FROM "
-        f"(SELECT {keys} FROM {old} UNION ALL SELECT {keys} FROM {new})",
-    )
+    """``target.facts`` − ``old`` + ``new``, rewriting only the rows whose counts change (an
+    affected person's unchanged registration nets to zero and its row is left alone; rows
+    that fall to zero go, as a rebuild would never make them); returns the keys changed.
+
+    The changed rows are found once and deleted by ``rowid``: one pass over ``facts``. The
+    rows written back are sorted like a rebuild's, region first, so they stay prunable."""
+    keys, counts = ", ".join(KEYS), ", ".join(COUNTS)
     sums = ", ".join(f"CAST(sum({name}) AS {kind}) AS {name}" for name, kind in COUNTS.items())
+    changes = " OR ".join(f"sum({name}) <> 0" for name in COUNTS)
     run(
         con,
-        f"""CREATE OR REPLACE TEMP TABLE merged AS
-        SELECT {keys}, {sums} FROM (
-            SELECT f.* FROM {target}.facts f SEMI JOIN touched t ON {_key_match("f", "t")}
-            UNION ALL {_summed(new)} UNION ALL {_summed(old, "-")}
-        ) GROUP BY ALL HAVING {" OR ".join(f"sum({name}) <> 0" for name in COUNTS)}""",
+        f"""CREATE OR REPLACE TEMP TABLE delta AS SELECT {keys}, {sums}
+        FROM ({_summed(new)} UNION ALL {_summed(old, "-")}) GROUP BY ALL HAVING {changes}""",
     )
-    run(con, f"DELETE FROM {target}.facts f USING touched t WHERE {_key_match('f', 't')}")
-    run(con, f"INSERT INTO {target}.facts SELECT {keys}, {', '.join(COUNTS)} FROM merged")
-    return count_rows(con, "touched")
+    run(
+        con,
+        f"""CREATE OR REPLACE TEMP TABLE hit AS SELECT f.rowid AS row_id, {keys}, {counts}
+        FROM {target}.facts f SEMI JOIN delta d ON {_key_match("f", "d")}""",
+    )
+    run(con, f"DELETE FROM {target}.facts WHERE rowid IN (SELECT row_id FROM hit)")
+    run(
+        con,
+        f"""INSERT INTO {target}.facts SELECT {keys}, {sums}
+        FROM ({_summed("hit")} UNION ALL {_summed("delta")}) GROUP BY ALL HAVING {changes}
+        ORDER BY province_code, regency_code, day""",
+    )
+    return count_rows(con, "delta")
 
 
 COUNT_TABLES = (

@@ -17,6 +17,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -57,6 +58,8 @@ class Plan:
     """Per fact table, the id ranges ``(low, high]`` whose ``raw_*`` rows are replaced."""
     dimensions_changed: bool = False
     cursors: dict[str, str] = field(default_factory=dict)
+    watermarks: dict[str, int] = field(default_factory=dict)
+    """Per fact table, the highest id ``raw_*`` held before this refresh."""
 
 
 @contextlib.contextmanager
@@ -147,8 +150,8 @@ def update_facts(
     people = _affected_people(con, min(before, until), max(before, until))
     if not people:
         return 0
-    for side, source, when in (("old", "raw", before), ("new", "new", until)):
-        _scope_views(con, f"{side}_scope", source)
+    _scope_rows(con, plan)
+    for side, when in (("old", before), ("new", until)):
         outputs = tuple(f"temp.{side}_{part}" for part in ("facts", "quarantine", "unknown"))
         aggregate(con, f"{side}_scope", when, outputs)
     touched = merge_facts(con, "version", "old_facts", "new_facts")
@@ -158,32 +161,53 @@ def update_facts(
     return touched
 
 
-def _scope_views(con: duckdb.DuckDBPyConnection, scope: str, source: str) -> None:
-    """``{scope}_<table>``: the ``{source}_<table>`` rows of the affected people (a hash semi
-    join: the people are few, the rows many; a row without a person goes with NULL)."""
+def _scope_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """``old_scope_<table>`` and ``new_scope_<table>``: the affected people's rows before and
+    after this refresh. One hash semi join over each ``raw_*`` table (the people are few, the
+    rows many; a row without a person goes with NULL); the rows after are those outside the
+    replaced spans plus the same people's copied rows, as in ``new_<table>``."""
     for table in DIMENSION_TABLES:
-        run(con, f"CREATE OR REPLACE TEMP VIEW {scope}_{table.name} AS FROM {source}_{table.name}")
+        for scope, source in (("old_scope", "raw"), ("new_scope", "new")):
+            run(
+                con,
+                f"CREATE OR REPLACE TEMP VIEW {scope}_{table.name} AS FROM {source}_{table.name}",
+            )
     for table, person in PERSON.items():
+        theirs = f"SEMI JOIN affected a ON s.{person} IS NOT DISTINCT FROM a.person"
         run(
             con,
-            f"CREATE OR REPLACE TEMP TABLE {scope}_{table} AS SELECT s.* FROM {source}_{table} s "
-            f"SEMI JOIN affected a ON s.{person} IS NOT DISTINCT FROM a.person",
+            f"CREATE OR REPLACE TEMP TABLE old_scope_{table} AS SELECT s.* FROM raw_{table} s "
+            + theirs,
         )
+        after = f"FROM old_scope_{table}"  # no re-read row differs: the rows are the same
+        if table in plan.spans:
+            after = (
+                f"SELECT * FROM old_scope_{table} WHERE NOT ({_in_spans(plan.spans[table])}) "
+                f"UNION ALL SELECT s.* FROM incoming_{table} s {theirs}"
+            )
+        run(con, f"CREATE OR REPLACE TEMP TABLE new_scope_{table} AS {after}")
 
 
 def _changed_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     """``changed_<table>``: rows re-read that differ from what the staging holds, either
-    way (a new row, a late commit, a deleted one), and the ids they make shared."""
+    way (a new row, a late commit, a deleted one), and the ids they make shared. A table
+    whose re-read rows are all the same leaves the plan: :func:`commit` does not rewrite
+    them (the trailing window, re-read on every run, would otherwise churn ``raw_*``)."""
     run(con, "CREATE OR REPLACE TEMP TABLE new_shared (table_name VARCHAR, id BIGINT)")
     for table in PERSON:
         replaced = f"SELECT * FROM raw_{table} WHERE {_in_spans(plan.spans.get(table, []))}"
+        top = int(plan.watermarks.get(table, 0))  # rows above it are new: nothing to compare
+        reread = f"SELECT * FROM incoming_{table} WHERE id <= {top}"
         run(
             con,
             f"""CREATE OR REPLACE TEMP TABLE changed_{table} AS
-            (FROM ({replaced}) EXCEPT ALL FROM incoming_{table})
-            UNION ALL (FROM incoming_{table} EXCEPT ALL FROM ({replaced}))""",
+            (FROM ({replaced}) EXCEPT ALL FROM ({reread}))
+            UNION ALL (FROM ({reread}) EXCEPT ALL FROM ({replaced}))
+            UNION ALL (FROM incoming_{table} WHERE id > {top})""",
         )
-        if table != "registrants" and count_rows(con, f"changed_{table}"):
+        if not count_rows(con, f"changed_{table}"):
+            plan.spans.pop(table, None)
+        elif table != "registrants":
             run(
                 con,
                 f"""INSERT INTO new_shared SELECT '{table}', id FROM new_{table}
@@ -265,6 +289,7 @@ def _record_shared_ids(con: duckdb.DuckDBPyConnection) -> None:
             )
 
 
+@cache
 def code_map_digest() -> str:
     """A fingerprint of the regency code mapping the pre-aggregates were built with."""
     return str(int(pd.util.hash_pandas_object(code_mapping(), index=False).sum()))
