@@ -28,7 +28,7 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import Table, create_engine
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
-from sqlalchemy.schema import CreateIndex
+from sqlalchemy.schema import CreateColumn, CreateIndex
 
 from queries.contract import metadata
 from queries.urls import is_sqlite, libpq_conninfo, normalize_url, sqlite_path
@@ -157,11 +157,10 @@ def _copy_chunks(cursor: psycopg.Cursor, name: str, chunks: Chunks, *, freeze: b
 
 
 def _bare_table(table: Table) -> str:
-    """CREATE TABLE with the columns and NOT NULLs only: keys come after the load."""
+    """CREATE TABLE with the columns as ``create_all`` writes them (types, NOT NULL, the
+    ``id`` sequence), without the keys: they come after the load."""
     columns = ", ".join(
-        f"{column.name} {column.type.compile(dialect=_DIALECT)}"
-        + ("" if column.nullable else " NOT NULL")
-        for column in table.columns
+        str(CreateColumn(column).compile(dialect=_DIALECT)) for column in table.columns
     )
     return f"CREATE TABLE {table.name} ({columns})"
 

@@ -15,8 +15,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psycopg
 import pytest
+from conftest import _temporary_database
+from sqlalchemy import create_engine
 
+from queries import urls
+from queries.contract import metadata
 from synthetic import generator, registrants
 from synthetic.calibration import target_counts
 
@@ -127,3 +132,36 @@ def test_the_same_seed_gives_the_same_rows() -> None:
         first["registrants"]["regency_code"],
         generator.generate(0.002, seed=1)["registrants"]["regency_code"],
     )
+
+
+SCHEMA = """
+SELECT table_name, column_name, data_type, is_nullable, column_default
+FROM information_schema.columns WHERE table_schema = 'public'
+UNION ALL
+SELECT conrelid::regclass::text, conname, contype::text, convalidated::text, NULL
+FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+UNION ALL
+SELECT tablename, indexname, indexdef, NULL, NULL FROM pg_indexes WHERE schemaname = 'public'
+ORDER BY 1, 2, 3
+"""
+
+
+@pytest.mark.postgres
+def test_postgres_replica_has_the_contract_schema() -> None:
+    """Keys added after the COPY give the schema ``create_all`` gives (sequences, primary
+    keys, indexes, foreign keys by name), the foreign keys left NOT VALID."""
+    with _temporary_database() as written, _temporary_database() as declared:
+        generator.build(written, 0.0005)
+        engine = create_engine(urls.sqlalchemy_url(declared))
+        metadata.create_all(engine)
+        engine.dispose()
+        with psycopg.connect(written) as a, psycopg.connect(declared) as b:
+            got, expected = a.execute(SCHEMA).fetchall(), b.execute(SCHEMA).fetchall()
+    foreign = [row for row in got if row[2] == "f"]
+    assert len(foreign) == 7 and all(row[3] == "false" for row in foreign)
+    assert _validity_aside(got) == _validity_aside(expected)
+
+
+def _validity_aside(rows: list[tuple]) -> list[tuple]:
+    """Schema rows with the foreign keys' validated flag left out."""
+    return [(*row[:3], None if row[2] == "f" else row[3], row[4]) for row in rows]
