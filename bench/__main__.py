@@ -25,10 +25,11 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from queries import demo, metrics, writer
+from queries import metrics, urls
 from queries.filters import Filters
 from queries.store import Store, store_dir
 from queries.sync import SyncReport, sync
+from synthetic import generator, writer
 
 WARM_RUNS = 20
 FULL = (date(2020, 4, 11), date(2020, 9, 3))
@@ -63,7 +64,7 @@ QUERIES: dict[str, Callable[[Store, Filters], object]] = {
 
 def _replica_rows(url: str) -> int:
     try:
-        with psycopg.connect(writer.libpq_conninfo(url)) as conn:
+        with psycopg.connect(urls.libpq_conninfo(url)) as conn:
             return conn.execute("SELECT count(*) FROM registrants").fetchone()[0]
     except psycopg.Error:
         return -1
@@ -72,10 +73,10 @@ def _replica_rows(url: str) -> int:
 def ensure_replica(url: str, scale: float) -> float | None:
     """Build the replica unless one of at least this size is there (earlier runs appended
     days); returns the build seconds."""
-    if _replica_rows(url) >= demo.target_counts(scale)["registrants"]:  # earlier runs append
+    if _replica_rows(url) >= generator.target_counts(scale)["registrants"]:  # earlier runs append
         return None
     started = time.perf_counter()
-    demo.build(url, scale)
+    generator.build(url, scale)
     return time.perf_counter() - started
 
 
@@ -122,7 +123,7 @@ def calibration_check(directory: Path, scale: float) -> list[tuple[str, int, int
         totals = metrics.totals(store, Filters(*FULL)).iloc[0]
     finally:
         store.close()
-    targets = demo.target_counts(scale)
+    targets = generator.target_counts(scale)
     return [(name, targets[name], int(totals[name])) for name in targets]
 
 
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         calibration = calibration_check(directory, args.scale)
         added, incremental = [], []
         for _ in range(args.days):  # the queries run on a version updated this many times
-            added.append(demo.append_days(args.replica, days=1, seed=int(time.time())))
+            added.append(generator.append_days(args.replica, days=1, seed=int(time.time())))
             incremental.append(timed_sync(reader, directory))
             print(f"One more day {incremental[-1][0].seconds:.1f} s ({added[-1]})", flush=True)
         unchanged = timed_sync(reader, directory)

@@ -155,7 +155,7 @@ def impact_chart(
     )
     line = (
         alt.Chart(series)
-        .mark_line(point=True, strokeWidth=3, color=charts.BLUE)
+        .mark_line(point={"aria": False}, strokeWidth=3, color=charts.BLUE, aria=False)
         .encode(
             x=alt.X(
                 "week_start:T",
@@ -181,7 +181,7 @@ def impact_chart(
     )
     rules = (
         alt.Chart(marks)
-        .mark_rule(strokeWidth=2, strokeDash=[6, 3])
+        .mark_rule(strokeWidth=2, strokeDash=[6, 3], aria=False)
         .encode(
             x="day:T",
             color=alt.Color(

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from dashboard import static_files
 from queries import bootstrap
+from queries.cli import terminal
 from queries.settings import data_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         print(admin(f"set server workers/{args.worker} state {args.action}"), end="")
         return 0
     print("Menyiapkan penyimpanan analitik…", flush=True)
-    bootstrap.ensure_store(progress=bootstrap.terminal())  # before the workers: one builder
+    bootstrap.ensure_store(progress=terminal())  # before the workers: one builder
     print("Menyiapkan berkas statis terkompresi…", flush=True)
     static_files.prepare()  # once per Streamlit version
     static_files.prepare_app_static()  # Leaflet, the map's boundary files

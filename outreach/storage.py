@@ -39,9 +39,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from geo.regions import NATION_CODE, region_name
 from outreach.events import MAX_NOTE, MAX_ORGANISER, Event, EventInput, cleaned
-from queries import demo_outreach
 from queries.settings import Setting, data_dir
-from queries.writer import normalize_url
+from queries.urls import normalize_url
 
 APP_DB_URL = Setting(
     "PRAKERJA_APP_DB_URL",
@@ -401,9 +400,11 @@ class Agenda:
     def seed_demo(self, today: date) -> int:
         """Fill an empty agenda with the synthetic agenda that matches the demo replica's
         planted effects; returns how many events were added."""
+        from synthetic.planted import agenda_rows  # the demo's truth lives with the generator
+
         if self.events():
             return 0
-        rows = [EventInput(**row) for row in demo_outreach.agenda_rows(today)]
+        rows = [EventInput(**row) for row in agenda_rows(today)]
         return len(self.create_many(DEMO_EDITOR, rows))
 
     def dispose(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from queries import demo, writer
+from queries import urls
 from queries.health import describe, record_failure
 from queries.replica import ReplicaTimeoutError, ReplicaUnavailableError, replica_engine
 from queries.settings import data_dir, demo_replica_url, demo_scale, replica_url
@@ -33,10 +33,15 @@ def source() -> tuple[str, str]:
 
 
 def ensure_demo_replica(progress: Progress | None = None) -> str:
-    """Build the synthetic replica once; its file name carries the scale."""
+    """Build the synthetic replica once; its file name carries the scale.
+
+    The one place the query layer reaches the generator (``synthetic``), imported here only
+    when the embedded demo must be built, so a real deployment never loads it."""
     url = demo_replica_url()
-    if not writer.sqlite_path(url).exists():
-        demo.build(url, demo_scale(), progress=_scaled(progress, 0.0, 0.6))
+    if not urls.sqlite_path(url).exists():
+        from synthetic.generator import build
+
+        build(url, demo_scale(), progress=_scaled(progress, 0.0, 0.6))
     return url
 
 
@@ -70,7 +75,7 @@ def check_configured_replica() -> None:
     if kind != "replica":
         return
     try:
-        engine = replica_engine(writer.normalize_url(url))
+        engine = replica_engine(urls.normalize_url(url))
         try:
             check_read_only(engine)
         finally:
@@ -131,18 +136,3 @@ def _scaled(progress: Progress | None, start: float, end: float) -> Progress | N
     if progress is None:
         return None
     return lambda step, fraction: progress(step, start + (end - start) * fraction)
-
-
-def terminal(description: str = "Menyiapkan data") -> Progress:
-    """A tqdm progress bar for the command line."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=100, unit="%", desc=description, disable=None)  # no bar in a pipe
-
-    def report(step: str, fraction: float) -> None:
-        bar.set_postfix_str(step)
-        bar.update(max(0, round(fraction * 100) - bar.n))
-        if fraction >= 1:
-            bar.close()
-
-    return report

@@ -37,3 +37,19 @@ def _silence_stdout() -> None:
     quiet too (the documented way to handle SIGPIPE in Python)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+
+
+def terminal(description: str = "Menyiapkan data") -> Callable[[str, float], None]:
+    """A tqdm progress bar for the command line: called with a step name and the fraction
+    done (0–1); no bar when the output is not a terminal."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, unit="%", desc=description, disable=None)
+
+    def report(step: str, fraction: float) -> None:
+        bar.set_postfix_str(step)
+        bar.update(max(0, round(fraction * 100) - bar.n))
+        if fraction >= 1:
+            bar.close()
+
+    return report

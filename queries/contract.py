@@ -1,7 +1,7 @@
 """The replica contract: the tables and columns the dashboard reads, and nothing else.
 
 The production replica is a PostgreSQL hot standby of the programme's database; the embedded
-default is a synthetic SQLite file with the same tables (``queries.demo``). Every table is
+default is a synthetic SQLite file with the same tables (``synthetic``). Every table is
 append-only with an increasing integer ``id``, which the refresh job uses as its watermark.
 No column identifies a person: no NIK, name, phone or address. Timestamps are local time
 (WIB) without a zone. See ``docs/DATA_CONTRACT.md`` for the prose version.
@@ -111,7 +111,7 @@ synthetic_dataset = Table(
     Column("seed", Integer, nullable=False),
     Column("generated_at", DateTime, nullable=False),
 )
-"""Present only in replicas written by ``queries.demo``: wherever such a replica is served
+"""Present only in replicas written by ``synthetic``: wherever such a replica is served
 from (SQLite or PostgreSQL), every screen and export says the data is synthetic."""
 
 DIMENSION_TABLES = (platforms, training_providers, courses, payment_partners)

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, Row, create_engine, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.sql.elements import TextClause
 
-from queries import writer
+from queries import urls
 from queries.settings import STATEMENT_TIMEOUT_MS, statement_timeout_ms
 
 
@@ -73,12 +73,12 @@ def sqlite_readonly(path: Path) -> sqlite3.Connection:
 
 def replica_engine(url: str) -> Engine:
     """A SQLAlchemy engine on the replica that cannot write."""
-    if writer.is_sqlite(url):
-        path = writer.sqlite_path(url)
+    if urls.is_sqlite(url):
+        path = urls.sqlite_path(url)
         sqlite_readonly(path).close()  # a missing file fails here, with its message
         return create_engine("sqlite://", creator=lambda: sqlite_readonly(path))
     return create_engine(
-        writer.sqlalchemy_url(url),
+        urls.sqlalchemy_url(url),
         connect_args={"options": _session_options(), "connect_timeout": 5},
         pool_pre_ping=True,
     )
@@ -146,7 +146,7 @@ def pg_connect(url: str) -> psycopg.Connection:
     """
     try:
         return psycopg.connect(
-            writer.libpq_conninfo(url),
+            urls.libpq_conninfo(url),
             options=_session_options(),
             connect_timeout=5,
             cursor_factory=_TranslatingCursor,

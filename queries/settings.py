@@ -154,7 +154,7 @@ def _check_url(url: str) -> None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    from queries.writer import normalize_url
+    from queries.urls import normalize_url
 
     try:
         backend = make_url(normalize_url(url)).get_backend_name()

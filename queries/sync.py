@@ -36,7 +36,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from queries import staging, writer
+from queries import staging, urls
 from queries.cli import run_command
 from queries.contract import DIMENSION_TABLES, FACT_TABLES, STORE_COLUMNS
 from queries.duck import count_rows, run, scalar
@@ -147,7 +147,7 @@ def _extract_sql(table: str, low: str, high: str) -> str:
 def _copy_from_sqlite(
     con: duckdb.DuckDBPyConnection, url: str, table: str, span: Span, into: str
 ) -> None:
-    path = writer.sqlite_path(url)
+    path = urls.sqlite_path(url)
     with contextlib.closing(sqlite_readonly(path)) as source:
         chunks = pd.read_sql_query(
             _extract_sql(table, "?", "?"), source, params=span, chunksize=SQLITE_CHUNK_ROWS
@@ -199,7 +199,7 @@ def _copy_span(con, url: str, table: str, span: Span, into: str, workdir: Path) 
     """Copy the replica's rows with ``lo < id <= hi`` into the staging table ``into``; values
     the contract's types cannot hold are schema drift (text in ``amount_idr``, say)."""
     try:
-        if writer.is_sqlite(url):
+        if urls.is_sqlite(url):
             _copy_from_sqlite(con, url, table, span, into)
         else:
             _copy_from_postgres(con, url, table, span, into, workdir)
@@ -315,7 +315,7 @@ def sync_locked(
 
 
 def _sync(url: str, directory: Path, *, full: bool, progress: Progress) -> SyncReport:
-    url = writer.normalize_url(url)  # libpq's "h1:p1,h2:p2" form → SQLAlchemy's ?host= form
+    url = urls.normalize_url(url)  # libpq's "h1:p1,h2:p2" form → SQLAlchemy's ?host= form
     started = time.perf_counter()
     remove_leftovers(directory)
     engine = replica_engine(url)
@@ -498,12 +498,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     from queries import bootstrap
+    from queries.cli import terminal
 
     parser = argparse.ArgumentParser(prog="python -m queries.sync", description=__doc__)
     parser.add_argument("--full", action="store_true", help="rebuild the store from scratch")
     parser.add_argument("--replica", help="replica URL (default: configured, else the demo)")
     args = parser.parse_args(argv)
-    report = bootstrap.refresh(args.replica, full=args.full, progress=bootstrap.terminal())
+    report = bootstrap.refresh(args.replica, full=args.full, progress=terminal())
     recopied = f"; disalin ulang karena berbeda: {', '.join(report.recopied)}" * bool(
         report.recopied
     )

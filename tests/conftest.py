@@ -15,9 +15,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from queries import demo, writer
+from queries import urls
 from queries.store import Store, store_dir
 from queries.sync import sync
+from synthetic import generator, writer
 
 pytest_plugins = [
     "geo_fixtures",
@@ -58,7 +59,7 @@ def _drop_database(name: str) -> None:
 
 def reader_url(url: str) -> str:
     """The dashboard's view of a test replica: a SELECT-only role (SQLite: unchanged)."""
-    return url if writer.is_sqlite(url) else writer.ensure_select_only_role(url)
+    return url if urls.is_sqlite(url) else writer.ensure_select_only_role(url)
 
 
 @contextlib.contextmanager
@@ -86,7 +87,7 @@ def own_pg_database() -> Iterator[str]:
 
 
 def _build_replica(kind: str, url: str, base: Path) -> Replica:
-    demo.build(url, TEST_SCALE)
+    generator.build(url, TEST_SCALE)
     directory = store_dir(base / f"data-{kind}")
     reader = reader_url(url)
     sync(reader, directory)

@@ -18,11 +18,12 @@ import psycopg
 import pytest
 from conftest import PG_ADMIN, _create_database, _drop_database, reader_url
 
-from queries import demo, metrics
+from queries import metrics
 from queries import sync as sync_module
 from queries.filters import Filters
 from queries.store import Store, current_version, store_dir
 from queries.sync import sync
+from synthetic import generator
 
 FAULT_SCALE = 0.001
 WHOLE = Filters(date(2020, 3, 20), date(2035, 12, 31))
@@ -77,10 +78,10 @@ def fault_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
     """One small replica per kind, copied for each test."""
     base = tmp_path_factory.mktemp("fault-template")
     sqlite_url = f"sqlite:///{base / 'template.sqlite'}"
-    demo.build(sqlite_url, FAULT_SCALE)
+    generator.build(sqlite_url, FAULT_SCALE)
     name = f"prakerja_test_tpl_{uuid.uuid4().hex[:8]}"
     pg_url = _create_database(name)
-    demo.build(pg_url, FAULT_SCALE)
+    generator.build(pg_url, FAULT_SCALE)
     try:
         yield {"sqlite": sqlite_url, "postgresql": name}
     finally:

@@ -7,7 +7,7 @@ connections from 127.0.0.1 only. When the tests run as root the servers run as t
 ``postgres`` OS user. The system PostgreSQL on port 5432 is never touched.
 
     with streaming_pair() as pair:
-        demo.build(pair.primary_url, 0.002)
+        generator.build(pair.primary_url, 0.002)
         pair.wait_for_replay()
         ...  # pair.standby_url is a read-only hot standby of pair.primary_url
 """

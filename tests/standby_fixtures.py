@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from standby import StreamingPair, binaries_available, streaming_pair
 
-from queries import demo
+from synthetic import generator
 
 STANDBY_SCALE = 0.002
 """31,800 registrants: enough rows for COPY and incremental syncs, loaded in about a second."""
@@ -25,7 +25,7 @@ def hot_standby() -> Iterator[StreamingPair]:
     if not binaries_available():
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) not found")
     with streaming_pair() as pair:
-        demo.build(pair.primary_url, STANDBY_SCALE)
+        generator.build(pair.primary_url, STANDBY_SCALE)
         pair.wait_for_replay()
         yield pair
 

@@ -17,10 +17,11 @@ from dashboard.exports import deck, files, slide_charts, static_map
 from dashboard.exports.context import context_from_store, describe_filters
 from dashboard.exports.log import log_export, read_log
 from geo.regions import regencies
-from queries import demo, metrics
+from queries import metrics
 from queries.filters import Filters
 from queries.store import Store, store_dir
 from queries.sync import sync
+from synthetic import generator
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 THRESHOLD = 10
@@ -32,7 +33,7 @@ def export_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A demo store at scale 0.005, with the data directory (export log) beside it."""
     base = tmp_path_factory.mktemp("exports")
     url = f"sqlite:///{base / 'replica.sqlite'}"
-    demo.build(url, 0.005)
+    generator.build(url, 0.005)
     directory = store_dir(base / "data")
     sync(url, directory)
     with pytest.MonkeyPatch.context() as patch:

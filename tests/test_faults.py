@@ -35,13 +35,14 @@ from fault_fixtures import (
     assert_equals_full_rebuild,
 )
 
-from queries import bootstrap, demo, metrics
+from queries import bootstrap, metrics
 from queries import sync as sync_module
 from queries.health import SchemaDriftError, WritableReplicaError, read_health, record_failure
 from queries.replica import pg_connect, replica_engine, write_privileges
 from queries.settings import ConfigError
 from queries.store import Store, current_version, store_dir
 from queries.sync import sync
+from synthetic import generator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -395,7 +396,7 @@ def _leftovers(directory: Path) -> list[str]:
 
 def test_a_killed_sync_leaves_nothing_behind_after_the_next_refresh(tmp_path) -> None:
     path = tmp_path / "replica.sqlite"
-    demo.build(f"sqlite:///{path}", FAULT_SCALE)
+    generator.build(f"sqlite:///{path}", FAULT_SCALE)
     replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", tmp_path / "d")
     directory = store_dir(tmp_path / "d")
     sync(replica.url, directory)
@@ -428,12 +429,12 @@ def test_an_incremental_sync_killed_at_any_point_is_recovered(tmp_path) -> None:
     into the staging, updating the new version, committing): the previous or the new
     version answers every time, and the next refresh equals a full rebuild."""
     path = tmp_path / "replica.sqlite"
-    demo.build(f"sqlite:///{path}", FAULT_SCALE)
+    generator.build(f"sqlite:///{path}", FAULT_SCALE)
     directory = store_dir(tmp_path / "d")
     replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", directory)
     sync(replica.url, directory)
     before = _store_totals(directory)
-    demo.append_days(replica.admin, days=1)
+    generator.append_days(replica.admin, days=1)
     killed = 0
     for delay in (1.0, 1.6, 2.2, 2.8, 3.4, 4.0):
         run = subprocess.Popen(
@@ -457,12 +458,12 @@ def test_a_staging_ahead_of_the_published_version_rebuilds_the_aggregates(tmp_pa
     rows the current version lacks. The next refresh rebuilds the pre-aggregates from the
     staging instead of updating that version (which would miss those rows for good)."""
     path = tmp_path / "replica.sqlite"
-    demo.build(f"sqlite:///{path}", FAULT_SCALE)
+    generator.build(f"sqlite:///{path}", FAULT_SCALE)
     directory = store_dir(tmp_path / "d")
     replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", directory)
     sync(replica.url, directory)
     behind = Store.open_current(directory)  # its lease keeps the file after the next refresh
-    demo.append_days(replica.admin, days=1)
+    generator.append_days(replica.admin, days=1)
     sync(replica.url, directory)
     (directory / "CURRENT").write_text(behind.version)  # as if the rename never happened
     behind.close()
@@ -476,7 +477,7 @@ def test_a_corrupt_current_version_is_reported_in_one_line_and_rebuilt(
     tmp_path, monkeypatch, capsys
 ) -> None:
     path = tmp_path / "replica.sqlite"
-    demo.build(f"sqlite:///{path}", FAULT_SCALE)
+    generator.build(f"sqlite:///{path}", FAULT_SCALE)
     replica = FaultReplica("sqlite", f"sqlite:///{path}", f"sqlite:///{path}", tmp_path / "d")
     for name, value in _env_for(replica, tmp_path / "d").items():
         monkeypatch.setenv(name, value)

@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 from fault_fixtures import FaultReplica, _registrant, assert_equals_full_rebuild
 
-from queries import demo, staging
+from queries import staging
 from queries import sync as sync_module
+from synthetic import generator
 
 
 def _next_id(replica: FaultReplica, table: str) -> int:
@@ -109,7 +110,7 @@ def _drop_primary_key(replica: FaultReplica, table: str) -> None:
 
 def one_more_day(replica: FaultReplica) -> None:
     """What production does every day: new registrants, first trainings, first payments."""
-    added = demo.append_days(replica.admin, days=1)
+    added = generator.append_days(replica.admin, days=1)
     assert added["registrants"] > 0 and added["incentive_payments"] > 0
 
 

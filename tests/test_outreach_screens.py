@@ -99,11 +99,11 @@ def test_over_long_note_is_refused_and_kept_in_the_form(agenda_url) -> None:
 
 def test_a_second_editor_gets_a_conflict_message(agenda_url) -> None:
     at = open_page("agenda.py")
-    bogor = next(o for o in at.selectbox[1].options if "Kabupaten Bogor, 6 Juli" in o)
+    bogor = next(o for o in at.selectbox[1].options if "Kabupaten Bogor, 13 Juli" in o)
     at.selectbox[1].select(bogor).run()
     at.text_area[0].set_value("Perubahan saya")
     agenda = Agenda(agenda_url)
-    [event] = [e for e in agenda.events("3201") if e.start_date == date(2020, 7, 6)]
+    [event] = [e for e in agenda.events("3201") if e.start_date == date(2020, 7, 13)]
     other = Editor("rekan@bogorkab.go.id", "3201")
     agenda.update(
         other,
@@ -122,8 +122,10 @@ def test_daerah_saya_explains_the_effect_of_each_event(agenda_url) -> None:
     at = open_page("daerah_saya.py", {"wilayah": "3201"})
     assert "Dampak sosialisasi" in [h.value for h in at.subheader]
     sentences = " ".join(m.value for m in at.markdown)
-    assert "Layanan pendaftaran luring — Kabupaten Bogor, 6 Juli 2020" in sentences
-    assert "dalam 14 hari sejak kegiatan" in sentences
+    assert (
+        "Layanan pendaftaran luring — Kabupaten Bogor, 13 Juli 2020 – 9 Agustus 2020" in sentences
+    )
+    assert "dalam 28 hari sejak kegiatan" in sentences
     assert any("Kegiatan terakhir" in table.value.columns for table in at.table)
 
 
@@ -155,9 +157,10 @@ def test_deck_slide_tells_the_latest_events_effects(agenda_url, sqlite_replica) 
     slide = outreach_slide(scope)
     assert slide.title == "Dampak sosialisasi — Jawa Barat"
     assert slide.notes.splitlines()[0].startswith(
-        "Media lokal — Kabupaten Garut, 3 Agustus 2020 (sasaran: umum): Pendaftar luring"
+        "Media lokal — Kabupaten Garut, 3 Agustus 2020 – 30 Agustus 2020 (sasaran: umum): "
+        "Pendaftar luring"
     )
-    assert "Kabupaten Cirebon, 27 Juli 2020" in slide.notes.splitlines()[1]
+    assert "Kabupaten Bekasi, 13 Juli 2020" in slide.notes.splitlines()[1]
     assert len(slide.notes.splitlines()) == 3
     assert any(isinstance(item, Picture) for item in slide.items)
     assert to_pptx([slide])[:2] == b"PK"

@@ -16,8 +16,8 @@ from dashboard.exports.context import as_of_text
 from dashboard.metric_options import BY_KEY, trend_measure
 from geo import regions
 from queries import metrics
-from queries.calibration import PUBLISHED_TOTALS
 from queries.filters import Filters
+from synthetic.calibration import PUBLISHED_TOTALS
 
 ISO_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
 

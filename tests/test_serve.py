@@ -28,7 +28,7 @@ from test_browser import _first_kpi, _open
 
 from bench import slow_link
 from dashboard.serve import admin, wait_healthy
-from queries import demo
+from synthetic import generator
 
 pytestmark = [
     pytest.mark.browser,
@@ -219,7 +219,7 @@ def test_refresh_service_version_reaches_every_worker(browser, served: Served) -
     assert len(set(shown.values())) == 1, shown
     store = served.data_dir / "store"
     old_version = (store / "CURRENT").read_text()
-    demo.append_days(served.env["PRAKERJA_REPLICA_URL"], days=3)
+    generator.append_days(served.env["PRAKERJA_REPLICA_URL"], days=3)
     command = [sys.executable, "-m", "queries.refresh_service", "--once"]
     subprocess.run(command, cwd=ROOT, env=served.env, check=True, timeout=120)
     assert (store / "CURRENT").read_text() != old_version

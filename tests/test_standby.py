@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from standby import DATABASE, StreamingPair, free_port
 
-from queries import demo, metrics, writer
+from queries import metrics, urls
 from queries.filters import Filters
 from queries.replica import (
     ReplicaTimeoutError,
@@ -31,6 +31,7 @@ from queries.replica import (
 )
 from queries.store import Store, current_version, store_dir
 from queries.sync import sync
+from synthetic import generator
 
 FULL = Filters(date(2020, 4, 11), date(2020, 9, 3))
 WRITES = (
@@ -83,7 +84,7 @@ def test_writes_fail_on_the_standby_and_through_our_engine_on_the_primary(
             message = _engine_write_error(url, statement)
             assert "read-only transaction" in message, (url, statement, message)
     # The standby refuses writes by itself, also in a session that asks for read-write.
-    with psycopg.connect(writer.libpq_conninfo(standby_pair.standby_url)) as conn:
+    with psycopg.connect(urls.libpq_conninfo(standby_pair.standby_url)) as conn:
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction, match="read-only"):
             conn.execute("CREATE TABLE intruder (id INTEGER)")
@@ -113,7 +114,7 @@ def test_sync_from_the_standby_and_incrementally_after_the_primary_writes(
     meta = Store.open_current(directory).meta()
     assert meta["replica_kind"] == "postgresql" and meta["lag_seconds"] != ""
 
-    added = demo.append_days(standby_pair.primary_url, days=2)
+    added = generator.append_days(standby_pair.primary_url, days=2)
     standby_pair.wait_for_replay()
     second = sync(standby_pair.standby_url, directory)
     assert second.mode == "incremental"
@@ -234,7 +235,7 @@ def test_a_sync_blocked_on_the_standby_times_out_and_keeps_the_store(
     sync(standby_pair.standby_url, directory)
     published = current_version(directory)
     monkeypatch.setenv("PRAKERJA_STATEMENT_TIMEOUT_MS", "300")
-    with psycopg.connect(writer.libpq_conninfo(standby_pair.primary_url)) as migration:
+    with psycopg.connect(urls.libpq_conninfo(standby_pair.primary_url)) as migration:
         migration.execute("LOCK TABLE registrants IN ACCESS EXCLUSIVE MODE")
         migration.execute("SELECT pg_switch_wal()")  # ship the lock record right away
         standby_pair.wait_for_replay()

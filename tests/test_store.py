@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from conftest import TEST_SCALE, reader_url
 
-from queries import demo, metrics
+from queries import metrics
 from queries.filters import FilterError, Filters
 from queries.store import (
     LEASE_DIR,
@@ -25,6 +25,7 @@ from queries.store import (
     store_dir,
 )
 from queries.sync import sync
+from synthetic import generator, registrants
 
 FULL = Filters(date(2020, 4, 11), date(2020, 9, 3))
 
@@ -48,14 +49,14 @@ def test_regencies_sum_to_province_and_provinces_to_nation(replica) -> None:
 def test_unknown_codes_are_counted_not_dropped(sqlite_replica) -> None:
     store = sqlite_replica.store()
     codes = metrics.unknown_codes(store)
-    assert set(codes["source_code"]) <= set(demo.INVALID_CODES)
+    assert set(codes["source_code"]) <= set(registrants.INVALID_CODES)
     unknown = metrics.unknown_code_totals(store, FULL).iloc[0]
     assert codes["registrants"].sum() == unknown["registrants"] > 0
 
 
 def test_calibration_totals_are_proportional_at_test_scale(sqlite_replica) -> None:
     totals = metrics.totals(sqlite_replica.store(), FULL).iloc[0]
-    target = demo.target_counts(TEST_SCALE)
+    target = generator.target_counts(TEST_SCALE)
     assert totals["registrants"] == target["registrants"]
     assert totals["recipients"] == target["recipients"]
     assert totals["completed"] == target["completed"]
@@ -120,11 +121,11 @@ def _facts(directory) -> pd.DataFrame:
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_incremental_sync_equals_full_rebuild(kind, tmp_path, own_pg_database) -> None:
     url = f"sqlite:///{tmp_path / 'r.sqlite'}" if kind == "sqlite" else own_pg_database
-    demo.build(url, 0.002)
+    generator.build(url, 0.002)
     reader = reader_url(url)
     incremental = store_dir(tmp_path / "incremental")
     assert sync(reader, incremental).mode == "full"
-    added = demo.append_days(url, days=1)
+    added = generator.append_days(url, days=1)
     assert added["registrants"] > 0 and added["training_completions"] > 0
     report = sync(reader, incremental)
     assert report.mode == "incremental"
@@ -154,7 +155,7 @@ def test_readers_keep_their_version_while_a_refresh_publishes(sqlite_replica, tm
 def test_synthetic_replica_is_labelled_wherever_it_is_served(replica, tmp_path) -> None:
     assert replica.store().meta()["source_kind"] == "demo"
     url = f"sqlite:///{tmp_path / 'r.sqlite'}"
-    demo.build(url, 0.001)
+    generator.build(url, 0.001)
     with sqlite3.connect(tmp_path / "r.sqlite") as conn:  # a replica without the marker
         conn.execute("DROP TABLE synthetic_dataset")
     directory = store_dir(tmp_path / "unmarked")
@@ -164,14 +165,14 @@ def test_synthetic_replica_is_labelled_wherever_it_is_served(replica, tmp_path) 
 
 def test_a_rebuilt_replica_triggers_a_full_refresh(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'r.sqlite'}"
-    demo.build(url, 0.002)
+    generator.build(url, 0.002)
     directory = store_dir(tmp_path / "store")
     sync(url, directory)
-    demo.build(url, 0.001)  # the replica is rebuilt smaller: old watermarks mean nothing
+    generator.build(url, 0.001)  # the replica is rebuilt smaller: old watermarks mean nothing
     report = sync(url, directory)
     assert report.mode == "full"
     totals = metrics.totals(Store.open_current(directory), FULL).iloc[0]
-    assert totals["registrants"] == demo.target_counts(0.001)["registrants"]
+    assert totals["registrants"] == generator.target_counts(0.001)["registrants"]
 
 
 def test_a_dead_readers_lease_expires_and_its_version_goes(sqlite_replica, tmp_path) -> None:

@@ -21,3 +21,8 @@ RECIPIENTS_THOUSANDS_2020 = {
     "72": 72.8, "76": 70.2, "75": 64.3, "81": 59.0, "19": 58.0, "65": 29.7,
     "82": 16.5, "91": 14.1, "92": 7.6,
 }  # fmt: skip
+
+
+def target_counts(scale: float) -> dict[str, int]:
+    """Totals at a scale: exactly the published figures at 1.0, proportional at any other."""
+    return {key: round(value * scale) for key, value in PUBLISHED_TOTALS.items()}

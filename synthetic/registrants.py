@@ -1,0 +1,209 @@
+"""Registrants, generated in time order one chunk at a time.
+
+The number of registrations in every hour of the period is drawn first (one multinomial over
+the daily intensity, so the total is exact); each chunk is then a run of whole hours, drawn
+with its own seed, sorted by time and numbered on from the previous chunk. A chunk can be
+drawn again identically, which the recipient selection uses (``synthetic.generator``), and
+memory holds one chunk, whatever the scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from geo.regions import regencies
+from geo.vintages import code_changes_2022
+from synthetic import planted
+
+CHUNK_ROWS = 1_000_000
+REGISTRATION_OPENS = datetime(2020, 4, 11)
+DATA_UNTIL = datetime(2020, 9, 3, 23, 59, 59)
+OFFLINE_FROM = np.datetime64("2020-06-15", "s")
+"""Offline registration (layanan luring) opened in mid-June."""
+WAVE_SELECTED = {
+    1: datetime(2020, 4, 17, 9),
+    2: datetime(2020, 4, 26, 9),
+    3: datetime(2020, 5, 4, 9),
+    4: datetime(2020, 6, 20, 9),
+    5: datetime(2020, 7, 7, 9),
+    6: datetime(2020, 8, 1, 9),
+}
+AGE_BANDS = ((18, 25, 0.29), (26, 35, 0.34), (36, 45, 0.21), (46, 55, 0.12), (56, 64, 0.04))
+EMPLOYMENT = (("unemployed", 0.55), ("informal", 0.20), ("laid_off", 0.15), ("employed", 0.10))
+FEMALE_SHARE = 0.51
+DISABILITY_SHARE = 0.008
+OFFLINE_SHARE = (0.05, 0.35)
+"""Share registering offline once it opened: without, with a disability."""
+UNKNOWN_CODE_SHARE = 0.0002
+"""Rows whose NIK-derived regency code is not a Kemendagri code (typos, foreign NIK)."""
+INVALID_CODES = ("0000", "9999", "3299", "1900")
+PAPUA_PROVINCES = ("91", "92", "93", "94", "95", "96")
+_EMPLOYMENT_NAMES = np.array([kind for kind, _ in EMPLOYMENT])
+_BAND_LIMITS = np.array([band[:2] for band in AGE_BANDS])
+
+
+@dataclass(frozen=True)
+class Geography:
+    """Where registrants live: 2020-vintage regency codes (the invalid codes last), the
+    probability of each valid code, and each code's province index."""
+
+    codes: np.ndarray
+    probability: np.ndarray
+    province: np.ndarray
+    provinces: np.ndarray
+
+    def index(self, code: str) -> int:
+        return int(np.flatnonzero(self.codes == code)[0])
+
+    def share(self, code: str) -> float:
+        """The chance that one registrant lives in ``code``."""
+        valid = self.codes[: len(self.probability)] == code
+        return float(self.probability[valid].sum()) * (1 - UNKNOWN_CODE_SHARE)
+
+
+def geography(rng: np.random.Generator) -> Geography:
+    """Population × outreach noise, with remote Papua regencies reached far less."""
+    table = regencies()[["code", "province_code", "population"]]
+    noise = rng.lognormal(mean=0.0, sigma=0.45, size=len(table))
+    remote = np.where(table["province_code"].isin(PAPUA_PROVINCES), 0.15, 1.0)
+    weight = table["population"].to_numpy(dtype=float) * noise * remote
+    codes = np.concatenate([_vintage_2020(table["code"].to_numpy()), INVALID_CODES])
+    provinces, province = np.unique([code[:2] for code in codes], return_inverse=True)
+    return Geography(codes, weight / weight.sum(), province, provinces)
+
+
+def _vintage_2020(codes: np.ndarray) -> np.ndarray:
+    """Rows recorded in 2020 carry the regency codes in force before the 2022 Papua split."""
+    back = {now: old for old, now in code_changes_2022().items()}
+    return np.array([back.get(code, code) for code in codes])
+
+
+def day_weights() -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Daily registration intensity: a launch rush, decay, and bumps before each wave."""
+    days = pd.date_range(REGISTRATION_OPENS, DATA_UNTIL.date(), freq="D")
+    offset = np.arange(len(days), dtype=float)
+    weights = 0.25 + 6.0 * np.exp(-offset / 4.0)
+    for selected in WAVE_SELECTED.values():
+        before = (selected - days.to_pydatetime()).astype("timedelta64[D]").astype(float)
+        weights += 0.9 * np.exp(-(((before - 4.0) / 3.0) ** 2))
+    return days, weights / weights.sum()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many registrants in every hour, and the chunks (runs of hours) they are drawn in."""
+
+    hour_starts: np.ndarray
+    hour_counts: np.ndarray
+    chunk_bounds: list[tuple[int, int]]
+    first_id: int
+    seed: int
+
+    def chunks(self) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+        """(chunk number, first id, hour starts, hour counts) in time order."""
+        first_id = self.first_id
+        for number, (low, high) in enumerate(self.chunk_bounds):
+            counts = self.hour_counts[low:high]
+            yield number, first_id, self.hour_starts[low:high], counts
+            first_id += int(counts.sum())
+
+
+def plan(
+    rng: np.random.Generator,
+    n: int,
+    days: pd.DatetimeIndex,
+    weights: np.ndarray,
+    seed: int,
+    first_id: int = 1,
+) -> Plan:
+    hours = np.arange(24).astype("timedelta64[h]")
+    starts = (days.to_numpy().astype("datetime64[s]")[:, None] + hours).ravel()
+    counts = rng.multinomial(n, np.repeat(weights / 24, 24))
+    bounds, low, filled = [], 0, 0
+    for hour, count in enumerate(counts):
+        if filled and filled + count > CHUNK_ROWS:
+            bounds.append((low, hour))
+            low, filled = hour, 0
+        filled += int(count)
+    bounds.append((low, len(counts)))
+    return Plan(starts, counts, bounds, first_id, seed)
+
+
+def draw_chunk(
+    geo: Geography, seed: int, number: int, first_id: int, starts, counts
+) -> pd.DataFrame:
+    """One chunk of registrants, identical every time it is drawn for the same arguments."""
+    rng = np.random.default_rng([seed, number])
+    n = int(counts.sum())
+    offsets = rng.integers(0, 3_600, size=n).astype("timedelta64[s]")
+    times = np.sort(np.repeat(starts, counts) + offsets)
+    valid = len(geo.probability)
+    code = rng.choice(valid, size=n, p=geo.probability)
+    unknown = rng.random(n) < UNKNOWN_CODE_SHARE
+    code[unknown] = valid + rng.integers(0, len(INVALID_CODES), size=int(unknown.sum()))
+    band = rng.choice(len(AGE_BANDS), size=n, p=[share for *_, share in AGE_BANDS])
+    age = rng.integers(_BAND_LIMITS[band, 0], _BAND_LIMITS[band, 1] + 1)
+    disability = rng.random(n) < DISABILITY_SHARE
+    offline = (times >= OFFLINE_FROM) & (rng.random(n) < np.where(disability, *OFFLINE_SHARE[::-1]))
+    employment = rng.choice(len(EMPLOYMENT), size=n, p=[share for _, share in EMPLOYMENT])
+    female = rng.random(n) < FEMALE_SHARE
+    people = {"code": code, "age": age, "disability": disability, "offline": offline}
+    people["female"] = female
+    _plant(rng, geo, times, people)
+    return pd.DataFrame(
+        {
+            "id": np.arange(first_id, first_id + n, dtype=np.int64),
+            "regency_code": geo.codes[people["code"]],
+            "registered_at": times,
+            "channel": np.where(people["offline"], "offline", "online"),
+            "gender": np.where(people["female"], "F", "M"),
+            "birth_year": (2020 - people["age"]).astype(np.int16),
+            "disability": people["disability"],
+            "employment_status": _EMPLOYMENT_NAMES[employment],
+        }
+    )
+
+
+def _group_share(group: str) -> float:
+    """The chance that a registrant after mid-June belongs to an event's measured group."""
+    offline = (1 - DISABILITY_SHARE) * OFFLINE_SHARE[0] + DISABILITY_SHARE * OFFLINE_SHARE[1]
+    youth = sum(share for low, high, share in AGE_BANDS if high <= planted.YOUTH_AGES[1])
+    return {
+        "offline": offline,
+        "perempuan": FEMALE_SHARE,
+        "pemuda": youth,
+        "disabilitas": DISABILITY_SHARE,
+    }[group]
+
+
+def _in_group(people: dict[str, np.ndarray], group: str) -> np.ndarray:
+    return {
+        "offline": lambda: people["offline"],
+        "perempuan": lambda: people["female"],
+        "pemuda": lambda: people["age"] <= planted.YOUTH_AGES[1],
+        "disabilitas": lambda: people["disability"],
+    }[group]()
+
+
+def _plant(rng, geo: Geography, times: np.ndarray, people: dict[str, np.ndarray]) -> None:
+    """Apply the planted lifts (``synthetic.planted``) to the chunk's people, in place."""
+    for event in planted.PLANTED_EVENTS:
+        group = event.group
+        home = people["code"] == geo.index(event.regency_code)
+        chance = geo.share(event.regency_code) * _group_share(group)
+        joined = planted.joining(rng, event, times, home & _in_group(people, group), chance)
+        if not joined.any():
+            continue
+        people["code"][joined] = geo.index(event.regency_code)
+        if group == "pemuda":
+            people["age"][joined] = rng.integers(
+                *planted.YOUTH_AGES, endpoint=True, size=joined.sum()
+            )
+        else:
+            key = {"offline": "offline", "perempuan": "female", "disabilitas": "disability"}[group]
+            people[key][joined] = True
