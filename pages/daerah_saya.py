@@ -3,7 +3,7 @@ next to its province's and the nation's, breakdowns, and where to focus outreach
 
 import streamlit as st
 
-from dashboard import access, agenda, charts, data, priorities, settings, state
+from dashboard import access, agenda, data, priorities, settings, state
 from dashboard.components import chart_view, controls, downloads, header, map_view, tables
 from dashboard.components.filters import filter_panel
 from dashboard.components.outreach_impact import impact_section
@@ -110,7 +110,8 @@ for column, (dimension, title) in chart_view.in_rows(list(BREAKDOWN_TITLES.items
     metric = BREAKDOWN_METRIC.get(dimension, "registrants")
     frame = data.breakdown(filters, dimension)  # small cells already hidden
     with column:
-        chart = charts.breakdown_chart(
+        chart = chart_view.built(
+            "breakdown_chart",
             frame,
             metric,
             f"{title} — {region_label}",

@@ -15,6 +15,9 @@ import altair as alt
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from dashboard import charts
+from dashboard.settings import cache_ttl_seconds
+
 T = TypeVar("T")
 
 CHROME_PX = 120
@@ -61,6 +64,22 @@ def _top_legend_rows(chart: alt.TopLevelMixin) -> int:
     if domain is alt.Undefined or columns is alt.Undefined:
         return 1
     return math.ceil(len(domain) / columns)
+
+
+@st.cache_resource(ttl=cache_ttl_seconds(), max_entries=1024, show_spinner=False)
+def _built(name: str, args: tuple, kwargs: tuple) -> alt.TopLevelMixin | list[alt.TopLevelMixin]:
+    return getattr(charts, name)(*args, **dict(kwargs))
+
+
+def built(name: str, *args: object, **kwargs: object) -> alt.TopLevelMixin:
+    """``charts.<name>(*args, **kwargs)``, built once per distinct input in this process.
+
+    Building Altair objects (deep copies, layering, schema validation) was half of a Daerah
+    Saya rerun's CPU and a third of Bandingkan's, and many tabs show the same views. The
+    inputs are the protected frames from ``dashboard.data``, so a new store version or other
+    filters give other frames and another chart. The chart is shared between sessions: callers
+    only read it (``properties()`` and Streamlit's ``to_dict()`` return new objects)."""
+    return _built(name, args, tuple(sorted(kwargs.items())))
 
 
 def show_chart(chart: alt.TopLevelMixin) -> None:
