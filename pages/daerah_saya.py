@@ -3,7 +3,7 @@ next to its province's and the nation's, breakdowns, and where to focus outreach
 
 import streamlit as st
 
-from dashboard import access, agenda, data, priorities, settings, state
+from dashboard import access, agenda, charts, data, priorities, settings, state
 from dashboard.components import chart_view, controls, downloads, header, map_view, tables
 from dashboard.components.filters import filter_panel
 from dashboard.components.outreach_impact import impact_section
@@ -111,14 +111,14 @@ for column, (dimension, title) in chart_view.in_rows(list(BREAKDOWN_TITLES.items
     frame = data.breakdown(filters, dimension)  # small cells already hidden
     with column:
         chart = chart_view.built(
-            "breakdown_chart",
+            charts.breakdown_chart,
             frame,
             metric,
             f"{title} — {region_label}",
             suppressed_threshold=threshold,
         )
         chart_view.show_chart(chart)
-        downloads.render_chart_downloads(chart, frame, f"rincian-{dimension}", context)
+        downloads.render_chart_downloads(chart.chart, frame, f"rincian-{dimension}", context)
 
 # --- Dampak sosialisasi: events on the weekly trend, and what each did -------------------------
 if filters.regency or sees_regencies:  # a province's events are regency-level detail

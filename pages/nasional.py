@@ -4,7 +4,7 @@ weekly trend. Clicking a province on the map drills into its regencies."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, data, formatting, state
+from dashboard import access, charts, data, formatting, state
 from dashboard.components import chart_view, controls, downloads, header, kpis, map_view, tables
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
@@ -121,11 +121,11 @@ with right:
     series = data.weekly_series(filters)
     trend_title = f"Tren mingguan — {scope_name}"
     trend = chart_view.built(
-        "weekly_chart", series, ("registrants", "recipients", "completed", "paid"), trend_title
+        charts.weekly_chart, series, ("registrants", "recipients", "completed", "paid"), trend_title
     )
     chart_view.show_chart(trend)
     trend_context = context_from_store(data.store(), filters, trend_title)
-    downloads.render_chart_downloads(trend, series, "tren-mingguan", trend_context)
+    downloads.render_chart_downloads(trend.chart, series, "tren-mingguan", trend_context)
 
 if scope.may_export_deck(filters.region):
     downloads.render_deck_button(data.store(), filters, filters.region)
