@@ -6,7 +6,10 @@ CPU time (user + system, from ``/proc``) over the measured rounds divided by the
 CPU milliseconds per view, then per screen and weighted by the load test's screen mix
 (``bench.load.SCREENS``). CPU time does not grow when other programs share the cores, so unlike
 response times it can be compared between a busy and a quiet machine. ``--screen`` limits the
-run to one screen. Only loopback addresses are accepted.
+run to one screen. With ``--cold`` every round asks for another period (``sampai`` one day
+earlier), so no view is in a cache: what a first view costs, as most of ``bench.load``'s random
+filters are (Tentang Data has no filters and stays cached). Only loopback addresses are
+accepted.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ import argparse
 import asyncio
 import os
 import sys
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import websockets
 
-from bench.load import MAX_MESSAGE_BYTES, SCREENS, cpu_seconds, rerun_message, run_view
+from bench.load import MAX_MESSAGE_BYTES, PERIOD, SCREENS, cpu_seconds, rerun_message, run_view
 
 # name → (screen url path, query string); Daerah Saya mostly regencies, as in the load's mix.
 VIEWS = {
@@ -50,14 +54,29 @@ async def open_view(stream: str, base_url: str, screen: str, query: str, timeout
         raise RuntimeError(f"/{screen}?{query}: {problems}")
 
 
+def cold_query(screen: str, query: str, round_number: int) -> str:
+    """The view over a period no earlier round asked for (Tentang Data has no filters)."""
+    if screen == "tentang-data":
+        return query
+    until = PERIOD[1] - timedelta(days=round_number + 1)
+    return "&".join(filter(None, (query, f"sampai={until.isoformat()}")))
+
+
 async def measure(
-    base_url: str, pid: int, views: dict[str, tuple[str, str]], rounds: int, timeout: float
+    base_url: str,
+    pid: int,
+    views: dict[str, tuple[str, str]],
+    rounds: int,
+    timeout: float,
+    cold: bool = False,
 ) -> dict[str, float]:
     """CPU milliseconds per view, by view, after one unmeasured round (imports, caches)."""
     stream = base_url.replace("http", "ws", 1) + "/_stcore/stream"
     spent = dict.fromkeys(views, 0.0)
     for round_number in range(rounds + 1):
         for name, (screen, query) in views.items():
+            if cold:
+                query = cold_query(screen, query, round_number)
             before = cpu_seconds(pid)
             await open_view(stream, base_url, screen, query, timeout)
             await asyncio.sleep(0.2)  # the worker closes the session after the socket
@@ -81,12 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--screen", choices=list(SCREENS), help="only this screen's views")
+    parser.add_argument("--cold", action="store_true", help="first views only: no cache hits")
     args = parser.parse_args(argv)
     if urlparse(args.url).hostname not in LOOPBACK:
         parser.error("only loopback URLs are measured")
     views = {n: v for n, v in VIEWS.items() if args.screen in (None, v[0])}
     per_view = asyncio.run(
-        measure(args.url.rstrip("/"), args.pid, views, args.rounds, args.timeout)
+        measure(args.url.rstrip("/"), args.pid, views, args.rounds, args.timeout, args.cold)
     )
     print("| view | CPU ms per view |\n|---|---|")
     for name, ms in per_view.items():
