@@ -1,10 +1,15 @@
 """CPU per view of one worker: ``python -m bench.view_cpu --url http://127.0.0.1:8601 --pid P``.
 
-One websocket session (a browser tab) switches between the views below, ``--rounds`` times;
-the worker's CPU time (user + system, from ``/proc``) over the measured rounds divided by the
-views gives CPU milliseconds per view. CPU time does not grow when other programs share the
-cores, so unlike response times it can be compared between a busy and a quiet machine.
-Only loopback addresses are accepted.
+Opens the views below, ``--rounds`` times, each as a browser tab opening a shared link (a new
+websocket, so a new Streamlit session, as every visit in ``bench.load`` starts); the worker's
+CPU time (user + system, from ``/proc``) over the measured rounds divided by the views gives
+CPU milliseconds per view, then per screen and weighted by the load test's screen mix
+(``bench.load.SCREENS``). CPU time does not grow when other programs share the cores, so unlike
+response times it can be compared between a busy and a quiet machine. ``--screen`` limits the
+run to one screen. With ``--cold`` every round asks for another period (``sampai`` one day
+earlier), so no view is in a cache: what a first view costs, as most of ``bench.load``'s random
+filters are (Tentang Data has no filters and stays cached). Only loopback addresses are
+accepted.
 """
 
 from __future__ import annotations
@@ -13,37 +18,79 @@ import argparse
 import asyncio
 import os
 import sys
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import websockets
 
-from bench.load import MAX_MESSAGE_BYTES, cpu_seconds, rerun_message, run_view
+from bench.load import MAX_MESSAGE_BYTES, PERIOD, SCREENS, cpu_seconds, rerun_message, run_view
 
+# name → (screen url path, query string); Daerah Saya mostly regencies, as in the load's mix.
 VIEWS = {
-    "Nasional, provinsi": "",
-    "Nasional, kabupaten/kota": "tingkat=kabupaten",
-    "Nasional, perempuan": "jk=F",
-    "Nasional, Jawa Barat": "wilayah=32",
+    "Nasional, provinsi": ("", ""),
+    "Nasional, kabupaten/kota": ("", "tingkat=kabupaten"),
+    "Nasional, perempuan": ("", "jk=F"),
+    "Nasional, Jawa Barat": ("", "wilayah=32"),
+    "Daerah Saya, Jawa Barat": ("daerah-saya", "wilayah=32"),
+    "Daerah Saya, Kota Bandung": ("daerah-saya", "wilayah=3273"),
+    "Daerah Saya, Kab. Bogor, perempuan": ("daerah-saya", "wilayah=3201&jk=F"),
+    "Daerah Saya, Kab. Malang": ("daerah-saya", "wilayah=3507"),
+    "Bandingkan, 3 provinsi": ("bandingkan", "prov=32,35,31"),
+    "Bandingkan, 6 provinsi per 1.000": ("bandingkan", "prov=11,12,13,14,15,16&metrik=per-1000"),
+    "Tentang Data": ("tentang-data", ""),
 }
+SCREEN_NAMES = {"": "Nasional", "daerah-saya": "Daerah Saya", "bandingkan": "Bandingkan"}
+SCREEN_NAMES["tentang-data"] = "Tentang Data"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-async def measure(base_url: str, pid: int, rounds: int, timeout: float) -> dict[str, float]:
-    """CPU milliseconds per view, by view, after one unmeasured round (imports, caches)."""
-    stream = base_url.replace("http", "ws", 1) + "/_stcore/stream"
-    spent = dict.fromkeys(VIEWS, 0.0)
+async def open_view(stream: str, base_url: str, screen: str, query: str, timeout: float) -> None:
+    """One visit: a new session opening the view's link, closed once the script finished."""
     async with websockets.connect(
         stream, subprotocols=["streamlit"], max_size=MAX_MESSAGE_BYTES
     ) as ws:
-        for round_number in range(rounds + 1):
-            for name, query in VIEWS.items():
-                before = cpu_seconds(pid)
-                problems = await run_view(ws, rerun_message(base_url, "", query, ""), timeout, {})
-                if problems:
-                    raise RuntimeError(f"{name}: {problems}")
-                if round_number:  # the first round warms the caches
-                    spent[name] += cpu_seconds(pid) - before
+        problems = await run_view(ws, rerun_message(base_url, screen, query, ""), timeout, {})
+    if problems:
+        raise RuntimeError(f"/{screen}?{query}: {problems}")
+
+
+def cold_query(screen: str, query: str, round_number: int) -> str:
+    """The view over a period no earlier round asked for (Tentang Data has no filters)."""
+    if screen == "tentang-data":
+        return query
+    until = PERIOD[1] - timedelta(days=round_number + 1)
+    return "&".join(filter(None, (query, f"sampai={until.isoformat()}")))
+
+
+async def measure(
+    base_url: str,
+    pid: int,
+    views: dict[str, tuple[str, str]],
+    rounds: int,
+    timeout: float,
+    cold: bool = False,
+) -> dict[str, float]:
+    """CPU milliseconds per view, by view, after one unmeasured round (imports, caches)."""
+    stream = base_url.replace("http", "ws", 1) + "/_stcore/stream"
+    spent = dict.fromkeys(views, 0.0)
+    for round_number in range(rounds + 1):
+        for name, (screen, query) in views.items():
+            if cold:
+                query = cold_query(screen, query, round_number)
+            before = cpu_seconds(pid)
+            await open_view(stream, base_url, screen, query, timeout)
+            await asyncio.sleep(0.2)  # the worker closes the session after the socket
+            if round_number:  # the first round warms the caches
+                spent[name] += cpu_seconds(pid) - before
     return {name: 1000 * seconds / rounds for name, seconds in spent.items()}
+
+
+def per_screen(per_view: dict[str, float]) -> dict[str, float]:
+    """Mean CPU ms per view of each screen measured."""
+    by_screen: dict[str, list[float]] = {}
+    for name, ms in per_view.items():
+        by_screen.setdefault(VIEWS[name][0], []).append(ms)
+    return {screen: sum(values) / len(values) for screen, values in by_screen.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,16 +99,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pid", type=int, required=True, help="that worker's process id")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--screen", choices=list(SCREENS), help="only this screen's views")
+    parser.add_argument("--cold", action="store_true", help="first views only: no cache hits")
     args = parser.parse_args(argv)
     if urlparse(args.url).hostname not in LOOPBACK:
         parser.error("only loopback URLs are measured")
-    per_view = asyncio.run(measure(args.url.rstrip("/"), args.pid, args.rounds, args.timeout))
+    views = {n: v for n, v in VIEWS.items() if args.screen in (None, v[0])}
+    per_view = asyncio.run(
+        measure(args.url.rstrip("/"), args.pid, views, args.rounds, args.timeout, args.cold)
+    )
     print("| view | CPU ms per view |\n|---|---|")
     for name, ms in per_view.items():
         print(f"| {name} | {ms:.0f} |")
-    mean = sum(per_view.values()) / len(per_view)
-    print(f"\nmean {mean:.0f} ms → {1000 / mean:.1f} views/s per core; "
-          f"1-min load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    screens = per_screen(per_view)
+    print("\n| screen | CPU ms per view | share of the load's views |\n|---|---|---|")
+    for screen, ms in screens.items():
+        print(f"| {SCREEN_NAMES[screen]} | {ms:.0f} | {SCREENS[screen]:.0%} |")
+    if len(screens) == len(SCREENS):
+        mix = sum(SCREENS[screen] * ms for screen, ms in screens.items())
+        print(f"\nload mix {mix:.0f} ms → {1000 / mix:.1f} views/s per core")
+    print(f"1-min load average {os.getloadavg()[0]:.1f}")
     return 0
 
 

@@ -255,9 +255,9 @@ def region_panels(frame: pd.DataFrame, metric: str) -> list[alt.TopLevelMixin]:
     ]
 
 
-def styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """A chart with the shared fonts and sizes (for panels shown on their own)."""
-    return _style(chart)
+def styled_panels(frame: pd.DataFrame, metric: str) -> list[alt.TopLevelMixin]:
+    """``region_panels`` with the shared fonts and sizes, for panels shown on their own."""
+    return [_style(panel) for panel in region_panels(frame, metric)]
 
 
 FUNNEL_SUBTITLE = "(persen): bagian dari tahap sebelumnya"

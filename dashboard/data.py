@@ -165,8 +165,12 @@ def _query(name: str, version: str, filters: Filters, args: tuple) -> pd.DataFra
     return getattr(metrics, name)(_open_store(version), filters, *args)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)  # a few store versions
 def _figures(version: str, threshold: int) -> ProtectedFigures:
-    """The store's figures with small-cell suppression: the only numbers pages may show."""
+    """The store's figures with small-cell suppression: the only numbers pages may show.
+
+    One per store version and threshold, so the protected region groups it keeps serve every
+    figure of a view (a Daerah Saya view asks for its province's group about ten times)."""
 
     def fetch(name: str, filters: Filters, *args: object) -> pd.DataFrame:
         return _query(name, version, filters, args)

@@ -87,34 +87,39 @@ series = pd.concat(
     ],
     ignore_index=True,
 )
-for column, panel in chart_view.in_rows(charts.region_panels(series, trend_key), per_row=3):
+panels = chart_view.built(charts.styled_panels, series, trend_key)
+for column, panel in chart_view.in_rows(panels, per_row=3):
     with column:
-        chart_view.show_chart(charts.styled(panel))
-multiples = charts.small_multiples(
-    series, trend_key, f"Tren mingguan per provinsi: {charts.metric_label(trend_key)}"
+        chart_view.show_chart(panel)
+multiples = chart_view.built(
+    charts.small_multiples,
+    series,
+    trend_key,
+    f"Tren mingguan per provinsi: {charts.metric_label(trend_key)}",
 )
-downloads.render_chart_downloads(multiples, series, "tren-provinsi", context)
+downloads.render_chart_downloads(multiples.chart, series, "tren-provinsi", context)
 
 # --- funnels ---------------------------------------------------------------------------------
 st.header("Corong: pendaftar → penerima → selesai → dibayar")
 for column, code in chart_view.in_rows(picked, per_row=2):  # stage labels need the width
     with column:
         funnel = data.funnel(filters.with_region(code))
-        chart_view.show_chart(charts.funnel_chart(funnel, PROVINCES[code]))
+        chart_view.show_chart(chart_view.built(charts.funnel_chart, funnel, PROVINCES[code]))
 
 # --- ranking of all 38 -----------------------------------------------------------------------
 st.header(f"Peringkat 38 provinsi: {option.label}")
 average = national_average(data.totals(filters), all_provinces, option)
 ranking = all_provinces.reset_index()[["name", option.key]].rename(columns={option.key: "value"})
-ranked = charts.ranking_chart(
+ranked = chart_view.built(
+    charts.ranking_chart,
     ranking,
     option.key,
     f"{option.label} — 38 provinsi",
     average=average,
-    highlight=[PROVINCES[code] for code in picked],
+    highlight=tuple(PROVINCES[code] for code in picked),
 )
 chart_view.show_chart(ranked)
-downloads.render_chart_downloads(ranked, ranking, "peringkat-provinsi", context)
+downloads.render_chart_downloads(ranked.chart, ranking, "peringkat-provinsi", context)
 st.caption("Peta provinsi untuk presentasi:")
 downloads.render_map_image_downloads(
     all_provinces.reset_index(), "province", option.key, context, filters=filters

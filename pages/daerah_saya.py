@@ -110,14 +110,15 @@ for column, (dimension, title) in chart_view.in_rows(list(BREAKDOWN_TITLES.items
     metric = BREAKDOWN_METRIC.get(dimension, "registrants")
     frame = data.breakdown(filters, dimension)  # small cells already hidden
     with column:
-        chart = charts.breakdown_chart(
+        chart = chart_view.built(
+            charts.breakdown_chart,
             frame,
             metric,
             f"{title} — {region_label}",
             suppressed_threshold=threshold,
         )
         chart_view.show_chart(chart)
-        downloads.render_chart_downloads(chart, frame, f"rincian-{dimension}", context)
+        downloads.render_chart_downloads(chart.chart, frame, f"rincian-{dimension}", context)
 
 # --- Dampak sosialisasi: events on the weekly trend, and what each did -------------------------
 if filters.regency or sees_regencies:  # a province's events are regency-level detail

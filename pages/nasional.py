@@ -120,12 +120,12 @@ with right:
     st.header("Tren mingguan")
     series = data.weekly_series(filters)
     trend_title = f"Tren mingguan — {scope_name}"
-    trend = charts.weekly_chart(
-        series, ["registrants", "recipients", "completed", "paid"], trend_title
+    trend = chart_view.built(
+        charts.weekly_chart, series, ("registrants", "recipients", "completed", "paid"), trend_title
     )
     chart_view.show_chart(trend)
     trend_context = context_from_store(data.store(), filters, trend_title)
-    downloads.render_chart_downloads(trend, series, "tren-mingguan", trend_context)
+    downloads.render_chart_downloads(trend.chart, series, "tren-mingguan", trend_context)
 
 if scope.may_export_deck(filters.region):
     downloads.render_deck_button(data.store(), filters, filters.region)

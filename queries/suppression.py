@@ -20,8 +20,9 @@ when any count it is computed from is hidden.
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -37,6 +38,9 @@ COUNTS = metrics.PEOPLE_METRICS
 Fetch = Callable[..., pd.DataFrame]
 """``fetch(name, filters, *args)``: a :mod:`queries.metrics` function's raw result (the app
 passes its cached queries; tests and exports call the functions directly)."""
+GROUPS_KEPT = 512
+"""Protected groups one ``ProtectedFigures`` keeps (a province group is ~40 rows, a regency
+group at most ~40): a few MB."""
 
 
 def hidden_cells(
@@ -116,6 +120,7 @@ class ProtectedFigures:
 
     fetch: Fetch
     threshold: int = DEFAULT_THRESHOLD
+    _groups: OrderedDict = field(default_factory=OrderedDict, compare=False, repr=False)
 
     @classmethod
     def direct(cls, store: Store, threshold: int = DEFAULT_THRESHOLD) -> ProtectedFigures:
@@ -130,8 +135,22 @@ class ProtectedFigures:
 
     # --- groups of regions ------------------------------------------------------------------
 
+    def _group(self, key: tuple, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A protected group built once per instance (the most recent ``GROUPS_KEPT``): every
+        figure of a region asks for its province's group, which asks for the nation's. The
+        group is only read by the methods below."""
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = build()
+            if len(self._groups) > GROUPS_KEPT:
+                self._groups.popitem(last=False)
+        return group
+
     def _provinces(self, filters: Filters) -> pd.DataFrame:
         """All provinces plus the unknown-code cell, protected under the nation's total."""
+        return self._group(("provinces", filters), lambda: self._build_provinces(filters))
+
+    def _build_provinces(self, filters: Filters) -> pd.DataFrame:
         frame = self.fetch("region_metrics", filters.with_region(NATION_CODE), "province")
         unknown = self.fetch("unknown_code_totals", filters).assign(code=UNKNOWN)
         group = pd.concat([frame, unknown], ignore_index=True)
@@ -141,6 +160,11 @@ class ProtectedFigures:
 
     def _regencies_of(self, filters: Filters, province: str) -> pd.DataFrame:
         """The regencies of ``province``, protected under the province's own status."""
+        return self._group(
+            ("regencies", filters, province), lambda: self._build_regencies(filters, province)
+        )
+
+    def _build_regencies(self, filters: Filters, province: str) -> pd.DataFrame:
         frame = self.fetch("region_metrics", filters.with_region(province), "regency")
         parent = self._cell(self._provinces(filters), province)
         return suppress(frame, COUNTS, self.threshold, {k: pd.isna(v) for k, v in parent.items()})

@@ -8,12 +8,15 @@ height explicitly, plus room for the title, axis and legend, draws them as desig
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 import altair as alt
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+from dashboard.settings import cache_ttl_seconds
 
 T = TypeVar("T")
 
@@ -63,15 +66,61 @@ def _top_legend_rows(chart: alt.TopLevelMixin) -> int:
     return math.ceil(len(domain) / columns)
 
 
-def show_chart(chart: alt.TopLevelMixin) -> None:
+class Built:
+    """A chart built once and shared between sessions, with the Vega-Lite spec Streamlit
+    sends for it, converted on its first showing.
+
+    Converting (``to_dict``: deep copies and JSON-schema validation) was half of what
+    ``st.altair_chart`` cost per chart. The spec is Streamlit's own conversion (its Altair lock,
+    its theme, the data as Arrow), so ``st.vega_lite_chart`` sends exactly what
+    ``st.altair_chart`` would; two sessions converting at once just do it twice."""
+
+    def __init__(self, chart: alt.TopLevelMixin) -> None:
+        self.chart = chart
+        self._spec: dict | None = None
+
+    def spec(self) -> dict:
+        if self._spec is None:
+            self._spec = _convert_altair_to_vega_lite_spec(self.chart)
+        return self._spec
+
+
+@st.cache_resource(ttl=cache_ttl_seconds(), max_entries=1024, show_spinner=False)
+def _built(_builder: Callable, name: str, args: tuple, kwargs: tuple) -> Built | list[Built]:
+    result = _builder(*args, **dict(kwargs))
+    return [Built(chart) for chart in result] if isinstance(result, list) else Built(result)
+
+
+def built(
+    builder: Callable[..., alt.TopLevelMixin | list[alt.TopLevelMixin]],
+    *args: object,
+    **kwargs: object,
+) -> Built | list[Built]:
+    """``builder(*args, **kwargs)``, built once per distinct input in this process.
+
+    Building Altair objects (deep copies, layering, schema validation) was half of a Daerah
+    Saya rerun's CPU and a third of Bandingkan's, and many tabs show the same views. The
+    inputs are the protected frames from ``dashboard.data``, so a new store version or other
+    filters give other frames and another chart. Callers only read the shared chart
+    (``properties()`` returns a new object)."""
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    return _built(builder, name, args, tuple(sorted(kwargs.items())))
+
+
+def show_chart(chart: alt.TopLevelMixin | Built) -> None:
+    """The chart at its spec's height; a ``Built`` one from its converted spec."""
+    altair_chart = chart.chart if isinstance(chart, Built) else chart
     # Read the attribute, not chart.to_dict(): to_dict() outside Streamlit's Altair lock races
     # other sessions' st.altair_chart calls (seen under load: TypeError in the transformer).
-    height = getattr(chart, "height", None)
+    height = getattr(altair_chart, "height", None)
+    size: dict[str, object] = {"width": "stretch"}
     if isinstance(height, int):
-        extra = TITLE_LINE_PX * (_title_lines(chart) - 1) + _top_legend_px(chart)
-        st.altair_chart(chart, width="stretch", height=height + CHROME_PX + extra)
+        extra = TITLE_LINE_PX * (_title_lines(altair_chart) - 1) + _top_legend_px(altair_chart)
+        size["height"] = height + CHROME_PX + extra
+    if isinstance(chart, Built):
+        st.vega_lite_chart(spec=chart.spec(), **size)
     else:
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(chart, **size)
 
 
 def in_rows(items: Sequence[T], per_row: int) -> Iterator[tuple[DeltaGenerator, T]]:

@@ -41,9 +41,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "ekspor"
 
 
-def _logged(make: Callable[[], bytes | str], kind: str, filters: Filters | str, region: str):
+def _logged(
+    make: Callable[[], bytes | str], kind: str, filters: Filters | str, region: str, user: str
+):
     """Wrap a file builder so the export is logged when the file is actually generated."""
-    user = _user()  # read here: st.* calls inside the deferred callable are ignored
 
     def build() -> bytes | str:
         content = make()
@@ -65,11 +66,12 @@ def _download_row(
     region: str,
 ) -> None:
     """One row of download buttons; each file is built and logged only when clicked."""
+    user = _user()  # read here, once: st.* calls inside the deferred builders are ignored
     columns = st.columns(len(files))
     for column, (label, ext, mime, make) in zip(columns, files, strict=True):
         column.download_button(
             label,
-            data=_logged(make, f"{kind}-{ext}", log_filters, region),
+            data=_logged(make, f"{kind}-{ext}", log_filters, region, user),
             file_name=f"{name}.{ext}",
             mime=mime,
             key=f"unduh_{name}_{ext}",

@@ -52,7 +52,9 @@ def impact_section(filters: Filters, region_label: str) -> None:
     )
     weekly = agenda.weekly_measure(filters, measure)
     weekly = outreach_view.protected_weekly(weekly, threshold)
-    chart = outreach_view.impact_chart(weekly, listing.events, today, MEASURES[measure][0])
+    chart = chart_view.built(
+        outreach_view.impact_chart, weekly, tuple(listing.events), today, MEASURES[measure][0]
+    )
     chart_view.show_chart(chart)
     past = [event for event in listing.events if not event.is_planned(today)]
     for event in sorted(past, key=lambda e: e.start_date, reverse=True)[:SHOWN_EVENTS]:
