@@ -94,18 +94,17 @@ def short_date(value: object) -> str:
 def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     sizes = FONT_SIZES
     return (
-        chart.configure_axis(
-            labelFontSize=sizes["label"], titleFontSize=sizes["title"], labelLimit=260
-        )
+        # Vega's generated ARIA labels are English ("X-axis for a time scale…") and read raw
+        # floats; the tables beside the charts carry the same figures in Bahasa Indonesia.
+        # ``configure(...)`` replaces the whole config, so it must come before the parts.
+        chart.configure(aria=False)
+        .configure_axis(labelFontSize=sizes["label"], titleFontSize=sizes["title"], labelLimit=260)
         .configure_legend(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
         .configure_title(
             fontSize=sizes["chart_title"], subtitleFontSize=sizes["subtitle"], anchor="start"
         )
         .configure_header(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
         .configure_view(stroke=None)
-        # Vega's generated ARIA labels are English ("X-axis for a time scale…") and read raw
-        # floats; the tables beside the charts carry the same figures in Bahasa Indonesia.
-        .configure(aria=False)
         .configure_mark(description="Bagian grafik; angkanya ada di tabel dan unduhan CSV")
     )
 

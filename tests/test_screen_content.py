@@ -81,6 +81,19 @@ def test_per_capita_trend_panels_say_what_they_show_in_the_order_picked() -> Non
     assert charts.metric_label("recipients_per_1000") == "Penerima per 1.000 penduduk"
 
 
+def test_charts_keep_their_reading_sizes_and_no_english_aria_labels() -> None:
+    """``configure(aria=False)`` once replaced the whole config and dropped every font size."""
+    frame = pd.DataFrame(
+        {"label": ["Pendaftar", "Penerima"], "people": [100, 20], "share_of_previous": [1, 0.2]}
+    )
+    config = charts.funnel_chart(frame).to_dict()["config"]
+    sizes = charts.FONT_SIZES
+    assert config["aria"] is False
+    assert config["axis"]["labelFontSize"] == sizes["label"]
+    assert config["legend"]["titleFontSize"] == sizes["title"]
+    assert config["title"]["fontSize"] == sizes["chart_title"]
+
+
 def test_per_capita_switch_lives_in_the_url(app_env) -> None:
     at = run("bandingkan", {"per-kapita": "1", "prov": "35,11"})
     assert not at.exception
