@@ -109,9 +109,10 @@ def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     )
 
 
-TITLE_LINE_CHARS = {"text": 34, "subtitle": 46}
+TITLE_LINE_CHARS = {"text": 34, "subtitle": 46, "panel": 22}
 """Longest title and subtitle lines: a chart on a 390 px phone is about 350 px wide, and Vega
-neither wraps nor shortens titles, so longer ones would be cut off at the canvas edge."""
+neither wraps nor shortens titles, so longer ones would be cut off at the canvas edge. Trend
+panels sit three to a row on a laptop (about 280 px each), hence their shorter lines."""
 
 
 def _lines(text: str, width: int) -> str | list[str]:
@@ -119,14 +120,16 @@ def _lines(text: str, width: int) -> str | list[str]:
     return lines[0] if len(lines) == 1 else lines
 
 
-def _title(title: str | None, subtitle: str | None = None) -> dict[str, alt.TitleParams]:
+def _title(
+    title: str | None, subtitle: str | None = None, line_chars: int = TITLE_LINE_CHARS["text"]
+) -> dict[str, alt.TitleParams]:
     """``properties`` keyword for an optional title (a chart without one gets none), wrapped
-    into lines that fit a phone."""
+    into lines of at most ``line_chars`` so it fits its chart's width."""
     if not title:
         return {}
     return {
         "title": alt.TitleParams(
-            text=_lines(title, TITLE_LINE_CHARS["text"]),
+            text=_lines(title, line_chars),
             subtitle=_lines(subtitle, TITLE_LINE_CHARS["subtitle"]) if subtitle else alt.Undefined,
         ),
         "description": title,  # the chart's accessible name
@@ -228,7 +231,9 @@ def trend_panel(
                 alt.Tooltip("value_text:N", title=metric_label(metric)),
             ],
         )
-        .properties(**_title(title), width=width, height=height)
+        .properties(
+            **_title(title, line_chars=TITLE_LINE_CHARS["panel"]), width=width, height=height
+        )
     )
 
 
