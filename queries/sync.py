@@ -37,7 +37,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from queries import staging, urls
-from queries.cli import run_command
+from queries.cli import run_command, terminal
 from queries.contract import DIMENSION_TABLES, FACT_TABLES, STORE_COLUMNS
 from queries.duck import count_rows, run, scalar
 from queries.facts import aggregate, load_code_map
@@ -498,7 +498,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     from queries import bootstrap
-    from queries.cli import terminal
 
     parser = argparse.ArgumentParser(prog="python -m queries.sync", description=__doc__)
     parser.add_argument("--full", action="store_true", help="rebuild the store from scratch")
