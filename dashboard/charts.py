@@ -1,6 +1,9 @@
-"""The one charting module (Altair) behind the screens and every export.
+"""The one charting module behind the screens and every export.
 
-Pure functions returning ``alt.Chart`` objects; no Streamlit. Numbers read the Indonesian way
+Pure functions returning Vega-Lite specs as plain dicts (:data:`Spec`); no Streamlit. The specs
+are what Altair's ``to_dict()`` gave for the same charts, written directly: building Altair
+objects (deep copies, layering, schema validation) and converting them was a third of a first
+Daerah Saya view's CPU (docs/SCALING.md). Numbers read the Indonesian way
 everywhere (``849.921``, ``12,3%``): axis labels use Vega expressions that swap the separators,
 and tooltips and text marks use text precomputed with :mod:`dashboard.formatting`, so a chart
 looks the same in the browser and in a PNG rendered offline by vl-convert (which is therefore
@@ -12,6 +15,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -37,6 +41,12 @@ SERIES_COLORS = ["#2c7fb8", "#d95f02", "#1b9e77", "#7570b3", "#e7298a"]
 MONTHS = "['Jan','Feb','Mar','Apr','Mei','Jun','Jul','Agu','Sep','Okt','Nov','Des']"
 FONT_SIZES = {"label": 14, "title": 15, "chart_title": 20, "subtitle": 14, "text": 14}
 """Large enough to read at 1366×768 and from the back of a room when projected."""
+
+Spec = dict[str, Any]
+"""A Vega-Lite spec. A top-level one carries its data as pandas frames in ``datasets``
+(``{"data": {"name": …}}`` refers to them): Arrow for the screen (``chart_view``), records for
+vl-convert (``exports.files.vega_spec``). Specs are shared between sessions: never mutate one,
+copy the parts you change."""
 
 
 # --- formats ----------------------------------------------------------------------------------
@@ -91,22 +101,61 @@ def short_date(value: object) -> str:
     return formatting.short_date(pd.Timestamp(value).date())
 
 
-def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    sizes = FONT_SIZES
-    return (
-        # Vega's generated ARIA labels are English ("X-axis for a time scale…") and read raw
-        # floats; the tables beside the charts carry the same figures in Bahasa Indonesia.
-        # ``configure(...)`` replaces the whole config, so it must come before the parts.
-        chart.configure(aria=False)
-        .configure_axis(labelFontSize=sizes["label"], titleFontSize=sizes["title"], labelLimit=260)
-        .configure_legend(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
-        .configure_title(
-            fontSize=sizes["chart_title"], subtitleFontSize=sizes["subtitle"], anchor="start"
-        )
-        .configure_header(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
-        .configure_view(stroke=None)
-        .configure_mark(description="Bagian grafik; angkanya ada di tabel dan unduhan CSV")
-    )
+STYLE: Spec = {
+    # Vega's generated ARIA labels are English ("X-axis for a time scale…") and read raw
+    # floats; the tables beside the charts carry the same figures in Bahasa Indonesia.
+    "aria": False,
+    "axis": {
+        "labelFontSize": FONT_SIZES["label"],
+        "titleFontSize": FONT_SIZES["title"],
+        "labelLimit": 260,
+    },
+    "legend": {"labelFontSize": FONT_SIZES["label"], "titleFontSize": FONT_SIZES["title"]},
+    "title": {
+        "fontSize": FONT_SIZES["chart_title"],
+        "subtitleFontSize": FONT_SIZES["subtitle"],
+        "anchor": "start",
+    },
+    "header": {"labelFontSize": FONT_SIZES["label"], "titleFontSize": FONT_SIZES["title"]},
+    "view": {"stroke": None},
+    "mark": {"description": "Bagian grafik; angkanya ada di tabel dan unduhan CSV"},
+}
+"""The shared style (Vega-Lite ``config``) of every chart."""
+
+
+def top_level(view: Spec, config: Spec | None = None) -> Spec:
+    """``view`` as a top-level spec with ``config`` (the shared style by default): each frame
+    given as ``{"data": {"values": frame}}``, at any depth, moves to ``datasets`` under a name."""
+    datasets: dict[str, pd.DataFrame] = {}
+
+    def named(part: object) -> object:
+        if isinstance(part, list):
+            return [named(item) for item in part]
+        if not isinstance(part, dict):
+            return part
+        data = part.get("data")
+        if isinstance(data, dict) and isinstance(data.get("values"), pd.DataFrame):
+            name = f"data-{len(datasets)}"
+            datasets[name] = data["values"]
+            part = {**part, "data": {"name": name}}
+        return {key: named(value) for key, value in part.items()}
+
+    spec = named(view)
+    return {
+        "$schema": alt.SCHEMA_URL,
+        "config": STYLE if config is None else config,
+        **spec,
+        "datasets": datasets,
+    }
+
+
+def _field(field: str, kind: str, **options: object) -> Spec:
+    """An encoding channel (``kind``: nominal, quantitative, temporal)."""
+    return {"field": field, "type": kind, **options}
+
+
+def _tooltip(field: str, title: str) -> Spec:
+    return _field(field, "nominal", title=title)
 
 
 TITLE_LINE_CHARS = {"text": 34, "subtitle": 46, "panel": 22}
@@ -122,18 +171,15 @@ def _lines(text: str, width: int) -> str | list[str]:
 
 def _title(
     title: str | None, subtitle: str | None = None, line_chars: int = TITLE_LINE_CHARS["text"]
-) -> dict[str, alt.TitleParams]:
-    """``properties`` keyword for an optional title (a chart without one gets none), wrapped
-    into lines of at most ``line_chars`` so it fits its chart's width."""
+) -> Spec:
+    """The title properties of an optional title (a chart without one gets none), wrapped into
+    lines of at most ``line_chars`` so it fits its chart's width."""
     if not title:
         return {}
-    return {
-        "title": alt.TitleParams(
-            text=_lines(title, line_chars),
-            subtitle=_lines(subtitle, TITLE_LINE_CHARS["subtitle"]) if subtitle else alt.Undefined,
-        ),
-        "description": title,  # the chart's accessible name
-    }
+    text: Spec = {"text": _lines(title, line_chars)}
+    if subtitle:
+        text["subtitle"] = _lines(subtitle, TITLE_LINE_CHARS["subtitle"])
+    return {"title": text, "description": title}  # the description is the accessible name
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], argument: str) -> None:
@@ -152,7 +198,7 @@ def weekly_chart(
     *,
     width: int = 640,
     height: int = 300,
-) -> alt.TopLevelMixin:
+) -> Spec:
     """Lines per metric over ``week_start``; the legend names metrics in Bahasa."""
     _require(series, ["week_start", *metrics], "series")
     long = series.melt(
@@ -165,30 +211,45 @@ def weekly_chart(
     ]
     labels = [metric_label(m) for m in metrics]
     unit = metrics[0] if len(metrics) == 1 else "registrants"
-    chart = (
-        alt.Chart(long)
-        .mark_line(point=True, strokeWidth=3, description="Garis tren mingguan per ukuran")
-        .encode(
-            x=alt.X(
-                "week_start:T", title="Minggu mulai", axis=alt.Axis(labelExpr=date_label_expr())
-            ),
-            y=alt.Y("value:Q", title=None, axis=alt.Axis(labelExpr=axis_label_expr(unit))),
-            color=alt.Color(
-                "metric_label:N",
-                title=None,
-                sort=labels,
-                scale=alt.Scale(domain=labels, range=SERIES_COLORS[: len(labels)]),
-                legend=alt.Legend(orient="top", columns=2, labelLimit=320),
-            ),
-            tooltip=[
-                alt.Tooltip("week_text:N", title="Minggu mulai"),
-                alt.Tooltip("metric_label:N", title="Ukuran"),
-                alt.Tooltip("value_text:N", title="Jumlah"),
-            ],
-        )
-        .properties(**_title(title), width=width, height=height)
+    color = _field(
+        "metric_label",
+        "nominal",
+        title=None,
+        sort=labels,
+        scale={"domain": labels, "range": SERIES_COLORS[: len(labels)]},
+        legend={"orient": "top", "columns": 2, "labelLimit": 320},
     )
-    return _style(chart)
+    return top_level(
+        {
+            "data": {"values": long},
+            "mark": {
+                "type": "line",
+                "point": True,
+                "strokeWidth": 3,
+                "description": "Garis tren mingguan per ukuran",
+            },
+            "encoding": {
+                "x": _field(
+                    "week_start",
+                    "temporal",
+                    title="Minggu mulai",
+                    axis={"labelExpr": date_label_expr()},
+                ),
+                "y": _field(
+                    "value", "quantitative", title=None, axis={"labelExpr": axis_label_expr(unit)}
+                ),
+                "color": color,
+                "tooltip": [
+                    _tooltip("week_text", "Minggu mulai"),
+                    _tooltip("metric_label", "Ukuran"),
+                    _tooltip("value_text", "Jumlah"),
+                ],
+            },
+            **_title(title),
+            "width": width,
+            "height": height,
+        }
+    )
 
 
 def trend_panel(
@@ -199,55 +260,60 @@ def trend_panel(
     *,
     width: int = 300,
     height: int = 200,
-) -> alt.TopLevelMixin:
-    """One region's weekly line (``week_start``, ``value``). ``y_max`` shares one scale among
-    panels so sizes compare honestly; the y title says exactly what ``metric`` is."""
+) -> Spec:
+    """One region's weekly line (``week_start``, ``value``), a view to place in a top-level
+    spec. ``y_max`` shares one scale among panels so sizes compare honestly; the y title says
+    exactly what ``metric`` is."""
     _require(frame, ["week_start", "value"], "frame")
     data = frame.assign(
         week_text=frame["week_start"].map(short_date),
         value_text=frame["value"].map(value_formatter(metric)),
     )
-    domain = alt.Scale(domain=[0, y_max]) if y_max else alt.Undefined
-    return (
-        alt.Chart(data)
-        .mark_line(strokeWidth=2.5, color=BLUE, description="Garis tren mingguan")
-        .encode(
-            x=alt.X(
-                "week_start:T", title=None, axis=alt.Axis(labelExpr=date_label_expr(), tickCount=4)
+    y_axis = {
+        "labelExpr": axis_label_expr(metric),
+        "tickCount": 3,
+        "titleLimit": height,
+        "titleFontSize": 12,
+    }
+    y = _field("value", "quantitative", title=metric_label(metric), axis=y_axis)
+    if y_max:
+        y["scale"] = {"domain": [0, y_max]}
+    return {
+        "data": {"values": data},
+        "mark": {
+            "type": "line",
+            "strokeWidth": 2.5,
+            "color": BLUE,
+            "description": "Garis tren mingguan",
+        },
+        "encoding": {
+            "x": _field(
+                "week_start",
+                "temporal",
+                title=None,
+                axis={"labelExpr": date_label_expr(), "tickCount": 4},
             ),
-            y=alt.Y(
-                "value:Q",
-                title=metric_label(metric),
-                scale=domain,
-                axis=alt.Axis(
-                    labelExpr=axis_label_expr(metric),
-                    tickCount=3,
-                    titleLimit=height,
-                    titleFontSize=12,
-                ),
-            ),
-            tooltip=[
-                alt.Tooltip("week_text:N", title="Minggu mulai"),
-                alt.Tooltip("value_text:N", title=metric_label(metric)),
+            "y": y,
+            "tooltip": [
+                _tooltip("week_text", "Minggu mulai"),
+                _tooltip("value_text", metric_label(metric)),
             ],
-        )
-        .properties(
-            **_title(title, line_chars=TITLE_LINE_CHARS["panel"]), width=width, height=height
-        )
-    )
+        },
+        **_title(title, line_chars=TITLE_LINE_CHARS["panel"]),
+        "width": width,
+        "height": height,
+    }
 
 
 def small_multiples(
     frame: pd.DataFrame, metric: str, title: str | None = None, *, columns: int = 3
-) -> alt.TopLevelMixin:
+) -> Spec:
     """The weekly line of each region (``region_name``), in the order the regions come, on
     one shared y scale: a single image for downloads (panels ``columns`` per row)."""
-    return _style(
-        alt.concat(*region_panels(frame, metric), columns=columns).properties(**_title(title))
-    )
+    return top_level({"concat": region_panels(frame, metric), "columns": columns, **_title(title)})
 
 
-def region_panels(frame: pd.DataFrame, metric: str) -> list[alt.TopLevelMixin]:
+def region_panels(frame: pd.DataFrame, metric: str) -> list[Spec]:
     """One titled trend panel per region in the order given, sharing the y scale; shown one
     per column on screen, so a phone stacks them."""
     _require(frame, ["region_name", "week_start", "value"], "frame")
@@ -259,12 +325,30 @@ def region_panels(frame: pd.DataFrame, metric: str) -> list[alt.TopLevelMixin]:
     ]
 
 
-def styled_panels(frame: pd.DataFrame, metric: str) -> list[alt.TopLevelMixin]:
-    """``region_panels`` with the shared fonts and sizes, for panels shown on their own."""
-    return [_style(panel) for panel in region_panels(frame, metric)]
+def styled_panels(frame: pd.DataFrame, metric: str) -> list[Spec]:
+    """``region_panels`` as top-level specs with the shared style, for panels shown on their
+    own."""
+    return [top_level(panel) for panel in region_panels(frame, metric)]
 
 
 FUNNEL_SUBTITLE = "(persen): bagian dari tahap sebelumnya"
+
+
+def _bar_label_y(order: list[str], label_limit: int) -> Spec:
+    """The y channel of a horizontal bar chart: its categories in the order given."""
+    return _field("label", "nominal", title=None, sort=order, axis={"labelLimit": label_limit})
+
+
+def _bar_text(y: Spec) -> Spec:
+    """The text layer beside each bar (``text`` at ``text_x``)."""
+    return {
+        "mark": {"type": "text", "align": "left", "dx": 6, "fontSize": FONT_SIZES["text"]},
+        "encoding": {
+            "x": _field("text_x", "quantitative"),
+            "text": _field("text", "nominal"),
+            "y": y,
+        },
+    }
 
 
 def funnel_chart(
@@ -273,7 +357,7 @@ def funnel_chart(
     *,
     width: int = 560,
     height: int = 240,
-) -> alt.TopLevelMixin:
+) -> Spec:
     """Horizontal bars per stage; the text gives the count and its share of the stage before.
 
     Counts may be suppressed (NA): such a stage shows its ``<N`` text only when the caller
@@ -293,33 +377,36 @@ def funnel_chart(
     ]
     data["bar"] = pd.to_numeric(data["people"], errors="coerce").astype(float)
     data["text_x"] = data["bar"].fillna(0.0)
-    order = list(data["label"])
-    base = alt.Chart(data).encode(
-        y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=280))
-    )
-    bars = base.mark_bar(color=BLUE, height={"band": 0.7}).encode(
-        x=alt.X(
-            "bar:Q",
-            title="Orang",
-            axis=alt.Axis(labelExpr=axis_label_expr("registrants"), tickCount=4),
-        ),
-        tooltip=[
-            alt.Tooltip("label:N", title="Tahap"),
-            alt.Tooltip("people_text:N", title="Orang"),
-            alt.Tooltip("share_text:N", title="Konversi"),
-        ],
-    )
-    text = base.mark_text(align="left", dx=6, fontSize=FONT_SIZES["text"]).encode(
-        x="text_x:Q", text="text:N"
-    )
+    y = _bar_label_y(list(data["label"]), 280)
+    bars = {
+        "mark": {"type": "bar", "color": BLUE, "height": {"band": 0.7}},
+        "encoding": {
+            "x": _field(
+                "bar",
+                "quantitative",
+                title="Orang",
+                axis={"labelExpr": axis_label_expr("registrants"), "tickCount": 4},
+            ),
+            "tooltip": [
+                _tooltip("label", "Tahap"),
+                _tooltip("people_text", "Orang"),
+                _tooltip("share_text", "Konversi"),
+            ],
+            "y": y,
+        },
+    }
     top = float(data["bar"].max()) if data["bar"].notna().any() else 1.0
-    chart = (
-        alt.layer(bars, text)
-        .resolve_scale(x="shared")
-        .encode(x=alt.X(scale=alt.Scale(domain=[0, top * 1.75])))
-        .properties(**_title(title, FUNNEL_SUBTITLE), width=width, height=height)
+    return top_level(
+        {
+            "data": {"values": data},
+            "layer": [bars, _bar_text(y)],
+            "resolve": {"scale": {"x": "shared"}},
+            "encoding": {"x": {"scale": {"domain": [0, top * 1.75]}}},
+            **_title(title, FUNNEL_SUBTITLE),
+            "width": width,
+            "height": height,
+        }
     )
-    return _style(chart)
 
 
 def breakdown_chart(
@@ -330,7 +417,7 @@ def breakdown_chart(
     *,
     width: int = 480,
     height: int | None = None,
-) -> alt.TopLevelMixin:
+) -> Spec:
     """Horizontal bars per ``label``. A suppressed (NA) cell gets no bar, only ``<N`` text,
     so its value is never drawn."""
     _require(frame, ["label", metric], "frame")
@@ -347,32 +434,35 @@ def breakdown_chart(
         }
     )
     top = float(values.max()) if values.notna().any() else 1.0
-    order = list(data["label"])
-    base = alt.Chart(data).encode(
-        y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=240))
+    y = _bar_label_y(list(data["label"]), 240)
+    axis = (
+        {"labelExpr": axis_label_expr(metric), "tickCount": 4, "tickMinStep": 1}
+        if values.notna().any()
+        else None
     )
-    bars = base.mark_bar(color=BLUE).encode(
-        x=alt.X(
-            "bar:Q",
-            title=metric_label(metric),
-            scale=alt.Scale(domain=[0, top * 1.3]),
-            axis=alt.Axis(labelExpr=axis_label_expr(metric), tickCount=4, tickMinStep=1)
-            if values.notna().any()
-            else None,
-        ),
-        tooltip=[
-            alt.Tooltip("label:N", title="Kategori"),
-            alt.Tooltip("text:N", title=metric_label(metric)),
-        ],
+    bars = {
+        "mark": {"type": "bar", "color": BLUE},
+        "encoding": {
+            "x": _field(
+                "bar",
+                "quantitative",
+                title=metric_label(metric),
+                scale={"domain": [0, top * 1.3]},
+                axis=axis,
+            ),
+            "tooltip": [_tooltip("label", "Kategori"), _tooltip("text", metric_label(metric))],
+            "y": y,
+        },
+    }
+    return top_level(
+        {
+            "data": {"values": data},
+            "layer": [bars, _bar_text(y)],
+            **_title(title),
+            "width": width,
+            "height": height or 36 * max(len(data), 1),
+        }
     )
-    text = base.mark_text(align="left", dx=6, fontSize=FONT_SIZES["text"]).encode(
-        x="text_x:Q", text="text:N"
-    )
-    rows = max(len(data), 1)
-    chart = alt.layer(bars, text).properties(
-        **_title(title), width=width, height=height or 36 * rows
-    )
-    return _style(chart)
 
 
 def ranking_chart(
@@ -384,7 +474,7 @@ def ranking_chart(
     *,
     width: int = 520,
     height: int | None = None,
-) -> alt.TopLevelMixin:
+) -> Spec:
     """Regions ranked by ``value`` (highest first), highlighted names in orange, the national
     average as a dashed rule labelled with its value."""
     _require(frame, ["name", "value"], "frame")
@@ -395,39 +485,51 @@ def ranking_chart(
     data = data.sort_values("value", ascending=False, na_position="last")
     data["value_text"] = data["value"].map(fmt)
     data["group"] = ["Dipilih" if name in picked else "Lainnya" for name in data["name"]]
-    order = list(data["name"])
-    bars = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            y=alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
-            x=alt.X(
-                "value:Q",
-                title=metric_label(metric),
-                axis=alt.Axis(labelExpr=axis_label_expr(metric), orient="top", tickCount=5),
+    bars = {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": _field(
+                "name", "nominal", title=None, sort=list(data["name"]), axis={"labelLimit": 260}
             ),
-            color=alt.Color(
-                "group:N",
-                scale=alt.Scale(domain=["Dipilih", "Lainnya"], range=[ORANGE, BLUE]),
+            "x": _field(
+                "value",
+                "quantitative",
+                title=metric_label(metric),
+                axis={"labelExpr": axis_label_expr(metric), "orient": "top", "tickCount": 5},
+            ),
+            "color": _field(
+                "group",
+                "nominal",
+                scale={"domain": ["Dipilih", "Lainnya"], "range": [ORANGE, BLUE]},
                 legend=None,
             ),
-            tooltip=[
-                alt.Tooltip("name:N", title="Wilayah"),
-                alt.Tooltip("value_text:N", title=metric_label(metric)),
+            "tooltip": [
+                _tooltip("name", "Wilayah"),
+                _tooltip("value_text", metric_label(metric)),
             ],
-        )
-    )
-    layers = [bars]
+        },
+    }
+    view: Spec = {"data": {"values": data}, "layer": [bars]}
     subtitle = None
     if average is not None and not _missing(average):
         subtitle = f"Garis putus-putus: rata-rata nasional {fmt(average)}"
-        rule_data = pd.DataFrame({"value": [float(average)], "text": [subtitle]})
-        rule = alt.Chart(rule_data).mark_rule(color="#333333", strokeDash=[6, 4], size=2)
-        layers.append(rule.encode(x="value:Q", tooltip=alt.Tooltip("text:N", title="Garis")))
-    chart = alt.layer(*layers).properties(
-        **_title(title, subtitle), width=width, height=height or 26 * max(len(data), 1)
+        rule = {
+            "data": {"values": pd.DataFrame({"value": [float(average)], "text": [subtitle]})},
+            "mark": {"type": "rule", "color": "#333333", "strokeDash": [6, 4], "size": 2},
+            "encoding": {
+                "x": _field("value", "quantitative"),
+                "tooltip": _tooltip("text", "Garis"),
+            },
+        }
+        view = {"layer": [{**bars, "data": view["data"]}, rule]}
+    return top_level(
+        {
+            **view,
+            **_title(title, subtitle),
+            "width": width,
+            "height": height or 26 * max(len(data), 1),
+        }
     )
-    return _style(chart)
 
 
 def _missing(value: object) -> bool:

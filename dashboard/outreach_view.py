@@ -1,6 +1,6 @@
 """Dampak sosialisasi in words, tables and one chart, for the screen and the deck alike.
 
-Pure presentation (Altair, pandas, Indonesian formats): it takes the agenda's events and
+Pure presentation (Vega-Lite specs, pandas, Indonesian formats): it takes the agenda's events and
 ``outreach.effect`` results and never queries anything. Counts below the suppression
 threshold are written as ``<10``, as everywhere at regency level.
 """
@@ -11,7 +11,6 @@ import math
 from collections.abc import Sequence
 from datetime import date
 
-import altair as alt
 import pandas as pd
 
 from dashboard import charts, formatting
@@ -147,28 +146,39 @@ def impact_chart(
     *,
     width: int = 640,
     height: int = 280,
-) -> alt.LayerChart:
+) -> charts.Spec:
     """The weekly series of one measure, with a vertical rule at each event's first day."""
     series = weekly.assign(
         week_text=weekly["week_start"].map(charts.short_date),
         value_text=weekly["registrants"].map(formatting.number),
     )
-    line = (
-        alt.Chart(series)
-        .mark_line(point={"aria": False}, strokeWidth=3, color=charts.BLUE, aria=False)
-        .encode(
-            x=alt.X(
-                "week_start:T",
-                title="Minggu mulai",
-                axis=alt.Axis(labelExpr=charts.date_label_expr()),
-            ),
-            y=alt.Y("registrants:Q", title=measure_label[0].upper() + measure_label[1:]),
-            tooltip=[
-                alt.Tooltip("week_text:N", title="Minggu mulai"),
-                alt.Tooltip("value_text:N", title="Jumlah"),
+    line = {
+        "data": {"values": series},
+        "mark": {
+            "type": "line",
+            "point": {"aria": False},
+            "strokeWidth": 3,
+            "color": charts.BLUE,
+            "aria": False,
+        },
+        "encoding": {
+            "x": {
+                "field": "week_start",
+                "type": "temporal",
+                "title": "Minggu mulai",
+                "axis": {"labelExpr": charts.date_label_expr()},
+            },
+            "y": {
+                "field": "registrants",
+                "type": "quantitative",
+                "title": measure_label[0].upper() + measure_label[1:],
+            },
+            "tooltip": [
+                {"field": "week_text", "type": "nominal", "title": "Minggu mulai"},
+                {"field": "value_text", "type": "nominal", "title": "Jumlah"},
             ],
-        )
-    )
+        },
+    }
     first, last = weekly["week_start"].min(), weekly["week_start"].max() + pd.Timedelta(days=6)
     shown = [e for e in events if first <= pd.Timestamp(e.start_date) <= last]
     marks = pd.DataFrame(
@@ -179,37 +189,35 @@ def impact_chart(
             "who": [e.organiser for e in shown],
         }
     )
-    rules = (
-        alt.Chart(marks)
-        .mark_rule(strokeWidth=2, strokeDash=[6, 3], aria=False)
-        .encode(
-            x="day:T",
-            color=alt.Color(
-                "status:N",
-                title="Kegiatan",
-                scale=alt.Scale(domain=list(EVENT_COLORS), range=list(EVENT_COLORS.values())),
-                legend=alt.Legend(orient="top"),
-            ),
-            tooltip=[
-                alt.Tooltip("what:N", title="Kegiatan"),
-                alt.Tooltip("who:N", title="Penyelenggara"),
+    rules = {
+        "data": {"values": marks},
+        "mark": {"type": "rule", "strokeWidth": 2, "strokeDash": [6, 3], "aria": False},
+        "encoding": {
+            "x": {"field": "day", "type": "temporal"},
+            "color": {
+                "field": "status",
+                "type": "nominal",
+                "title": "Kegiatan",
+                "scale": {"domain": list(EVENT_COLORS), "range": list(EVENT_COLORS.values())},
+                "legend": {"orient": "top"},
+            },
+            "tooltip": [
+                {"field": "what", "type": "nominal", "title": "Kegiatan"},
+                {"field": "who", "type": "nominal", "title": "Penyelenggara"},
             ],
-        )
-    )
-    sizes = charts.FONT_SIZES
-    return (
-        alt.layer(line, rules)
-        .properties(
-            width=width,
-            height=height,
-            # The accessible name; without it Streamlit names the chart "Vega visualization".
-            description=f"Tren mingguan {measure_label} dan tanggal kegiatan sosialisasi",
-        )
-        .configure_axis(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
-        .configure_legend(labelFontSize=sizes["label"], titleFontSize=sizes["title"])
-        .configure_view(stroke=None)
-        .configure(aria=False)  # Vega's generated ARIA labels are English
-    )
+        },
+    }
+    view = {
+        "layer": [line, rules],
+        "width": width,
+        "height": height,
+        # The accessible name; without it Streamlit names the chart "Vega visualization".
+        "description": f"Tren mingguan {measure_label} dan tanggal kegiatan sosialisasi",
+    }
+    # Only aria is configured, as this chart has been drawn so far: the axis and legend sizes
+    # it once set were replaced by a later ``configure(aria=False)`` (Vega's generated ARIA
+    # labels are English).
+    return charts.top_level(view, config={"aria": False})
 
 
 ACTIONS = {"create": "dibuat", "update": "diubah", "delete": "dihapus"}

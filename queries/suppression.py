@@ -158,14 +158,23 @@ class ProtectedFigures:
         parent = {c: _small(int(nation[c]), self.threshold, c) for c in metrics.METRICS}
         return suppress(group, COUNTS, self.threshold, parent)
 
-    def _regencies_of(self, filters: Filters, province: str) -> pd.DataFrame:
-        """The regencies of ``province``, protected under the province's own status."""
+    def _regencies_of(
+        self, filters: Filters, province: str, nation: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """The regencies of ``province``, protected under the province's own status; their raw
+        figures are taken from ``nation`` (every regency) when given."""
         return self._group(
-            ("regencies", filters, province), lambda: self._build_regencies(filters, province)
+            ("regencies", filters, province),
+            lambda: self._build_regencies(filters, province, nation),
         )
 
-    def _build_regencies(self, filters: Filters, province: str) -> pd.DataFrame:
-        frame = self.fetch("region_metrics", filters.with_region(province), "regency")
+    def _build_regencies(
+        self, filters: Filters, province: str, nation: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        if nation is None:
+            frame = self.fetch("region_metrics", filters.with_region(province), "regency")
+        else:  # the same rows, in the same (reference) order, as the province's own query
+            frame = nation.loc[nation["province_code"] == province].reset_index(drop=True)
         parent = self._cell(self._provinces(filters), province)
         return suppress(frame, COUNTS, self.threshold, {k: pd.isna(v) for k, v in parent.items()})
 
@@ -199,10 +208,11 @@ class ProtectedFigures:
             frame = group.loc[group["code"] != UNKNOWN]
         elif filters.province:
             frame = self._regencies_of(filters, filters.province)
-        else:
+        else:  # one query for all 514 regencies, not one per province
+            nation = self.fetch("region_metrics", filters, "regency")
             codes = self.fetch("region_metrics", filters, "province")["code"]
             frame = pd.concat(
-                [self._regencies_of(filters, code) for code in codes], ignore_index=True
+                [self._regencies_of(filters, code, nation) for code in codes], ignore_index=True
             )
         return with_rates(frame.reset_index(drop=True))
 

@@ -12,6 +12,7 @@ from conftest import TEST_SCALE
 from test_app_screens import PERIOD, _texts, run
 
 from dashboard import charts, formatting
+from dashboard.exports import files
 from dashboard.exports.context import as_of_text
 from dashboard.metric_options import BY_KEY, trend_measure
 from geo import regions
@@ -71,7 +72,7 @@ def test_per_capita_trend_panels_say_what_they_show_in_the_order_picked() -> Non
         ignore_index=True,
     )
     key = trend_measure(BY_KEY["registrants_per_1000"], per_capita=False)
-    panels = [panel.to_dict() for panel in charts.region_panels(frame, key)]
+    panels = charts.region_panels(frame, key)
     assert [panel["title"]["text"] for panel in panels] == picked
     y = panels[0]["encoding"]["y"]
     assert y["title"] == "Pendaftar per 1.000 penduduk"
@@ -86,7 +87,7 @@ def test_charts_keep_their_reading_sizes_and_no_english_aria_labels() -> None:
     frame = pd.DataFrame(
         {"label": ["Pendaftar", "Penerima"], "people": [100, 20], "share_of_previous": [1, 0.2]}
     )
-    config = charts.funnel_chart(frame).to_dict()["config"]
+    config = files.vega_spec(charts.funnel_chart(frame))["config"]  # as exported
     sizes = charts.FONT_SIZES
     assert config["aria"] is False
     assert config["axis"]["labelFontSize"] == sizes["label"]

@@ -1,6 +1,7 @@
-"""Show Altair charts at the height their specs ask for, and lay several out in rows.
+"""Show charts (Vega-Lite specs, ``dashboard.charts``) at the height their specs ask for, and
+lay several out in rows.
 
-Streamlit 1.67 collapses layered Altair charts to almost no height under its default
+Streamlit 1.67 collapses layered charts to almost no height under its default
 ``height="content"`` (seen in our screenshots: overlapping bar labels). Passing the pixel
 height explicitly, plus room for the title, axis and legend, draws them as designed.
 """
@@ -11,11 +12,11 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-import altair as alt
 import streamlit as st
+from streamlit import dataframe_util
 from streamlit.delta_generator import DeltaGenerator
-from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
+from dashboard.charts import Spec
 from dashboard.settings import cache_ttl_seconds
 
 T = TypeVar("T")
@@ -30,58 +31,48 @@ LEGEND_ROW_PX = 30
 """Each row of that legend."""
 
 
-def _title_lines(chart: alt.TopLevelMixin) -> int:
-    title = getattr(chart, "title", None)
+def _title_lines(chart: Spec) -> int:
+    title = chart.get("title")
     lines = 0
-    for part in (getattr(title, "text", None), getattr(title, "subtitle", None)):
-        lines += len(part) if isinstance(part, list) else int(isinstance(part, str))
+    if isinstance(title, dict):
+        for part in (title.get("text"), title.get("subtitle")):
+            lines += len(part) if isinstance(part, list) else int(isinstance(part, str))
     return max(lines, 1)
 
 
-def _part(spec: object, name: str) -> object:
-    """One property of an Altair object (Undefined when unset); item access, because
-    attribute access on a channel returns a setter."""
-    if isinstance(spec, alt.SchemaBase):
-        return spec._kwds.get(name, alt.Undefined)
-    return alt.Undefined
-
-
-def _top_legend_px(chart: alt.TopLevelMixin) -> int:
+def _top_legend_px(chart: Spec) -> int:
     rows = _top_legend_rows(chart)
     return LEGEND_PX + LEGEND_ROW_PX * rows if rows else 0
 
 
-def _top_legend_rows(chart: alt.TopLevelMixin) -> int:
+def _top_legend_rows(chart: Spec) -> int:
     """Rows of a colour legend drawn above the plot. Streamlit fits the whole chart into the
     height it is given, so rows not counted here are taken from the plot: the weekly trend's
     two legend rows squashed its lines onto the "0" label."""
-    encoding = getattr(chart, "encoding", alt.Undefined)  # a layered chart has none
-    color = _part(encoding, "color")
-    legend = _part(color, "legend")
-    if _part(legend, "orient") != "top":
+    color = chart.get("encoding", {}).get("color", {})  # a layered chart has none on top
+    legend = color.get("legend")
+    if not isinstance(legend, dict) or legend.get("orient") != "top":
         return 0
-    domain, columns = _part(_part(color, "scale"), "domain"), _part(legend, "columns")
-    if domain is alt.Undefined or columns is alt.Undefined:
+    domain, columns = color.get("scale", {}).get("domain"), legend.get("columns")
+    if domain is None or columns is None:
         return 1
     return math.ceil(len(domain) / columns)
 
 
 class Built:
-    """A chart built once and shared between sessions, with the Vega-Lite spec Streamlit
-    sends for it, converted on its first showing.
+    """A chart built once and shared between sessions, with the spec Streamlit sends for it:
+    its frames converted to Arrow once, on its first showing (as ``st.altair_chart`` would
+    convert them on every showing)."""
 
-    Converting (``to_dict``: deep copies and JSON-schema validation) was half of what
-    ``st.altair_chart`` cost per chart. The spec is Streamlit's own conversion (its Altair lock,
-    its theme, the data as Arrow), so ``st.vega_lite_chart`` sends exactly what
-    ``st.altair_chart`` would; two sessions converting at once just do it twice."""
-
-    def __init__(self, chart: alt.TopLevelMixin) -> None:
+    def __init__(self, chart: Spec) -> None:
         self.chart = chart
-        self._spec: dict | None = None
+        self._spec: Spec | None = None
 
-    def spec(self) -> dict:
+    def spec(self) -> Spec:
         if self._spec is None:
-            self._spec = _convert_altair_to_vega_lite_spec(self.chart)
+            arrow = dataframe_util.convert_anything_to_arrow_bytes
+            datasets = {name: arrow(frame) for name, frame in self.chart["datasets"].items()}
+            self._spec = {**self.chart, "datasets": datasets}
         return self._spec
 
 
@@ -92,35 +83,29 @@ def _built(_builder: Callable, name: str, args: tuple, kwargs: tuple) -> Built |
 
 
 def built(
-    builder: Callable[..., alt.TopLevelMixin | list[alt.TopLevelMixin]],
+    builder: Callable[..., Spec | list[Spec]],
     *args: object,
     **kwargs: object,
 ) -> Built | list[Built]:
     """``builder(*args, **kwargs)``, built once per distinct input in this process.
 
-    Building Altair objects (deep copies, layering, schema validation) was half of a Daerah
-    Saya rerun's CPU and a third of Bandingkan's, and many tabs show the same views. The
-    inputs are the protected frames from ``dashboard.data``, so a new store version or other
-    filters give other frames and another chart. Callers only read the shared chart
-    (``properties()`` returns a new object)."""
+    Many tabs show the same views. The inputs are the protected frames from
+    ``dashboard.data``, so a new store version or other filters give other frames and another
+    chart. Callers only read the shared chart."""
     name = f"{builder.__module__}.{builder.__qualname__}"
     return _built(builder, name, args, tuple(sorted(kwargs.items())))
 
 
-def show_chart(chart: alt.TopLevelMixin | Built) -> None:
-    """The chart at its spec's height; a ``Built`` one from its converted spec."""
-    altair_chart = chart.chart if isinstance(chart, Built) else chart
-    # Read the attribute, not chart.to_dict(): to_dict() outside Streamlit's Altair lock races
-    # other sessions' st.altair_chart calls (seen under load: TypeError in the transformer).
-    height = getattr(altair_chart, "height", None)
+def show_chart(chart: Spec | Built) -> None:
+    """The chart at its spec's height, sent from its Arrow-converted spec."""
+    shown = chart if isinstance(chart, Built) else Built(chart)
+    height = shown.chart.get("height")
     size: dict[str, object] = {"width": "stretch"}
     if isinstance(height, int):
-        extra = TITLE_LINE_PX * (_title_lines(altair_chart) - 1) + _top_legend_px(altair_chart)
+        extra = TITLE_LINE_PX * (_title_lines(shown.chart) - 1) + _top_legend_px(shown.chart)
         size["height"] = height + CHROME_PX + extra
-    if isinstance(chart, Built):
-        st.vega_lite_chart(spec=chart.spec(), **size)
-    else:
-        st.altair_chart(chart, **size)
+    # A copy: Streamlit moves the datasets out of the spec it is given.
+    st.vega_lite_chart(spec=dict(shown.spec()), **size)
 
 
 def in_rows(items: Sequence[T], per_row: int) -> Iterator[tuple[DeltaGenerator, T]]:

@@ -6,16 +6,16 @@ block. Suppressed cells (NA in an integer column) are written as ``<N``, never a
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
-import threading
 from datetime import date, datetime
 
 import altair as alt
 import pandas as pd
 import vl_convert
 
-from dashboard.charts import METRIC_LABELS, SHARE_METRICS
+from dashboard.charts import METRIC_LABELS, SHARE_METRICS, Spec
 from dashboard.exports.context import SYNTHETIC_LABEL, ExportContext
 from dashboard.exports.protect import protect_counts
 from dashboard.settings import suppression_threshold
@@ -44,22 +44,18 @@ PERCENT_COLUMNS = SHARE_METRICS | {"share_of_previous"}
 # --- images -----------------------------------------------------------------------------------
 
 
-try:  # st.altair_chart swaps Altair's global data transformer under this lock while it renders
-    from streamlit.elements.vega_charts import _altair_globals_lock as _ALTAIR_LOCK
-except ImportError:  # a Streamlit without it: exports in one process still serialise
-    _ALTAIR_LOCK = threading.Lock()
+def vega_spec(chart: Spec) -> Spec:
+    """The chart as JSON for vl-convert: its frames as records, and Altair's default theme
+    (the continuous view sizes), exactly as ``to_dict()`` of the Altair chart gave it."""
+    theme_config = copy.deepcopy(alt.theme.get()().get("config", {}))
+    config = alt.utils.update_nested(theme_config, chart["config"])
+    datasets = {name: alt.to_values(frame)["values"] for name, frame in chart["datasets"].items()}
+    return {**chart, "config": config, "datasets": datasets}
 
 
-def vega_spec(chart: alt.TopLevelMixin) -> dict:
-    """The chart's Vega-Lite dict, built under Streamlit's Altair lock: a ``to_dict()`` that
-    races another session's ``st.altair_chart`` fails (found by ``python -m bench.load``)."""
-    with _ALTAIR_LOCK:
-        return chart.to_dict()
-
-
-def with_context(chart: alt.TopLevelMixin, context: ExportContext) -> alt.TopLevelMixin:
+def with_context(chart: Spec, context: ExportContext) -> Spec:
     """The chart with its title kept (or the context's) and the context lines as subtitle."""
-    current = vega_spec(chart).get("title")
+    current = chart.get("title")
     text, subtitle = context.title, []
     if isinstance(current, str):
         text = current
@@ -67,21 +63,17 @@ def with_context(chart: alt.TopLevelMixin, context: ExportContext) -> alt.TopLev
         text = current.get("text", text)
         existing = current.get("subtitle") or []
         subtitle = [existing] if isinstance(existing, str) else list(existing)
-    params = alt.TitleParams(
-        text=text, subtitle=[*subtitle, *context.lines()], subtitleColor="#333333"
-    )
-    return chart.properties(title=params)
+    title = {"text": text, "subtitle": [*subtitle, *context.lines()], "subtitleColor": "#333333"}
+    return {**chart, "title": title}
 
 
-def chart_png(
-    chart: alt.TopLevelMixin, scale: float = 2, context: ExportContext | None = None
-) -> bytes:
+def chart_png(chart: Spec, scale: float = 2, context: ExportContext | None = None) -> bytes:
     """PNG at ``scale``× the chart's pixel size (2× stays sharp on a projector)."""
     spec = vega_spec(with_context(chart, context) if context else chart)
     return vl_convert.vegalite_to_png(spec, scale=scale)
 
 
-def chart_svg(chart: alt.TopLevelMixin, context: ExportContext | None = None) -> str:
+def chart_svg(chart: Spec, context: ExportContext | None = None) -> str:
     """SVG text (editable in Inkscape or PowerPoint)."""
     spec = vega_spec(with_context(chart, context) if context else chart)
     return vl_convert.vegalite_to_svg(spec)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 from importlib import resources
 
-import altair as alt
 import folium
 import pandas as pd
 from branca.element import Element
@@ -160,7 +159,7 @@ def _bottom(scope: deck.DeckScope) -> str:
     )
 
 
-def trend_chart(series: pd.DataFrame) -> alt.TopLevelMixin:
+def trend_chart(series: pd.DataFrame) -> charts.Spec:
     """The deck's weekly lines (every funnel stage; hidden weeks are gaps) for the page."""
     shown = list(PEOPLE_METRICS)
     plot = series.assign(**{m: series[m].astype("Float64").astype(float) for m in shown})
