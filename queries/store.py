@@ -144,6 +144,13 @@ def _live_leases(directory: Path, grace_seconds: float) -> set[str]:
     return live
 
 
+QUERY_THREADS = 1
+"""DuckDB threads per query, for every connection to a version in this process. The screens'
+queries read a few thousand pre-aggregated rows (milliseconds each) and a worker is sized as
+one core: a second thread per query cost ~10 % more CPU (thread hand-offs) and competed with
+the other workers (docs/SCALING.md)."""
+
+
 class Store:
     """One read-only store version. Thread-safe: each query uses its own cursor."""
 
@@ -153,6 +160,9 @@ class Store:
         self.renew_lease()
         try:
             self._connection = duckdb.connect(str(path), read_only=True)
+            # SET, not connect(config=…): DuckDB refuses another connection to the same file
+            # with a different config, and store checks open their own.
+            self._connection.execute(f"SET threads = {QUERY_THREADS}")
         except duckdb.Error as error:
             self._lease.unlink(missing_ok=True)
             raise StoreCorruptError(corrupt_message(path, error)) from error

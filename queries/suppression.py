@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from geo.regions import NATION_CODE
@@ -56,19 +57,19 @@ def hidden_cells(
     like the small ones.
 
     Zero discloses nobody and is never hidden on its own account."""
-    values = values.astype("int64")
     if parent_hidden:
         return pd.Series(True, index=values.index)
+    numbers = values.astype("int64").to_numpy()  # numpy: a group is decided on every view
     limit = threshold * unit
-    hidden = (values > 0) & (values < limit)
+    hidden = (numbers > 0) & (numbers < limit)
     if forced is not None:
         hidden |= forced.to_numpy()
-    while hidden.any() and (hidden.sum() < 2 or values[hidden].sum() < limit):
-        candidates = values[~hidden & (values > 0)]
-        if candidates.empty:
+    while hidden.any() and (hidden.sum() < 2 or numbers[hidden].sum() < limit):
+        candidates = np.flatnonzero(~hidden & (numbers > 0))
+        if not candidates.size:
             break  # every non-zero cell is hidden; their total is below the limit too
-        hidden[candidates.idxmin()] = True
-    return hidden
+        hidden[candidates[numbers[candidates].argmin()]] = True  # the smallest, first of ties
+    return pd.Series(hidden, index=values.index)
 
 
 def suppress(
@@ -86,14 +87,17 @@ def suppress(
         if column not in out or out[column].isna().any():
             continue
         hide = hidden_cells(out[column], threshold, parent_hidden=parents.get(column, False))
-        out[column] = out[column].astype("Int64").mask(hide)
+        out[column] = _masked(out[column], hide)
     if "paid_idr" in out and "paid" in columns and not out["paid_idr"].isna().any():
-        out["paid_idr"] = (
-            out["paid_idr"]
-            .astype("Int64")
-            .mask(_hidden_amounts(out, threshold, parents.get("paid_idr", False)))
-        )
+        hide = _hidden_amounts(out, threshold, parents.get("paid_idr", False))
+        out["paid_idr"] = _masked(out["paid_idr"], hide)
     return out
+
+
+def _masked(values: pd.Series, hide: pd.Series) -> pd.arrays.IntegerArray:
+    """``values`` as nullable integers, NA where ``hide`` (same index) is true; built from the
+    arrays, as ``Series.mask`` first aligns the two indexes (a fifth of a breakdown's cost)."""
+    return pd.arrays.IntegerArray(values.astype("int64").to_numpy(), hide.to_numpy(copy=True))
 
 
 def _hidden_amounts(frame: pd.DataFrame, threshold: int, parent_hidden: bool) -> pd.Series:
@@ -147,8 +151,10 @@ class ProtectedFigures:
         return group
 
     def _provinces(self, filters: Filters) -> pd.DataFrame:
-        """All provinces plus the unknown-code cell, protected under the nation's total."""
-        return self._group(("provinces", filters), lambda: self._build_provinces(filters))
+        """All provinces plus the unknown-code cell, protected under the nation's total (one
+        group for every region of the same filters)."""
+        nation = filters.with_region(NATION_CODE)
+        return self._group(("provinces", nation), lambda: self._build_provinces(nation))
 
     def _build_provinces(self, filters: Filters) -> pd.DataFrame:
         frame = self.fetch("region_metrics", filters.with_region(NATION_CODE), "province")
@@ -163,9 +169,10 @@ class ProtectedFigures:
     ) -> pd.DataFrame:
         """The regencies of ``province``, protected under the province's own status; their raw
         figures are taken from ``nation`` (every regency) when given."""
+        national = filters.with_region(NATION_CODE)  # one group for every region of the filters
         return self._group(
-            ("regencies", filters, province),
-            lambda: self._build_regencies(filters, province, nation),
+            ("regencies", national, province),
+            lambda: self._build_regencies(national, province, nation),
         )
 
     def _build_regencies(
@@ -180,7 +187,8 @@ class ProtectedFigures:
 
     @staticmethod
     def _cell(group: pd.DataFrame, code: str) -> pd.Series:
-        return group.loc[group["code"] == code, list(metrics.METRICS)].iloc[0]
+        row = np.flatnonzero(group["code"].to_numpy() == code)[0]
+        return group[list(metrics.METRICS)].iloc[row]
 
     # --- the figures --------------------------------------------------------------------------
 

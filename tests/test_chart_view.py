@@ -18,10 +18,10 @@ ARGS = (FRAME, "registrants", "Jenis kelamin — Jawa Barat")
 
 def _script() -> None:
     import streamlit as st
+    from test_chart_view import ARGS
 
     from dashboard import charts
     from dashboard.components import chart_view
-    from test_chart_view import ARGS
 
     first = chart_view.built(charts.breakdown_chart, *ARGS, suppressed_threshold=10)
     chart_view.show_chart(first)
