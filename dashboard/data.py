@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.settings import cache_ttl_seconds, suppression_threshold
+from geo.regions import NATION_CODE
 from queries import bootstrap, metrics
 from queries.filters import Filters
 from queries.health import RefreshHealth, read_health
@@ -220,6 +221,17 @@ def breakdown(filters: Filters, dimension: str) -> pd.DataFrame:
 
 def funnel(filters: Filters) -> pd.DataFrame:
     return _protected_now("funnel", filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _waves(version: str, key: str, _filters: Filters) -> list[int]:
+    return metrics.waves(_open_store(version), _filters)
+
+
+def waves(filters: Filters) -> list[int]:
+    """The filter panel's wave choices under the filters (nationwide). Only the values: the
+    protected national breakdown cost a query and its protection on every first view."""
+    return _waves(store_version(), _key(filters.with_region(NATION_CODE)), filters)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -26,7 +26,7 @@ filters, notices = state.read_filters(*period)
 filters = filters.with_region(NATION_CODE)
 picked = state.read_codes("prov", PROVINCES, notices, most=6) or DEFAULT_PICK
 option = BY_URL_NAME[state.read_choice("metrik", BY_URL_NAME, DEFAULT_METRIC.url_name, notices)]
-waves = data.breakdown(filters, "wave")["value"].astype(int).tolist()
+waves = data.waves(filters)
 
 header.page_header(
     "Bandingkan Provinsi",

@@ -24,7 +24,7 @@ filters, scope_notices = access.clamp(filters, scope)
 notices += scope_notices
 if filters.regency:  # this screen drills to a province at most
     filters = filters.with_region(filters.province)
-waves = data.breakdown(filters.with_region(NATION_CODE), "wave")["value"].astype(int).tolist()
+waves = data.waves(filters)
 
 header.page_header(
     "Kartu Prakerja — Nasional",
