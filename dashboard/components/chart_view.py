@@ -104,8 +104,7 @@ def show_chart(chart: Spec | Built) -> None:
     if isinstance(height, int):
         extra = TITLE_LINE_PX * (_title_lines(shown.chart) - 1) + _top_legend_px(shown.chart)
         size["height"] = height + CHROME_PX + extra
-    # A copy: Streamlit moves the datasets out of the spec it is given.
-    st.vega_lite_chart(spec=dict(shown.spec()), **size)
+    st.vega_lite_chart(spec=shown.spec(), **size)  # Streamlit copies it before moving data out
 
 
 def in_rows(items: Sequence[T], per_row: int) -> Iterator[tuple[DeltaGenerator, T]]:
