@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard.charts import AnyChart
 from dashboard.exports.context import ExportContext
 from dashboard.exports.deck import build_deck, build_deck_pdf
 from dashboard.exports.files import chart_png, chart_svg, table_csv, table_xlsx
@@ -43,7 +43,7 @@ def _slug(text: str) -> str:
 
 def _logged(
     make: Callable[[], bytes | str], kind: str, filters: Filters | str, region: str, user: str
-):
+) -> Callable[[], bytes | str]:
     """Wrap a file builder so the export is logged when the file is actually generated."""
 
     def build() -> bytes | str:
@@ -81,7 +81,7 @@ def _download_row(
 
 
 def render_chart_downloads(
-    chart: alt.TopLevelMixin,
+    chart: AnyChart,
     data: pd.DataFrame,
     name: str,
     context: ExportContext,
