@@ -200,20 +200,8 @@ def estimate(
     elif first_before < first_day or not controls:
         verdict = "tidak_cukup"
     if verdict:
-        return Effect(
-            event.id,
-            measure,
-            days,
-            0,
-            0,
-            0,
-            0,
-            len(controls),
-            math.nan,
-            math.nan,
-            math.nan,
-            verdict,
-        )
+        no_lift = (math.nan, math.nan, math.nan)
+        return Effect(event.id, measure, days, 0, 0, 0, 0, len(controls), *no_lift, verdict)
     [before] = _window_sums(matrix, [event.regency_code], first_before, days).astype(int)
     [after] = _window_sums(matrix, [event.regency_code], start, days).astype(int)
     c_before = _window_sums(matrix, controls, first_before, days)

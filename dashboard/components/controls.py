@@ -13,7 +13,7 @@ from dashboard import state
 from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC, MetricOption
 
 Container = DeltaGenerator | ModuleType
-"""Where a widget goes: the ``st`` module itself (the main area) or a column, the sidebar..."""
+"""Where a widget goes: the ``st`` module itself (the main area), a column or the sidebar."""
 
 
 def metric_select(
