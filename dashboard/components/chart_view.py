@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 import streamlit as st
 from streamlit import dataframe_util
@@ -82,6 +82,10 @@ def _built(_builder: Callable, name: str, args: tuple, kwargs: tuple) -> Built |
     return [Built(chart) for chart in result] if isinstance(result, list) else Built(result)
 
 
+@overload
+def built(builder: Callable[..., Spec], *args: object, **kwargs: object) -> Built: ...
+@overload
+def built(builder: Callable[..., list[Spec]], *args: object, **kwargs: object) -> list[Built]: ...
 def built(
     builder: Callable[..., Spec | list[Spec]],
     *args: object,
@@ -100,7 +104,7 @@ def show_chart(chart: Spec | Built) -> None:
     """The chart at its spec's height, sent from its Arrow-converted spec."""
     shown = chart if isinstance(chart, Built) else Built(chart)
     height = shown.chart.get("height")
-    size: dict[str, object] = {"width": "stretch"}
+    size: dict[str, Any] = {"width": "stretch"}
     if isinstance(height, int):
         extra = TITLE_LINE_PX * (_title_lines(shown.chart) - 1) + _top_legend_px(shown.chart)
         size["height"] = height + CHROME_PX + extra

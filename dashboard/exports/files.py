@@ -10,6 +10,7 @@ import copy
 import csv
 import io
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
@@ -20,6 +21,9 @@ from dashboard.exports.context import SYNTHETIC_LABEL, ExportContext
 from dashboard.exports.protect import protect_counts
 from dashboard.settings import suppression_threshold
 from queries.suppression import suppressed_label
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is built
+    from openpyxl.worksheet.worksheet import Worksheet
 
 COLUMN_LABELS = {
     **METRIC_LABELS,
@@ -139,11 +143,13 @@ def table_xlsx(
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     limit = suppressed_threshold or suppression_threshold()
     table = export_frame(frame, limit)
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = "Data"
     header = [context.title, f"Wilayah: {context.region_name}", f"Filter: {context.filters_text}"]
     header += [context.as_of_text, context.source_line]
@@ -166,13 +172,13 @@ def table_xlsx(
     _number_formats(sheet, frame, first_data_row)
     for index, column in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(12, min(48, len(column) + 4))
-    sheet.freeze_panes = sheet.cell(row=first_data_row, column=1)
+    sheet.freeze_panes = f"A{first_data_row}"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def _number_formats(sheet, frame: pd.DataFrame, first_row: int) -> None:
+def _number_formats(sheet: Worksheet, frame: pd.DataFrame, first_row: int) -> None:
     """Thousands separators for counts, percentages for shares, dates as dates (Excel shows
     them in the reader's own locale, e.g. ``849.921`` in Indonesian Excel)."""
     for index, column in enumerate(frame.columns, start=1):
