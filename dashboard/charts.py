@@ -128,7 +128,7 @@ def top_level(view: Spec, config: Spec | None = None) -> Spec:
     given as ``{"data": {"values": frame}}``, at any depth, moves to ``datasets`` under a name."""
     datasets: dict[str, pd.DataFrame] = {}
 
-    def named(part: object) -> object:
+    def named(part: Any) -> Any:
         if isinstance(part, list):
             return [named(item) for item in part]
         if not isinstance(part, dict):

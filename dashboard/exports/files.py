@@ -10,7 +10,7 @@ import copy
 import csv
 import io
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import pandas as pd
@@ -51,8 +51,9 @@ PERCENT_COLUMNS = SHARE_METRICS | {"share_of_previous"}
 def vega_spec(chart: Spec) -> Spec:
     """The chart as JSON for vl-convert: its frames as records, and Altair's default theme
     (the continuous view sizes), exactly as ``to_dict()`` of the Altair chart gave it."""
-    theme_config = copy.deepcopy(alt.theme.get()().get("config", {}))
-    config = alt.utils.update_nested(theme_config, chart["config"])
+    theme = alt.theme.get()  # Altair's active theme, which to_dict() applied
+    defaults: dict[str, Any] = copy.deepcopy(dict(theme().get("config", {}))) if theme else {}
+    config = alt.utils.update_nested(defaults, chart["config"])
     datasets = {name: alt.to_values(frame)["values"] for name, frame in chart["datasets"].items()}
     return {**chart, "config": config, "datasets": datasets}
 
