@@ -227,15 +227,14 @@ def funnel(filters: Filters) -> pd.DataFrame:
     return _protected_now("funnel", filters)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _waves(version: str, key: str, _filters: Filters) -> list[int]:
-    return metrics.waves(_open_store(version), _filters)
-
-
 def waves(filters: Filters) -> list[int]:
-    """The filter panel's wave choices under the filters (nationwide). Only the values: the
-    protected national breakdown cost a query and its protection on every first view."""
-    return _waves(store_version(), _key(filters.with_region(NATION_CODE)), filters)
+    """The filter panel's wave choices under the filters (nationwide): the values of the raw
+    national wave breakdown. Protection hides counts, never rows, and the counts are not shown
+    here, so the protected breakdown's query of the nation's totals and its masking, run on
+    every first view of three screens, are skipped."""
+    national = filters.with_region(NATION_CODE)
+    frame = _query("breakdown", store_version(), _key(national), national, ("wave",))
+    return frame["value"].astype(int).tolist()
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -108,8 +108,6 @@ BREAKDOWN_LABELS: dict[str, dict[Any, str]] = {
     "age_band": {"<18": "< 18 tahun", "65+": "65+ tahun"},
 }
 
-WAVES_SQL = "SELECT DISTINCT wave FROM facts WHERE {where} AND wave IS NOT NULL ORDER BY wave"
-
 UNKNOWN_CODES_SQL = "SELECT source_code, registrants FROM unknown_codes ORDER BY registrants DESC"
 QUARANTINE_SQL = "SELECT table_name, reason, rows FROM quarantine ORDER BY table_name, reason"
 DATA_PERIOD_SQL = "SELECT min(day) AS first_day, max(day) AS last_day FROM facts"
@@ -199,12 +197,6 @@ def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
     else:
         frame["label"] = frame["value"].map(lambda v: labels.get(v, v))
     return frame[["value", "label", *METRICS]]
-
-
-def waves(store: Store, filters: Filters) -> list[int]:
-    """The waves with any figure under the filters, nationwide (the filter panel's choices):
-    the values of the national wave breakdown, without its counts."""
-    return [int(wave) for wave in _run(store, WAVES_SQL, filters.with_region("ID"))["wave"]]
 
 
 FUNNEL_STAGES = (

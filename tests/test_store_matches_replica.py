@@ -149,15 +149,3 @@ def test_papua_2020_codes_land_on_current_regencies(sqlite_replica) -> None:
         frame["registrants"].sum()
         == oracle_totals("sqlite", sqlite_replica.url, Filters(*FULL, region="93"))["registrants"]
     )
-
-
-@pytest.mark.parametrize(
-    "filters", FILTER_CASES[:3] + FILTER_CASES[6:8], ids=lambda f: repr(f)[8:70]
-)
-def test_wave_choices_are_the_national_wave_breakdowns_values(sqlite_replica, filters) -> None:
-    """The filter panel lists the waves without counting them; the list is the one the
-    protected national breakdown gave (a region's filters still list the nation's waves)."""
-    store = sqlite_replica.store()
-    national = metrics.breakdown(store, filters.with_region("ID"), "wave")
-    assert metrics.waves(store, filters) == national["value"].astype(int).tolist()
-    assert metrics.waves(store, filters)  # the demo has waves in every one of these periods

@@ -162,6 +162,10 @@ def test_no_small_cell_survives_and_none_can_be_recovered(figure_pair, filters) 
         pd.isna(region_row[stage]) for stage, _ in metrics.FUNNEL_STAGES
     ]
     assert funnel["share_of_previous"].notna().sum() <= funnel["people"].notna().sum()
+    # Protection hides counts, never rows: the filter panel lists the raw breakdown's waves.
+    nation = filters.with_region(NATION_CODE)
+    waves = shown.breakdown(nation, "wave")["value"].tolist()
+    assert waves == raw.fetch("breakdown", nation, "wave")["value"].tolist()
 
 
 @pytest.mark.parametrize(
