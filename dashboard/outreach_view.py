@@ -214,10 +214,7 @@ def impact_chart(
         # The accessible name; without it Streamlit names the chart "Vega visualization".
         "description": f"Tren mingguan {measure_label} dan tanggal kegiatan sosialisasi",
     }
-    # Only aria is configured, as this chart has been drawn so far: the axis and legend sizes
-    # it once set were replaced by a later ``configure(aria=False)`` (Vega's generated ARIA
-    # labels are English).
-    return charts.top_level(view, config={"aria": False})
+    return charts.top_level(view)
 
 
 ACTIONS = {"create": "dibuat", "update": "diubah", "delete": "dihapus"}

@@ -5,13 +5,14 @@ that say what they show."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pandas as pd
+import pytest
 from conftest import TEST_SCALE
 from test_app_screens import PERIOD, _texts, run
 
-from dashboard import charts, formatting
+from dashboard import charts, formatting, outreach_view
 from dashboard.exports import files
 from dashboard.exports.context import as_of_text
 from dashboard.metric_options import BY_KEY, trend_measure
@@ -82,12 +83,24 @@ def test_per_capita_trend_panels_say_what_they_show_in_the_order_picked() -> Non
     assert charts.metric_label("recipients_per_1000") == "Penerima per 1.000 penduduk"
 
 
-def test_charts_keep_their_reading_sizes_and_no_english_aria_labels() -> None:
-    """``configure(aria=False)`` once replaced the whole config and dropped every font size."""
+def _funnel() -> charts.Spec:
     frame = pd.DataFrame(
         {"label": ["Pendaftar", "Penerima"], "people": [100, 20], "share_of_previous": [1, 0.2]}
     )
-    config = files.vega_spec(charts.funnel_chart(frame))["config"]  # as exported
+    return charts.funnel_chart(frame)
+
+
+def _impact() -> charts.Spec:
+    weekly = pd.DataFrame(
+        {"week_start": pd.to_datetime(["2020-06-01", "2020-06-08"]), "registrants": [40.0, 55.0]}
+    )
+    return outreach_view.impact_chart(weekly, [], date(2020, 7, 1), "pendaftar")
+
+
+@pytest.mark.parametrize("build", [_funnel, _impact], ids=["funnel", "outreach impact"])
+def test_charts_keep_their_reading_sizes_and_no_english_aria_labels(build) -> None:
+    """``configure(aria=False)`` once replaced the whole config and dropped every font size."""
+    config = files.vega_spec(build())["config"]  # as exported
     sizes = charts.FONT_SIZES
     assert config["aria"] is False
     assert config["axis"]["labelFontSize"] == sizes["label"]
