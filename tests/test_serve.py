@@ -18,15 +18,18 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from browser_fixtures import wait_until_idle
 from geo_fixtures import CHROMIUM
 from test_browser import _first_kpi, _open
 
 from bench import slow_link
+from dashboard import static_files
 from dashboard.serve import admin, wait_healthy
 from synthetic import generator
 
@@ -212,6 +215,31 @@ def _boundary_files(step: slow_link.Step) -> dict[str, int]:
         if match and size:
             found[match[1]] = size
     return found
+
+
+def test_page_hints_exactly_what_a_first_visit_fetches(browser, served: Served) -> None:
+    """The page at ``/`` comes from the static sidecar with a hint for every chunk, Leaflet
+    file and boundary file that a first visit of Streamlit's own page (a worker's) fetches
+    besides what that page names itself, and for nothing else."""
+    with urllib.request.urlopen(served.url + "/") as response:
+        page = response.read().decode()
+    hinted = set(re.findall(r'href="\./([^"]+)" fetchpriority="low"', page))
+    streamlits = (static_files.STREAMLIT_STATIC.parent / "index.html").read_text()
+    context = browser.new_context(viewport={"width": 1366, "height": 1400})
+    tab = context.new_page()
+    fetched: set[str] = set()
+    tab.on("request", lambda request: fetched.add(request.url.split("/", 3)[3]))
+    tab.goto(served.worker_urls[0] + "/")
+    slow_link.wait_for_map(tab)
+    wait_until_idle(tab)
+    tab.locator(".vega-embed canvas, .vega-embed svg").first.wait_for()  # a chart is drawn
+    context.close()
+    needed = {
+        path
+        for path in fetched
+        if path.startswith(("static/js/", "app/static/")) and f"./{path}" not in streamlits
+    }
+    assert hinted == needed
 
 
 def test_refresh_service_version_reaches_every_worker(browser, served: Served) -> None:
