@@ -57,25 +57,25 @@ TEXT_FONT = "SourceSansVF-*.woff2"
 TEXT_CHARACTERS = "U+0000-024F,U+2000-206F,U+20AC,U+2122,U+2190-21FF,U+2200-22FF,U+FEFF,U+FFFD"
 """Basic Latin to Latin Extended-B, general punctuation, euro, trade mark, arrows, math."""
 READY = "READY"
-FIRST_SCREEN_CHUNKS = (
+# Streamlit's lazily imported chunks that the Nasional screen draws, in the order the page at /
+# hints them (each with the modules it imports): the map component's, then (after Leaflet and
+# the boundary file) the KPIs', filters' and links', and last the Altair charts' (``embed`` is
+# Vega's 244 kB). A first visit's waterfall found them; tests/test_serve.py checks that the
+# hints are exactly what a first visit fetches.
+MAP_CHUNKS = ("ComponentInstance",)
+SCREEN_CHUNKS = (
+    "Metric",
     "Html",
     "PageLink",
     "Slider",
     "Multiselect",
     "Selectbox",
     "Radio",
-    "Metric",
     "Button",
     "DownloadButton",
     "Table",
-    "ComponentInstance",
 )
-"""Streamlit's lazily imported chunks that the Nasional screen draws above its charts
-(st.html, page links, filters, KPIs, the map component)."""
 CHART_CHUNKS = ("ArrowVegaLiteChart", "vega-interpreter", "embed")
-"""…and those of its Altair charts (``embed`` is Vega's 244 kB): hinted after the map's files.
-A first visit's waterfall found both lists; ``tests/test_serve.py`` checks that the hints are
-exactly what a first visit fetches."""
 LEAFLET_HINTS = [
     '<link rel="preload" as="style" href="./app/static/leaflet/leaflet.css" fetchpriority="low">',
     '<link rel="preload" as="script" href="./app/static/leaflet/leaflet.js" fetchpriority="low">',
@@ -129,15 +129,15 @@ def write_index(root: Path, boundary: str | None = None) -> None:
     screen's hints at the end of its head, after Streamlit's own (which load first). The map
     component's frame finds Leaflet and the ``boundary`` file in the browser's cache."""
     js_dir = STREAMLIT_STATIC / "js"
-    screen = chunk_modules(js_dir, FIRST_SCREEN_CHUNKS)
-    charts = [name for name in chunk_modules(js_dir, CHART_CHUNKS) if name not in screen]
-    hints = [_module_hint(name) for name in screen] + LEAFLET_HINTS
+    modules = chunk_modules(js_dir, MAP_CHUNKS + SCREEN_CHUNKS + CHART_CHUNKS)
+    first = len(chunk_modules(js_dir, MAP_CHUNKS))  # the map component's modules
+    hints = [_module_hint(name) for name in modules[:first]] + LEAFLET_HINTS
     if boundary:  # the component fetches it with fetch(): same mode (cors), same cache entry
         hints.append(
             f'<link rel="preload" as="fetch" crossorigin href="./app/static/boundaries/{boundary}"'
             ' fetchpriority="low">'
         )
-    hints += [_module_hint(name) for name in charts]
+    hints += [_module_hint(name) for name in modules[first:]]
     page = _streamlit_page().replace("</head>", "  " + "\n    ".join(hints) + "\n  </head>", 1)
     written = root / f"index.html.{os.getpid()}"
     written.write_text(page, encoding="utf-8")

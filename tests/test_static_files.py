@@ -84,7 +84,7 @@ def test_text_font_keeps_every_character_the_dashboard_writes(prepared: Path) ->
     assert [axis.axisTag for axis in TTFont(subset)["fvar"].axes] == ["wght"]  # every weight
 
 
-def test_page_hints_the_first_screens_chunks_then_the_map_then_the_charts(
+def test_page_hints_the_map_first_then_the_rest_of_the_screen_then_the_charts(
     prepared: Path,
 ) -> None:
     static_files.write_index(prepared, "province-0123456789ab.json")
@@ -105,5 +105,6 @@ def test_page_hints_the_first_screens_chunks_then_the_map_then_the_charts(
     ]
     position = hinted.index(map_files[0])
     assert hinted[position : position + 3] == map_files
-    assert hinted.index(js["Slider"]) < hinted.index(js["ComponentInstance"]) < position
-    assert position < hinted.index(js["ArrowVegaLiteChart"]) < hinted.index(js["embed"])
+    assert hinted.index(js["ComponentInstance"]) < position < hinted.index(js["Metric"])
+    assert hinted.index(js["Slider"]) < hinted.index(js["ArrowVegaLiteChart"])
+    assert hinted.index(js["Slider"]) < hinted.index(js["embed"])
