@@ -50,17 +50,23 @@ class Counter:
     http: int = 0
     websocket: int = 0
     largest: dict[str, int] = field(default_factory=dict)
+    requests: list[tuple[float, float, int, str]] = field(default_factory=list)
+    """(start, end, bytes, URL) of each finished HTTP request, in CDP's seconds."""
     _urls: dict[str, str] = field(default_factory=dict)
+    _started: dict[str, float] = field(default_factory=dict)
     _deflaters: dict[str, object] = field(default_factory=dict)
 
     def on_request(self, event: dict) -> None:
         self._urls[event["requestId"]] = event["request"]["url"]
+        self._started[event["requestId"]] = event["timestamp"]
 
     def on_http(self, event: dict) -> None:
         size = int(event.get("encodedDataLength", 0))
         self.http += size
         url = self._urls.get(event["requestId"], "?")
         self.largest[url] = self.largest.get(url, 0) + size
+        started = self._started.get(event["requestId"], event["timestamp"])
+        self.requests.append((started, event["timestamp"], size, url))
 
     def on_handshake(self, event: dict) -> None:
         headers = {k.lower(): v for k, v in event["response"].get("headers", {}).items()}
@@ -81,6 +87,7 @@ class Counter:
     def reset(self) -> None:
         self.http = self.websocket = 0
         self.largest.clear()
+        self.requests.clear()
 
 
 @dataclass
@@ -90,6 +97,7 @@ class Step:
     websocket: int
     seconds: float
     largest: list[tuple[str, int]]
+    requests: list[tuple[float, float, int, str]] = field(default_factory=list)
 
     @property
     def received(self) -> int:
@@ -124,7 +132,8 @@ class Session:
         seconds = time.perf_counter() - started
         self.page.wait_for_timeout(500)  # late frames of the same step
         largest = sorted(self.counter.largest.items(), key=lambda item: -item[1])[:8]
-        return Step(name, self.counter.http, self.counter.websocket, seconds, largest)
+        requests = sorted(self.counter.requests)
+        return Step(name, self.counter.http, self.counter.websocket, seconds, largest, requests)
 
 
 def wait_for_map(page, min_regions: int = 1, timeout: float = 120_000) -> None:
@@ -188,10 +197,24 @@ def table(steps: list[Step]) -> str:
     return "\n".join(lines)
 
 
+def waterfall(step: Step) -> str:
+    """One line per HTTP request of a step, from its first request: when it started and
+    ended, bytes received, URL path. The critical path shows as the chains of starts."""
+    if not step.requests:
+        return ""
+    first = step.requests[0][0]
+    return "\n".join(
+        f"  {start - first:6.2f} {end - first:6.2f} s {size / 1000:7.1f} kB  "
+        f"{urlparse(url)._replace(scheme='', netloc='').geturl()[:100]}"
+        for start, end, size, url in step.requests
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.slow_link", description=__doc__)
     parser.add_argument("--url", default="http://127.0.0.1:8080", help="the proxy (or a worker)")
     parser.add_argument("--largest", action="store_true", help="list each step's largest files")
+    parser.add_argument("--waterfall", action="store_true", help="list each step's requests")
     args = parser.parse_args(argv)
     if urlparse(args.url).hostname not in LOOPBACK:
         parser.error("only loopback URLs are measured")
@@ -206,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{step.name}:")
         for url, size in step.largest:
             print(f"  {size / 1000:8,.0f} kB  {url[:110]}")
+    for step in steps if args.waterfall else ():
+        print(f"\n{step.name} (start, end, received, path):\n{waterfall(step)}")
     return 0
 
 

@@ -200,6 +200,10 @@ def test_page_weight_through_the_proxy_within_budget(browser, served: Served) ->
     # the map's boundaries are a static file the browser fetches once and then keeps
     regions = {name: _boundary_files(step) for name, step in steps.items()}
     assert list(regions["first visit"]) == ["province"], report
+    # …once: by the page's preload hint; the map's frame then finds it in the browser's cache
+    first = steps["first visit"]
+    sizes = [size for _, _, size, url in first.requests if "/boundaries/province-" in url]
+    assert sizes[0] > 50_000 and not any(sizes[1:]), slow_link.waterfall(first)
     assert regions["warm visit"] == {}, report
     assert list(regions["to regencies"]) == ["regency"], report
     assert regions["to regencies"]["regency"] > 50_000, report
