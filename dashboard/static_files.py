@@ -12,16 +12,16 @@ are the few its own interface names. So, once per Streamlit version, :func:`prep
   punctuation, arrow and math characters (68 kB): Indonesian needs no more, and a character
   outside would still show, in the browser's sans-serif,
 - writes ``.gz`` (gzip -9) and ``.br`` (brotli) beside every text file,
-
-- writes ``index.html``: Streamlit's page with hints (``<link rel=modulepreload>``/``preload``,
-  low priority) for the chunks, Leaflet and the boundary file the first screen needs, so that on
-  a slow link they download while the websocket opens and the server runs the page, instead
-  of one round trip after another once each element arrives (docs/PERFORMANCE.md),
+- copies Streamlit's ``favicon.png``, and writes ``index.html``: Streamlit's page with hints
+  (``<link rel=modulepreload>``/``preload``, low priority) for the chunks, Leaflet and the
+  boundary file the first screen needs, so that on a slow link they download while the
+  websocket opens and the server runs the page, instead of one round trip after another once
+  each element arrives (docs/PERFORMANCE.md),
 
 and nginx serves them with ``gzip_static``/``brotli_static`` (``deploy/nginx-static.conf``)
-behind HAProxy, which sends ``/`` and ``/static/`` there. The dashboard's own ``/app/static/`` files
-(``dashboard/static/``: Leaflet, and the map's content-hashed boundary files written by
-:func:`prepare_app_static` from the boundary cache) are served the same way.
+behind HAProxy, which sends ``/``, ``/favicon.png`` and ``/static/`` there. The dashboard's own
+``/app/static/`` files (``dashboard/static/``: Leaflet, and the map's content-hashed boundary
+files written by :func:`prepare_app_static` from the boundary cache) are served the same way.
 ``python -m dashboard.static_files --listen 8088`` prepares (if needed) and runs nginx in the
 foreground: the same command locally (``dashboard.serve``), in compose and in Kubernetes.
 """
@@ -98,6 +98,7 @@ def prepare() -> Path:
         return target
     building = target.with_name(f"{target.name}.building-{os.getpid()}")
     shutil.copytree(STREAMLIT_STATIC, building / "static")
+    shutil.copyfile(STREAMLIT_STATIC.parent / "favicon.png", building / "favicon.png")
     for font in (building / "static" / "media").glob(ICON_FONT):
         font.write_bytes(icon_font_subset(font.read_bytes(), streamlit_icon_names()))
     for font in (building / "static" / "media").glob(TEXT_FONT):

@@ -164,7 +164,8 @@ def test_kubernetes_matches_the_local_topology() -> None:
     assert static_service["spec"]["ports"][0]["targetPort"] == STATIC_PORT
     assert static["readinessProbe"]["httpGet"] == {"path": "/health", "port": STATIC_PORT}
     # the page at / itself (with its preload hints), as HAProxy sends it (deploy/haproxy.cfg)
-    for path in (("/", "Exact"), ("/static/", "Prefix"), ("/app/static/", "Prefix")):
+    static_paths = [("/", "Exact"), ("/favicon.png", "Exact"), ("/static/", "Prefix")]
+    for path in [*static_paths, ("/app/static/", "Prefix")]:
         assert paths[path] == {
             "name": static_service["metadata"]["name"],
             "port": {"number": STATIC_PORT},

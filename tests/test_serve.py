@@ -246,6 +246,20 @@ def test_page_hints_exactly_what_a_first_visit_fetches(browser, served: Served) 
     assert hinted == needed
 
 
+def test_only_streamlits_connection_check_sets_the_worker_cookie(served: Served) -> None:
+    """The page and its favicon come from the sidecar and set no worker cookie: a browser's
+    first is set by Streamlit's health check and host-config, which it awaits before opening
+    the websocket, so the websocket and the requests after it go to one worker."""
+    cookies = {}
+    for path in ("/", "/favicon.png", "/_stcore/health", "/_stcore/host-config"):
+        with urllib.request.urlopen(served.url + path) as response:
+            cookies[path] = [
+                c for c in response.headers.get_all("Set-Cookie") or [] if "PANTAU" in c
+            ]
+    assert cookies["/"] == cookies["/favicon.png"] == []
+    assert len(cookies["/_stcore/health"]) == len(cookies["/_stcore/host-config"]) == 1
+
+
 def test_refresh_service_version_reaches_every_worker(browser, served: Served) -> None:
     shown = {url: _registrants(browser, url) for url in served.worker_urls}
     assert len(set(shown.values())) == 1, shown
