@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make run` (install, then open the dashboard on the
 # synthetic demo replica) and `make test` (install, make sure PostgreSQL and Chromium are
-# there, then lint and run every test). CI runs `make test` through .ci/run.
+# there, then lint, type-check and run every test). CI runs `make test` through .ci/run.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -31,6 +31,7 @@ test: install
 	bash .ci/services.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: install

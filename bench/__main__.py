@@ -12,6 +12,7 @@ p95 ≤ 50 ms warm, initial sync ≤ 60 s, one more day ≤ 2 s, no new rows ≤
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import statistics
@@ -65,7 +66,8 @@ QUERIES: dict[str, Callable[[Store, Filters], object]] = {
 def _replica_rows(url: str) -> int:
     try:
         with psycopg.connect(urls.libpq_conninfo(url)) as conn:
-            return conn.execute("SELECT count(*) FROM registrants").fetchone()[0]
+            row = conn.execute("SELECT count(*) FROM registrants").fetchone()
+            return -1 if row is None else row[0]
     except psycopg.Error:
         return -1
 
@@ -80,7 +82,7 @@ def ensure_replica(url: str, scale: float) -> float | None:
     return time.perf_counter() - started
 
 
-def timed_sync(reader: str, directory: Path) -> tuple[SyncReport, float, tuple[float, ...]]:
+def timed_sync(reader: str, directory: Path) -> Synced:
     """One refresh with this process's CPU seconds (DuckDB's threads included, the replica
     server's work not) and the load average after it: on a shared machine the wall time
     says little without them."""
@@ -103,13 +105,12 @@ def time_queries(directory: Path) -> list[tuple[str, float, float, float]]:
     """(query, cold ms max over filter sets, warm p50, warm p95) per query function."""
     rows = []
     for name, query in QUERIES.items():
-        cold, warm = [], []
+        cold: list[float] = []
+        warm: list[float] = []
         for filters in FILTER_SETS.values():
             store = Store.open_current(directory)
-            cold.append(_timed(lambda q=query, s=store, f=filters: q(s, f)))
-            warm.extend(
-                _timed(lambda q=query, s=store, f=filters: q(s, f)) for _ in range(WARM_RUNS)
-            )
+            cold.append(_timed(functools.partial(query, store, filters)))
+            warm.extend(_timed(functools.partial(query, store, filters)) for _ in range(WARM_RUNS))
             store.close()
         rows.append((name, max(cold), statistics.median(warm), _p95(warm)))
     return rows
@@ -135,7 +136,19 @@ def _sync_row(step: str, timing: tuple[SyncReport, float, tuple[float, ...]], ta
     )
 
 
-def _report(scale, url, build_s, syncs, added, queries, calibration) -> str:
+Synced = tuple[SyncReport, float, tuple[float, ...]]
+"""One timed refresh: its report, CPU seconds and the load average after it."""
+
+
+def _report(
+    scale: float,
+    url: str,
+    build_s: float | None,
+    syncs: tuple[Synced, list[Synced], Synced],
+    added: list[dict[str, int]],
+    queries: list[tuple[str, float, float, float]],
+    calibration: list[tuple[str, int, int]],
+) -> str:
     initial, incremental, unchanged = syncs
     target = 50.0
     built = "reused" if build_s is None else f"{build_s:.0f} s"

@@ -50,6 +50,8 @@ from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState, ContextInfo
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
 
 from geo.regions import provinces, regencies
 
@@ -63,6 +65,7 @@ SCREENS = {"": 0.40, "daerah-saya": 0.30, "bandingkan": 0.20, "tentang-data": 0.
 SCREEN_LABEL = {"": "/", "daerah-saya": "/daerah-saya", "bandingkan": "/bandingkan"}
 SCREEN_LABEL["tentang-data"] = "/tentang-data"
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+STREAMLIT_PROTOCOL = Subprotocol("streamlit")
 BEGIN, END = "<!-- load:begin -->", "<!-- load:end -->"
 
 
@@ -173,7 +176,9 @@ def rerun_message(base_url: str, screen: str, query: str, page_hash: str) -> byt
     return BackMsg(rerun_script=state).SerializeToString()
 
 
-async def run_view(ws, payload: bytes, timeout: float, pages: dict[str, str]) -> list[str]:
+async def run_view(
+    ws: ClientConnection, payload: bytes, timeout: float, pages: dict[str, str]
+) -> list[str]:
     """Send one rerun and read up to its end; returns the problems found in the output."""
     problems: list[str] = []
     await ws.send(payload)
@@ -222,7 +227,9 @@ async def virtual_user(
         started = time.perf_counter()
         try:
             ws = await asyncio.wait_for(
-                websockets.connect(stream, subprotocols=["streamlit"], max_size=MAX_MESSAGE_BYTES),
+                websockets.connect(
+                    stream, subprotocols=[STREAMLIT_PROTOCOL], max_size=MAX_MESSAGE_BYTES
+                ),
                 timeout=args.timeout,
             )
         except (OSError, TimeoutError, websockets.WebSocketException) as error:
@@ -420,7 +427,7 @@ async def warm_up(args: argparse.Namespace, base_url: str) -> None:
     """One unmeasured view of every screen, so the first users do not pay the imports."""
     stream = base_url.replace("http", "ws", 1) + "/_stcore/stream"
     async with websockets.connect(
-        stream, subprotocols=["streamlit"], max_size=MAX_MESSAGE_BYTES
+        stream, subprotocols=[STREAMLIT_PROTOCOL], max_size=MAX_MESSAGE_BYTES
     ) as ws:
         for screen in SCREENS:
             payload = rerun_message(base_url, screen, "", "")

@@ -21,7 +21,11 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
+
+if TYPE_CHECKING:  # Playwright is imported where a browser starts
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
@@ -56,7 +60,7 @@ class Counter:
     """(start, end, bytes, URL) of each finished HTTP request, in CDP's seconds."""
     _urls: dict[str, str] = field(default_factory=dict)
     _started: dict[str, float] = field(default_factory=dict)
-    _deflaters: dict[str, object] = field(default_factory=dict)
+    _deflaters: dict[str, zlib._Compress] = field(default_factory=dict)
 
     def on_request(self, event: dict) -> None:
         self._urls[event["requestId"]] = event["request"]["url"]
@@ -110,14 +114,14 @@ class Step:
 class Session:
     """One emulated slow browser context, with a byte counter per page."""
 
-    context: object
+    context: BrowserContext
     emulate: bool = True
     counter: Counter = field(default_factory=Counter)
-    page: object = None
+    page: Page | None = None
 
-    def open_page(self) -> object:
-        self.page = self.context.new_page()
-        cdp = self.context.new_cdp_session(self.page)
+    def open_page(self) -> Page:
+        page = self.page = self.context.new_page()
+        cdp = self.context.new_cdp_session(page)
         cdp.send("Network.enable")
         if self.emulate:
             cdp.send("Network.emulateNetworkConditions", SLOW_LINK)
@@ -125,13 +129,14 @@ class Session:
         cdp.on("Network.loadingFinished", self.counter.on_http)
         cdp.on("Network.webSocketHandshakeResponseReceived", self.counter.on_handshake)
         cdp.on("Network.webSocketFrameReceived", self.counter.on_frame)
-        return self.page
+        return page
 
     def step(
         self, name: str, action: Callable[[], None], rest: Callable[[], None] | None = None
     ) -> Step:
         """Time ``action``; count the bytes of ``action`` and then of ``rest`` (what the page
         still loads after the timed moment) too."""
+        assert self.page is not None, "open_page first"
         self.counter.reset()
         started = time.perf_counter()
         action()
@@ -144,35 +149,32 @@ class Session:
         return Step(name, self.counter.http, self.counter.websocket, seconds, largest, requests)
 
 
-def wait_for_map(page, min_regions: int = 1, timeout: float = 120_000) -> None:
+def wait_for_map(page: Page, min_regions: int = 1, timeout: float = 120_000) -> None:
     frame = page.frame_locator(MAP_FRAME).last
     frame.locator("path.leaflet-interactive").nth(min_regions - 1).wait_for(timeout=timeout)
 
 
-def wait_for_charts(page, timeout: float = 120_000) -> None:
+def wait_for_charts(page: Page, timeout: float = 120_000) -> None:
     """A chart is drawn: Vega, the last file the page hints (dashboard/static_files.py), has
     arrived, and a first visit's bytes include it although the map was drawn before."""
     page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(timeout=timeout)
 
 
-def measure(browser, base_url: str, emulate: bool = True) -> list[Step]:
+def measure(browser: Browser, base_url: str, emulate: bool = True) -> list[Step]:
     """The four steps of the budget, in one fresh browser context. Bytes do not depend on the
     link speed, so the byte-budget test runs with ``emulate=False``."""
     context = browser.new_context(viewport={"width": 1366, "height": 1400})
     session = Session(context, emulate)
     page = session.open_page()
-    steps = [
-        session.step(
-            "first visit",
-            lambda: (page.goto(base_url + "/"), wait_for_map(page)),
-            rest=lambda: wait_for_charts(page),
-        ),
-    ]
+
+    def visit() -> None:
+        page.goto(base_url + "/")
+        wait_for_map(page)
+
+    steps = [session.step("first visit", visit, rest=lambda: wait_for_charts(page))]
     page.close()
     page = session.open_page()
-    steps.append(
-        session.step("warm visit", lambda: (page.goto(base_url + "/"), wait_for_map(page)))
-    )
+    steps.append(session.step("warm visit", visit))
 
     def to_regencies() -> None:
         page.get_by_text("Kabupaten/kota", exact=True).click()

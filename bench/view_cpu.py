@@ -23,7 +23,15 @@ from urllib.parse import urlparse
 
 import websockets
 
-from bench.load import MAX_MESSAGE_BYTES, PERIOD, SCREENS, cpu_seconds, rerun_message, run_view
+from bench.load import (
+    MAX_MESSAGE_BYTES,
+    PERIOD,
+    SCREENS,
+    STREAMLIT_PROTOCOL,
+    cpu_seconds,
+    rerun_message,
+    run_view,
+)
 
 # name → (screen url path, query string); Daerah Saya mostly regencies, as in the load's mix.
 VIEWS = {
@@ -47,7 +55,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 async def open_view(stream: str, base_url: str, screen: str, query: str, timeout: float) -> None:
     """One visit: a new session opening the view's link, closed once the script finished."""
     async with websockets.connect(
-        stream, subprotocols=["streamlit"], max_size=MAX_MESSAGE_BYTES
+        stream, subprotocols=[STREAMLIT_PROTOCOL], max_size=MAX_MESSAGE_BYTES
     ) as ws:
         problems = await run_view(ws, rerun_message(base_url, screen, query, ""), timeout, {})
     if problems:
@@ -60,6 +68,14 @@ def cold_query(screen: str, query: str, round_number: int) -> str:
         return query
     until = PERIOD[1] - timedelta(days=round_number + 1)
     return "&".join(filter(None, (query, f"sampai={until.isoformat()}")))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The worker's CPU time: without it there is nothing to measure."""
+    seconds = cpu_seconds(pid)
+    if seconds is None:
+        raise SystemExit(f"cannot read the CPU time of process {pid} (not running, or not ours)")
+    return seconds
 
 
 async def measure(
@@ -77,11 +93,11 @@ async def measure(
         for name, (screen, query) in views.items():
             if cold:
                 query = cold_query(screen, query, round_number)
-            before = cpu_seconds(pid)
+            before = _cpu_seconds(pid)
             await open_view(stream, base_url, screen, query, timeout)
             await asyncio.sleep(0.2)  # the worker closes the session after the socket
             if round_number:  # the first round warms the caches
-                spent[name] += cpu_seconds(pid) - before
+                spent[name] += _cpu_seconds(pid) - before
     return {name: 1000 * seconds / rounds for name, seconds in spent.items()}
 
 

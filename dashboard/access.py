@@ -81,6 +81,12 @@ def auth_configured() -> bool:
         return False
 
 
+def signed_in_email() -> str | None:
+    """The signed-in account's e-mail claim (Streamlit types claims loosely: text, flags)."""
+    email = st.user.get("email")
+    return email if isinstance(email, str) else None
+
+
 def _role_map() -> Mapping[str, str]:
     try:
         return st.secrets.get("access", {}).get("users", {})
@@ -100,7 +106,7 @@ def current_scope() -> Scope:
         st.info("Masuk untuk membuka dasbor Pantau Prakerja.")
         st.button("Masuk", on_click=st.login)
         st.stop()
-    scope = scope_for(st.user.get("email"), _role_map())
+    scope = scope_for(signed_in_email(), _role_map())
     if scope is None:
         st.error(
             f"Akun {st.user.get('email')} belum terdaftar untuk wilayah mana pun. "

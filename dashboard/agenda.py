@@ -112,7 +112,7 @@ def last_event_dates(province: str) -> dict[str, date]:
 
 def editor(scope: access.Scope) -> Editor:
     """Who writes: the signed-in e-mail, or the open dashboard's anonymous user."""
-    who = st.user.get("email") if access.auth_configured() else None
+    who = access.signed_in_email() if access.auth_configured() else None
     return Editor(who or "tanpa login (dasbor terbuka)", scope.code)
 
 

@@ -19,6 +19,17 @@ import pandas as pd
 from dashboard import formatting
 from dashboard.metric_options import METRIC_OPTIONS, PER_1000
 
+AnyChart = (
+    alt.Chart
+    | alt.LayerChart
+    | alt.ConcatChart
+    | alt.HConcatChart
+    | alt.VConcatChart
+    | alt.FacetChart
+    | alt.RepeatChart
+)
+"""What a builder returns: the top-level charts ``st.altair_chart`` and exports accept."""
+
 METRIC_LABELS = {
     **{
         option.key + PER_1000: f"{option.label} per 1.000 penduduk"
@@ -91,7 +102,7 @@ def short_date(value: object) -> str:
     return formatting.short_date(pd.Timestamp(value).date())
 
 
-def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def _style(chart: AnyChart) -> AnyChart:
     sizes = FONT_SIZES
     return (
         # Vega's generated ARIA labels are English ("X-axis for a time scale…") and read raw
@@ -122,7 +133,7 @@ def _lines(text: str, width: int) -> str | list[str]:
 
 def _title(
     title: str | None, subtitle: str | None = None, line_chars: int = TITLE_LINE_CHARS["text"]
-) -> dict[str, alt.TitleParams]:
+) -> dict[str, alt.TitleParams | str]:
     """``properties`` keyword for an optional title (a chart without one gets none), wrapped
     into lines of at most ``line_chars`` so it fits its chart's width."""
     if not title:
@@ -152,7 +163,7 @@ def weekly_chart(
     *,
     width: int = 640,
     height: int = 300,
-) -> alt.TopLevelMixin:
+) -> AnyChart:
     """Lines per metric over ``week_start``; the legend names metrics in Bahasa."""
     _require(series, ["week_start", *metrics], "series")
     long = series.melt(
@@ -199,7 +210,7 @@ def trend_panel(
     *,
     width: int = 300,
     height: int = 200,
-) -> alt.TopLevelMixin:
+) -> AnyChart:
     """One region's weekly line (``week_start``, ``value``). ``y_max`` shares one scale among
     panels so sizes compare honestly; the y title says exactly what ``metric`` is."""
     _require(frame, ["week_start", "value"], "frame")
@@ -239,7 +250,7 @@ def trend_panel(
 
 def small_multiples(
     frame: pd.DataFrame, metric: str, title: str | None = None, *, columns: int = 3
-) -> alt.TopLevelMixin:
+) -> AnyChart:
     """The weekly line of each region (``region_name``), in the order the regions come, on
     one shared y scale: a single image for downloads (panels ``columns`` per row)."""
     return _style(
@@ -247,7 +258,7 @@ def small_multiples(
     )
 
 
-def region_panels(frame: pd.DataFrame, metric: str) -> list[alt.TopLevelMixin]:
+def region_panels(frame: pd.DataFrame, metric: str) -> list[AnyChart]:
     """One titled trend panel per region in the order given, sharing the y scale; shown one
     per column on screen, so a phone stacks them."""
     _require(frame, ["region_name", "week_start", "value"], "frame")
@@ -259,7 +270,7 @@ def region_panels(frame: pd.DataFrame, metric: str) -> list[alt.TopLevelMixin]:
     ]
 
 
-def styled_panels(frame: pd.DataFrame, metric: str) -> list[alt.TopLevelMixin]:
+def styled_panels(frame: pd.DataFrame, metric: str) -> list[AnyChart]:
     """``region_panels`` with the shared fonts and sizes, for panels shown on their own."""
     return [_style(panel) for panel in region_panels(frame, metric)]
 
@@ -273,7 +284,7 @@ def funnel_chart(
     *,
     width: int = 560,
     height: int = 240,
-) -> alt.TopLevelMixin:
+) -> AnyChart:
     """Horizontal bars per stage; the text gives the count and its share of the stage before.
 
     Counts may be suppressed (NA): such a stage shows its ``<N`` text only when the caller
@@ -330,7 +341,7 @@ def breakdown_chart(
     *,
     width: int = 480,
     height: int | None = None,
-) -> alt.TopLevelMixin:
+) -> AnyChart:
     """Horizontal bars per ``label``. A suppressed (NA) cell gets no bar, only ``<N`` text,
     so its value is never drawn."""
     _require(frame, ["label", metric], "frame")
@@ -384,7 +395,7 @@ def ranking_chart(
     *,
     width: int = 520,
     height: int | None = None,
-) -> alt.TopLevelMixin:
+) -> AnyChart:
     """Regions ranked by ``value`` (highest first), highlighted names in orange, the national
     average as a dashed rule labelled with its value."""
     _require(frame, ["name", "value"], "frame")

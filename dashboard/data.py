@@ -11,6 +11,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -73,6 +74,7 @@ def store_version() -> str:
     if path is None or not _usable(path.name):
         _build_first_store()
         path = current_version(directory)
+        assert path is not None  # _build_first_store published a version or raised
     _refresher().maybe_start()
     return path.name
 
@@ -179,13 +181,13 @@ def _figures(version: str, threshold: int) -> ProtectedFigures:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _protected(name: str, version: str, threshold: int, filters: Filters, args: tuple):
+def _protected(name: str, version: str, threshold: int, filters: Filters, args: tuple) -> Any:
     """One ``ProtectedFigures`` result, computed once per store version and view: deciding
     the hidden cells of all 514 regencies took a third of a national rerun's CPU."""
     return getattr(_figures(version, threshold), name)(filters, *args)
 
 
-def _protected_now(name: str, filters: Filters, *args: object):
+def _protected_now(name: str, filters: Filters, *args: object) -> Any:
     return _protected(name, store_version(), suppression_threshold(), filters, args)
 
 

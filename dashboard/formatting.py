@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # typing has it from Python 3.13
+
 LOCALE = "id_ID"
 WIB = ZoneInfo("Asia/Jakarta")
 NO_DATA = "–"
 
 
-def _missing(value: float | None) -> bool:
+def _missing(value: float | None) -> TypeIs[None]:
+    """None, a suppressed ``pd.NA`` or NaN; mypy reads False as "a number" (``TypeIs``)."""
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard import formatting
+from geo.map_spec import Kind
 from queries.metrics import add_rates
 
 PER_1000 = "_per_1000"
@@ -22,7 +23,7 @@ PER_1000 = "_per_1000"
 class MetricOption:
     key: str
     label: str
-    kind: str  # 'count' | 'rate'
+    kind: Kind
     format: Callable[[float], str]
     url_name: str
 

@@ -18,8 +18,13 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.regions import NATION_CODE, UnknownRegionError, is_known, normalize_code
+
+if TYPE_CHECKING:  # imported where used: the command's --help stays fast
+    from queries.filters import Filters
+    from queries.store import Store
 
 
 class ReportError(ValueError):
@@ -83,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _filters(store, args: argparse.Namespace, code: str):
+def _filters(store: Store, args: argparse.Namespace, code: str) -> Filters:
     from queries.filters import Filters
     from queries.metrics import data_period
 

@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import MultiPolygon
+from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo.parse import BoundaryError, BoundaryRow, parse_sql, polygonal_part
@@ -221,7 +221,7 @@ def simplified(
 
 def _kept_parts(
     geometry: BaseGeometry, how: Simplification, anchors: shapely.STRtree | None = None
-) -> list[BaseGeometry]:
+) -> list[Polygon]:
     """The parts worth drawing: every part of at least ``min_part_km2``, and then the largest
     smaller ones until the region keeps ``KEPT_AREA_SHARE`` of its area. A region made only of
     islets (31.01 Kepulauan Seribu: about a hundred islands under 1 km²) thus keeps its

@@ -33,7 +33,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.boundaries import Level, boundaries_available, boundaries_or_none, cache_file
+from geo.boundaries import (
+    Detail,
+    Level,
+    boundaries_available,
+    boundaries_or_none,
+    cache_file,
+)
 
 NATIONAL_DECIMALS = 3
 """~110 m: far below a pixel at national zoom (18 % fewer bytes than 4 decimals)."""
@@ -61,7 +67,7 @@ def boundary_file(
     boundary cache is missing or unreadable (the map then falls back to label points)."""
     if not boundaries_available():
         return None
-    detail = "province" if focus_province else "national"
+    detail: Detail = "province" if focus_province else "national"
     stat = cache_file(level, detail).stat()
     return _built(Path(directory), level, focus_province, stat.st_mtime_ns, stat.st_size)
 
@@ -72,7 +78,7 @@ def write_all(directory: Path) -> list[str]:
     frame = boundaries_or_none("province")
     if frame is None:
         return []
-    views = [("province", None), ("regency", None)]
+    views: list[tuple[Level, str | None]] = [("province", None), ("regency", None)]
     views += [("regency", code) for code in sorted(frame["code"])]
     built = [boundary_file(directory, level, focus) for level, focus in views]
     return [file.name for file in built if file is not None]

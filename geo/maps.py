@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from geo.boundaries import Level, boundaries_or_none
@@ -101,7 +101,9 @@ def _base_map() -> folium.Map:
     """An empty map (no tiles: offline) on a pale sea colour, so grey "no data" regions
     stand out; the legend fits it to its regions (see ``_add_legend``)."""
     m = folium.Map(location=[-2.5, 118.0], zoom_start=5, tiles=None, zoom_snap=0.25)
-    m.get_root().header.add_child(Element(f"<style>.leaflet-container{{background:{SEA}}}</style>"))
+    root = m.get_root()
+    assert isinstance(root, Figure)  # a folium.Map's root is always its Figure
+    root.header.add_child(Element(f"<style>.leaflet-container{{background:{SEA}}}</style>"))
     return m
 
 

@@ -9,6 +9,7 @@ offline report swaps a placeholder base for the inlined files; tests pass a ``fi
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import folium
 from branca.element import Element
@@ -39,7 +40,8 @@ def use_local_assets(m: folium.Map, base_url: str = DEFAULT_ASSET_BASE) -> foliu
     return m
 
 
-def _descendants(element: Element) -> list[Element]:
+def _descendants(element: Element) -> list[Any]:
+    """Children that declare assets (``default_js``/``default_css``: folium's JSCSSMixin)."""
     found = []
     for child in element._children.values():
         if hasattr(child, "default_js"):

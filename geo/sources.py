@@ -74,7 +74,7 @@ def _upstream_path(key: str) -> str:
 FILE_HASHES: dict[str, str] = {_upstream_path(key): digest for key, digest in _HASHES.items()}
 """Path inside the upstream repository → SHA-256 of the file at ``SOURCE_COMMIT``."""
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int], object]  # what it returns is ignored (st.progress returns)
 
 
 def is_province_file(name: str) -> bool:

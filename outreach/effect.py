@@ -24,6 +24,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ WIDEST_BAND = 1.5
 MIN_COUNT = 10
 """Fewer registrations than this in the regency's two windows together: cannot tell."""
 
-MEASURES: dict[str, tuple[str, dict[str, object]]] = {
+MEASURES: dict[str, tuple[str, dict[str, Any]]] = {
     "registrants": ("pendaftar", {}),
     "offline": ("pendaftar luring", {"channels": ("offline",)}),
     "perempuan": ("pendaftar perempuan", {"genders": ("F",)}),
@@ -95,7 +96,7 @@ class Effect:
         """The effect in percentage points of the 'before' count (estimate, low, high):
         how far the regency's change lies above the comparison regencies' change."""
         scale = 1 + self.control_change
-        return tuple(scale * value for value in (self.lift, self.lift_low, self.lift_high))
+        return scale * self.lift, scale * self.lift_low, scale * self.lift_high
 
 
 def measures_for(event: Event) -> list[str]:
@@ -199,7 +200,8 @@ def estimate(
     elif first_before < first_day or not controls:
         verdict = "tidak_cukup"
     if verdict:
-        return Effect(event.id, measure, days, 0, 0, 0, 0, len(controls), *[math.nan] * 3, verdict)
+        no_lift = (math.nan, math.nan, math.nan)
+        return Effect(event.id, measure, days, 0, 0, 0, 0, len(controls), *no_lift, verdict)
     [before] = _window_sums(matrix, [event.regency_code], first_before, days).astype(int)
     [after] = _window_sums(matrix, [event.regency_code], start, days).astype(int)
     c_before = _window_sums(matrix, controls, first_before, days)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import Any
 
 from geo.regions import UnknownRegionError, is_known, normalize_code
 from queries.filters import LATEST_DATE, PROGRAMME_START
@@ -48,7 +49,7 @@ class EventInput:
     organiser: str
     note: str = ""
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

@@ -17,6 +17,7 @@ from typing import BinaryIO
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.regions import normalize_code, region_name
 from outreach.events import KINDS, TARGET_GROUPS, Event, EventInput, validate
@@ -54,6 +55,7 @@ def template() -> bytes:
     """An empty template with the headers, an example row and drop-down lists."""
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = SHEET
     sheet.append([label for _, label in COLUMNS])
     sheet.append(
@@ -118,7 +120,7 @@ def _row_event(values: tuple) -> tuple[EventInput | None, list[str]]:
         problems.append(f"tanggal mulai tidak terbaca ({str(cells.get('start_date'))[:20]!r})")
     if cells.get("end_date") not in (None, "") and end is None:
         problems.append(f"tanggal selesai tidak terbaca ({str(cells.get('end_date'))[:20]!r})")
-    if problems:
+    if problems or start is None:
         return None, problems
     event = EventInput(
         regency_code=str(cells.get("regency_code") or "").strip(),

@@ -296,6 +296,7 @@ class Agenda:
                 )
             )
             after = self._get(connection, event_id)
+            assert after is not None  # updated just now, in this transaction
             self._log(connection, editor, "update", before, after, now)
             return after
 
@@ -362,7 +363,7 @@ class Agenda:
 
     def _insert(self, connection: Connection, editor: Editor, data: EventInput) -> Event:
         now = _now()
-        event_id = connection.execute(
+        inserted = connection.execute(
             events_table.insert().values(
                 **data.as_dict(),
                 province_code=data.regency_code[:2],
@@ -372,8 +373,10 @@ class Agenda:
                 updated_by=editor.who,
                 updated_at=now,
             )
-        ).inserted_primary_key[0]
-        event = self._get(connection, event_id)
+        ).inserted_primary_key
+        assert inserted is not None  # an INSERT of one row always has its key
+        event = self._get(connection, inserted[0])
+        assert event is not None  # inserted just now, in this transaction
         self._log(connection, editor, "create", None, event, now)
         return event
 
@@ -388,7 +391,7 @@ class Agenda:
     ) -> None:
         connection.execute(
             audit_table.insert().values(
-                event_id=(after or before).id,
+                event_id=(after or before).id,  # type: ignore[union-attr]  # one is always set
                 action=action,
                 actor=editor.who,
                 at=at,

@@ -36,7 +36,7 @@ province = st.selectbox(
     "Provinsi",
     own_provinces,
     index=own_provinces.index(default_province) if default_province in own_provinces else 0,
-    format_func=province_names.get,
+    format_func=province_names.__getitem__,
     placeholder="Pilih provinsi…",
     key="agenda_provinsi",
 )
@@ -107,7 +107,7 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
         "Jenis kegiatan",
         kinds,
         index=kinds.index(current.kind) if current else 0,
-        format_func=KINDS.get,
+        format_func=KINDS.__getitem__,
         placeholder="Pilih jenis…",
         key=f"{form_key}_kind",
     )
@@ -115,7 +115,7 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
         "Kelompok sasaran",
         groups,
         index=groups.index(current.target_group) if current else 0,
-        format_func=TARGET_GROUPS.get,
+        format_func=TARGET_GROUPS.__getitem__,
         placeholder="Pilih kelompok…",
         key=f"{form_key}_group",
     )
@@ -143,7 +143,8 @@ if save and None in (start, end):
         "Isian Anda masih ada di formulir."
     )
 elif save or remove:
-    typed = EventInput(regency, start, end, kind, group, organiser, note)
+    # a save without both dates stopped above; a removal does not read the dates
+    typed = EventInput(regency, start, end, kind, group, organiser, note)  # type: ignore[arg-type]
     try:
         if remove and current is not None:
             agenda.agenda().delete(editor, current.id, st.session_state[opened_key])

@@ -39,7 +39,7 @@ picked = st.multiselect(
     "Provinsi yang dibandingkan",
     options=list(PROVINCES),
     default=picked,
-    format_func=PROVINCES.get,
+    format_func=PROVINCES.__getitem__,
     max_selections=6,
     placeholder="Pilih provinsi…",
     key="bandingkan_prov",

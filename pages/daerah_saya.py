@@ -37,7 +37,7 @@ province = pick[0].selectbox(
     "Provinsi",
     options=list(PROVINCES),
     index=list(PROVINCES).index(filters.province or "32"),
-    format_func=PROVINCES.get,
+    format_func=PROVINCES.__getitem__,
     placeholder="Pilih provinsi…",
     key="daerah_provinsi",
 )

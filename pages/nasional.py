@@ -9,9 +9,10 @@ from dashboard.components import chart_view, controls, downloads, header, kpis, 
 from dashboard.components.filters import filter_panel
 from dashboard.exports.context import context_from_store
 from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC
+from geo.boundaries import Level
 from geo.regions import NATION_CODE, provinces, region_name
 
-LEVELS = {"provinsi": "province", "kabupaten": "regency"}
+LEVELS: dict[str, Level] = {"provinsi": "province", "kabupaten": "regency"}
 PROVINCES = dict(zip(provinces()["code"], provinces()["name"], strict=True))
 
 # --- view state from the URL -----------------------------------------------------------------
@@ -23,7 +24,7 @@ scope = access.current_scope()
 filters, scope_notices = access.clamp(filters, scope)
 notices += scope_notices
 if filters.regency:  # this screen drills to a province at most
-    filters = filters.with_region(filters.province)
+    filters = filters.with_region(filters.regency[:2])
 waves = data.breakdown(filters.with_region(NATION_CODE), "wave")["value"].astype(int).tolist()
 
 header.page_header(

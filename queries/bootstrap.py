@@ -112,7 +112,7 @@ def _schema(path: Path) -> bool:
 
 
 def ensure_store(
-    progress: Progress | None = None, notify: Callable[[str], None] | None = None
+    progress: Progress | None = None, notify: Callable[[str], object] | None = None
 ) -> Path:
     """The store directory, after a (full) refresh if there is no usable store yet; a corrupt
     current version is reported through ``notify`` and rebuilt from the replica.

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import duckdb
 
 
-def run(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[tuple]:
+def run(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Mapping[str, object] | Sequence[object] | None = None,
+) -> list[tuple]:
     """Execute and drain the result: DuckDB 2 refuses new work while a result is open."""
     return con.execute(sql, params or {}).fetchall()
 
 
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> int:
+def scalar(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Mapping[str, object] | Sequence[object] | None = None,
+) -> int:
     """The single integer a statement returns (a count, a maximum id)."""
     return int(run(con, sql, params)[0][0])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
 
 from geo.regions import NATION_CODE, UnknownRegionError, is_known, normalize_code
 
@@ -191,7 +192,7 @@ def from_query_params(
     params: Mapping[str, str], default_to: date, default_from: date = PROGRAMME_START
 ) -> tuple[Filters, list[str]]:
     """Filters from URL parameters; each invalid value is dropped and reported as a notice."""
-    values: dict[str, object] = {"date_from": default_from, "date_to": default_to}
+    values: dict[str, Any] = {"date_from": default_from, "date_to": default_to}
     notices: list[str] = []
     for name, key in QUERY_KEYS.items():
         raw = params.get(key)

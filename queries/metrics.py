@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -100,7 +101,7 @@ BREAKDOWN_SQL = {
 }
 """One statement per breakdown: the grouping column is fixed text, never user input."""
 
-BREAKDOWN_LABELS = {
+BREAKDOWN_LABELS: dict[str, dict[Any, str]] = {
     "gender": {"F": "Perempuan", "M": "Laki-laki"},
     "channel": {"online": "Daring", "offline": "Luring (Disnakertrans)"},
     "disability": {True: "Penyandang disabilitas", False: "Bukan penyandang disabilitas"},

@@ -22,9 +22,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import psycopg
+from psycopg.abc import Params, Query
 from sqlalchemy import Engine, Row, create_engine, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.sql.elements import TextClause
@@ -128,12 +129,15 @@ def run_readonly(
 class _TranslatingCursor(psycopg.Cursor):
     """Cursor of :func:`pg_connect`: ``execute`` and ``copy`` translate driver errors."""
 
-    def execute(self, query, params=None, **kwargs):
+    def execute(self, query: Query, params: Params | None = None, **kwargs: Any) -> Self:
         with translated_errors():
-            return super().execute(query, params, **kwargs)
+            # psycopg's overloads split a template from params: both pass through unchanged
+            return super().execute(query, params, **kwargs)  # type: ignore[arg-type]
 
     @contextlib.contextmanager
-    def copy(self, statement, params=None, **kwargs):
+    def copy(
+        self, statement: Query, params: Params | None = None, **kwargs: Any
+    ) -> Iterator[psycopg.Copy]:
         with translated_errors(), super().copy(statement, params, **kwargs) as copy:
             yield copy
 

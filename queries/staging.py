@@ -152,7 +152,7 @@ def update_facts(
         return 0
     _scope_rows(con, plan)
     for side, when in (("old", before), ("new", until)):
-        outputs = tuple(f"temp.{side}_{part}" for part in ("facts", "quarantine", "unknown"))
+        outputs = (f"temp.{side}_facts", f"temp.{side}_quarantine", f"temp.{side}_unknown")
         aggregate(con, f"{side}_scope", when, outputs)
     touched = merge_facts(con, "version", "old_facts", "new_facts")
     merge_counts(
@@ -166,12 +166,10 @@ def _scope_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     after this refresh. One hash semi join over each ``raw_*`` table (the people are few, the
     rows many; a row without a person goes with NULL); the rows after are those outside the
     replaced spans plus the same people's copied rows, as in ``new_<table>``."""
-    for table in DIMENSION_TABLES:
+    for dimension in DIMENSION_TABLES:
         for scope, source in (("old_scope", "raw"), ("new_scope", "new")):
-            run(
-                con,
-                f"CREATE OR REPLACE TEMP VIEW {scope}_{table.name} AS FROM {source}_{table.name}",
-            )
+            view, rows = f"{scope}_{dimension.name}", f"{source}_{dimension.name}"
+            run(con, f"CREATE OR REPLACE TEMP VIEW {view} AS FROM {rows}")
     for table, person in PERSON.items():
         theirs = f"SEMI JOIN affected a ON s.{person} IS NOT DISTINCT FROM a.person"
         run(
@@ -254,15 +252,15 @@ def commit(
         for table, spans in plan.spans.items():
             run(con, f"DELETE FROM raw_{table} WHERE {_in_spans(spans)}")
             run(con, f"INSERT INTO raw_{table} FROM incoming_{table}")
-        for table in DIMENSION_TABLES:
-            run(con, f"DELETE FROM raw_{table.name}")
-            run(con, f"INSERT INTO raw_{table.name} FROM incoming_{table.name}")
+        for dimension in DIMENSION_TABLES:
+            run(con, f"DELETE FROM raw_{dimension.name}")
+            run(con, f"INSERT INTO raw_{dimension.name} FROM incoming_{dimension.name}")
         if updated:
             run(con, "INSERT INTO shared_ids FROM new_shared")
         else:
             _record_shared_ids(con)
-        for table in [*DIMENSION_TABLES, *FACT_TABLES]:
-            run(con, f"DROP TABLE IF EXISTS incoming_{table.name}")
+        for incoming in [*DIMENSION_TABLES, *FACT_TABLES]:
+            run(con, f"DROP TABLE IF EXISTS incoming_{incoming.name}")
         values = {**state, **plan.cursors}
         run(con, "DELETE FROM sync_state")
         run(

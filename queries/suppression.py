@@ -23,6 +23,7 @@ import functools
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -100,7 +101,7 @@ def _hidden_amounts(frame: pd.DataFrame, threshold: int, parent_hidden: bool) ->
     """Rupiah cells to hide: small amounts, and the amounts of hidden ``paid`` counts. When
     the latter cannot be complemented (a lone non-zero amount: the total would give it away),
     that amount stays shown: it is at least the threshold in monthly payments."""
-    options = {"parent_hidden": parent_hidden, "unit": MONTHLY_PAYMENT_IDR}
+    options: dict[str, Any] = {"parent_hidden": parent_hidden, "unit": MONTHLY_PAYMENT_IDR}
     amounts = frame["paid_idr"]
     hidden = hidden_cells(amounts, threshold, forced=frame["paid"].isna(), **options)
     if hidden.sum() == 1 and not parent_hidden:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -195,7 +195,9 @@ def _watermark(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return scalar(con, f"SELECT coalesce(max(id), 0) FROM raw_{table}")
 
 
-def _copy_span(con, url: str, table: str, span: Span, into: str, workdir: Path) -> None:
+def _copy_span(
+    con: duckdb.DuckDBPyConnection, url: str, table: str, span: Span, into: str, workdir: Path
+) -> None:
     """Copy the replica's rows with ``lo < id <= hi`` into the staging table ``into``; values
     the contract's types cannot hold are schema drift (text in ``amount_idr``, say)."""
     try:
@@ -210,7 +212,7 @@ def _copy_span(con, url: str, table: str, span: Span, into: str, workdir: Path) 
         ) from error
 
 
-def synthetic_scale(engine) -> float | None:
+def synthetic_scale(engine: Engine) -> float | None:
     """The demo generator's scale (1.0 = the programme's size) when the replica carries its
     ``synthetic_dataset`` marker; None for a real replica."""
     try:
@@ -232,7 +234,7 @@ class Source:
     scale: float | None
 
 
-def _write_meta(con, source: Source, mode: str) -> None:
+def _write_meta(con: duckdb.DuckDBPyConnection, source: Source, mode: str) -> None:
     period = con.execute("SELECT min(day), max(day) FROM version.facts").fetchall()[0]
     lag = source.status.lag_seconds
     meta = {
@@ -257,7 +259,9 @@ def _write_meta(con, source: Source, mode: str) -> None:
     )
 
 
-def _needs_full_rebuild(con, state: dict[str, str], engine, url: str) -> bool:
+def _needs_full_rebuild(
+    con: duckdb.DuckDBPyConnection, state: dict[str, str], engine: Engine, url: str
+) -> bool:
     """A full rebuild when the staging holds no finished refresh, its schema changed, the
     source changed, or the replica holds fewer rows than we copied (it was rebuilt: the id
     watermarks are void)."""
@@ -269,7 +273,7 @@ def _needs_full_rebuild(con, state: dict[str, str], engine, url: str) -> bool:
     )
 
 
-def _replica_max_id(engine, table: str) -> int:
+def _replica_max_id(engine: Engine, table: str) -> int:
     # the table name comes from the contract, never from input
     return int(run_readonly(engine, f"SELECT coalesce(max(id), 0) FROM {table}")[0][0])
 
@@ -343,7 +347,14 @@ def _sync(url: str, directory: Path, *, full: bool, progress: Progress) -> SyncR
     return report
 
 
-def _publish(con, directory: Path, plan: staging.Plan, state, report, source: Source) -> Path:
+def _publish(
+    con: duckdb.DuckDBPyConnection,
+    directory: Path,
+    plan: staging.Plan,
+    state: dict[str, str],
+    report: SyncReport,
+    source: Source,
+) -> Path:
     """Write the new version (the previous one's small file updated for the people touched,
     or the pre-aggregates built whole), commit the staging, then point ``CURRENT`` at it.
 
@@ -359,6 +370,7 @@ def _publish(con, directory: Path, plan: staging.Plan, state, report, source: So
     update = report.mode == "incremental" and not report.rebuilt_because
     try:
         if update:
+            assert previous is not None  # else _why_rebuild gave a reason: no update
             shutil.copyfile(previous, building)
         run(con, "ATTACH $path AS version", {"path": str(building)})
         load_code_map(con)
@@ -411,7 +423,7 @@ def _why_rebuild(previous: Path | None, state: dict[str, str], plan: staging.Pla
     return ""
 
 
-def check_read_only(engine) -> list[str]:
+def check_read_only(engine: Engine) -> list[str]:
     """What the replica role could write; refuse unless the operator accepted the risk."""
     writable = write_privileges(engine)
     if writable and not accepts_writable_replica():
@@ -423,7 +435,7 @@ def check_read_only(engine) -> list[str]:
     return writable
 
 
-def _check_schema(engine) -> None:
+def _check_schema(engine: Engine) -> None:
     """Every contract table and column the store copies must exist on the replica."""
     for table, columns in STORE_COLUMNS.items():
         try:  # table and column names come from the contract, never from input
@@ -436,7 +448,13 @@ def _check_schema(engine) -> None:
 
 
 def _fill(
-    con, engine, url: str, state, report: SyncReport, workdir: Path, progress
+    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
+    url: str,
+    state: dict[str, str],
+    report: SyncReport,
+    workdir: Path,
+    progress: Progress,
 ) -> staging.Plan:
     """Copy into the staging what changed on the replica, without touching ``raw_*`` yet:
     dimension tables whole, fact tables' new ids, the trailing window of late commits, and
@@ -478,7 +496,9 @@ def _reconcile_span(cursor: int, after: int) -> Span:
     return low, min(low + RECONCILE_IDS, after)
 
 
-def _matches_replica(con, engine, table: str, span: Span) -> bool:
+def _matches_replica(
+    con: duckdb.DuckDBPyConnection, engine: Engine, table: str, span: Span
+) -> bool:
     """Same row count and id sum in the span (an index-only range scan on the replica):
     otherwise a row committed later than the window, or one was deleted."""
     low, high = span

@@ -109,7 +109,9 @@ class RecipientDraw:
     """Picks exactly each province's quota of its eligible registrants, uniformly, from
     chunks seen one at a time (sequential hypergeometric sampling)."""
 
-    def __init__(self, rng: np.random.Generator, geo: Geography, pool: np.ndarray, quota):
+    def __init__(
+        self, rng: np.random.Generator, geo: Geography, pool: np.ndarray, quota: np.ndarray
+    ) -> None:
         self.rng, self.geo = rng, geo
         self.pool_left = pool.astype(np.int64)
         self.quota_left = quota.astype(np.int64)
@@ -161,7 +163,9 @@ def _code_index(geo: Geography, codes: np.ndarray) -> np.ndarray:
     return order[np.searchsorted(geo.codes, codes, sorter=order)]
 
 
-def _lag(rng: np.random.Generator, size: int, base_days: float, shape: float, scale: float):
+def _lag(
+    rng: np.random.Generator, size: int, base_days: float, shape: float, scale: float
+) -> np.ndarray:
     days = base_days + rng.gamma(shape, scale, size=size)
     return (days * 86_400).astype("int64").astype("timedelta64[s]")
 
@@ -171,7 +175,8 @@ def _until_data_end(times: np.ndarray) -> np.ndarray:
 
 
 def _days_before_end(times: np.ndarray) -> np.ndarray:
-    return (np.datetime64(DATA_UNTIL, "s") - times) / np.timedelta64(1, "D")
+    # numpy's stubs type datetime64 minus a datetime64 array as datetime64, not timedelta64
+    return (np.datetime64(DATA_UNTIL, "s") - times) / np.timedelta64(1, "D")  # type: ignore[operator]
 
 
 def _completions(
@@ -372,22 +377,22 @@ def append_days(url: str, days: int = 1, seed: int = 7) -> dict[str, int]:
         ).one()
         span = (pd.Timestamp(last_at) - people.REGISTRATION_OPENS).days + 1
         start = pd.Timestamp(last_at).normalize() + pd.Timedelta(days=1)
-        trained = conn.execute(_NOT_YET_TRAINED, {"k": round(n_done / span * days)}).scalars()
-        trained = np.array(list(trained), dtype=np.int64)
-        paid = conn.execute(_NOT_YET_PAID, {"k": round(n_paid / 5 / span * days)}).scalars()
-        paid = np.array(list(paid), dtype=np.int64)
+        trained_ids = conn.execute(_NOT_YET_TRAINED, {"k": round(n_done / span * days)}).scalars()
+        trained = np.array(list(trained_ids), dtype=np.int64)
+        paid_ids = conn.execute(_NOT_YET_PAID, {"k": round(n_paid / 5 / span * days)}).scalars()
+        paid = np.array(list(paid_ids), dtype=np.int64)
     engine.dispose()
     window = pd.date_range(start, periods=days, freq="D")
     geo = people.geography(rng)
     registration = people.plan(
         rng, round(n_reg / span * days), window, np.full(days, 1 / days), seed, max_reg + 1
     )
-    completions = {
+    completions: dict[str, np.ndarray] = {
         "registrant_id": trained,
         "course_id": rng.integers(1, COURSE_COUNT + 1, size=len(trained)),
         "completed_at": _times_within(rng, window, len(trained)),
     }
-    payments = {
+    payments: dict[str, np.ndarray] = {
         "registrant_id": paid,
         "partner_id": rng.integers(1, 5, size=len(paid)),
         "kind": np.zeros(len(paid), dtype=np.int8),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -171,7 +172,7 @@ def joining(
     return in_window & ~members & (rng.random(len(times)) < rate)
 
 
-def agenda_rows(today: date) -> list[dict[str, object]]:
+def agenda_rows(today: date) -> list[dict[str, Any]]:
     """The synthetic agenda: the planted events, and one planned event three weeks ahead."""
     rows = [
         {

@@ -135,7 +135,12 @@ def plan(
 
 
 def draw_chunk(
-    geo: Geography, seed: int, number: int, first_id: int, starts, counts
+    geo: Geography,
+    seed: int,
+    number: int,
+    first_id: int,
+    starts: np.ndarray,
+    counts: np.ndarray,
 ) -> pd.DataFrame:
     """One chunk of registrants, identical every time it is drawn for the same arguments."""
     rng = np.random.default_rng([seed, number])
@@ -190,7 +195,9 @@ def _in_group(people: dict[str, np.ndarray], group: str) -> np.ndarray:
     }[group]()
 
 
-def _plant(rng, geo: Geography, times: np.ndarray, people: dict[str, np.ndarray]) -> None:
+def _plant(
+    rng: np.random.Generator, geo: Geography, times: np.ndarray, people: dict[str, np.ndarray]
+) -> None:
     """Apply the planted lifts (``synthetic.planted``) to the chunk's people, in place."""
     for event in planted.PLANTED_EVENTS:
         group = event.group

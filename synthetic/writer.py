@@ -96,7 +96,7 @@ def append_tables(url: str, tables: Iterable[tuple[str, pd.DataFrame]]) -> None:
             for name, frame in tables:
                 _insert_sqlite(conn, name, frame)
         return
-    with psycopg.connect(libpq_conninfo(url)) as conn, conn.cursor() as cursor:
+    with psycopg.connect(libpq_conninfo(url)) as pg, pg.cursor() as cursor:
         for name, frame in tables:
             _copy_chunks(cursor, name, [frame], freeze=False)
 

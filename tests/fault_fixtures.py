@@ -55,9 +55,9 @@ class FaultReplica:
         """One number counted directly on the replica (the oracle)."""
         if self.kind == "sqlite":
             with contextlib.closing(sqlite3.connect(self.admin.removeprefix("sqlite:///"))) as c:
-                return int(c.execute(sql).fetchone()[0])
+                return int(c.execute(sql).fetchall()[0][0])
         with psycopg.connect(self.admin) as conn:
-            return int(conn.execute(sql).fetchone()[0])
+            return int(conn.execute(sql).fetchall()[0][0])
 
     def sync(self, **options) -> sync_module.SyncReport:
         return sync(self.url, self.store_dir, **options)

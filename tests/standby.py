@@ -185,6 +185,12 @@ class Server:
             cursor = conn.execute(sql, params)
             return cursor.fetchone() if cursor.description else None
 
+    def row(self, sql: str, params: tuple = (), database: str = "postgres") -> tuple:
+        """The one row a query returns (``query`` also runs commands, which return none)."""
+        result = self.query(sql, params, database)
+        assert result is not None, f"no row from {sql}"
+        return result
+
     def log(self) -> str:
         try:
             return self.log_file.read_text(errors="replace")[-4000:]
@@ -243,7 +249,7 @@ class StreamingPair:
 
     def wait_for_replay(self, timeout: float = WAIT_SECONDS) -> None:
         """Until the standby has replayed everything the primary has written so far."""
-        (target,) = self.primary.query("SELECT pg_current_wal_lsn()::text")
+        (target,) = self.primary.row("SELECT pg_current_wal_lsn()::text")
         _wait(
             lambda: (
                 self.standby.query("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,))

@@ -139,7 +139,12 @@ def test_phone_layout(browser, app_url: str) -> None:
 def test_agenda_note_with_html_is_saved_and_never_runs(browser, app_url: str) -> None:
     page, errors = _open(browser, f"{app_url}/agenda", width=390, height=844)
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     page.get_by_label("Unit penyelenggara").fill("Disnakertrans Bogor")
     page.get_by_label("Catatan singkat", exact=False).fill(
         "<script>alert('x')</script><img src=x onerror=alert('y')><b>tebal</b>"

@@ -34,7 +34,7 @@ WORKER = ["python", *worker_command(PORT, "0.0.0.0")[1:]]
 REFRESH = ["python", *refresh_command("15m")[1:]]
 STATIC_PORT = 8088
 STATIC = ["python", *static_command(str(STATIC_PORT))[1:]]
-COOKIE = re.search(r"cookie (\w+) insert", PROXY_TEMPLATE.read_text()).group(1)
+(COOKIE,) = re.findall(r"cookie (\w+) insert", PROXY_TEMPLATE.read_text())
 
 
 def _yaml(name: str) -> list[dict]:

@@ -7,9 +7,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image
 
 from dashboard import charts, formatting, priorities
@@ -25,7 +27,7 @@ from synthetic import generator
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 THRESHOLD = 10
-PERIOD = {"date_from": date(2020, 4, 11), "date_to": date(2020, 9, 3)}
+PERIOD: dict[str, Any] = {"date_from": date(2020, 4, 11), "date_to": date(2020, 9, 3)}
 
 
 @pytest.fixture(scope="session")
@@ -153,6 +155,7 @@ def _has_bar(png: bytes, row: int, rows: int) -> bool:
     band = (image.height - top - slide_charts.DPI // 10) / rows
     middle = round(top + band * (row + 0.5))
     line = image.crop((0, middle, image.width, middle + 1)).getcolors(1 << 16)
+    assert line is not None  # fewer colours than the limit
     return any(colour == (0x2C, 0x7F, 0xB8) for _n, colour in line)
 
 
@@ -164,7 +167,9 @@ def test_xlsx_numbers_stay_numbers_and_small_cells_are_hidden(export_store: Stor
     context = context_from_store(export_store, filters, "Rincian")
     frame = metrics.breakdown(export_store, filters, dimension)
     book = load_workbook(io.BytesIO(files.table_xlsx(frame, context, THRESHOLD)))
-    rows = list(book.active.iter_rows(values_only=True))
+    sheet = book.active
+    assert isinstance(sheet, Worksheet)
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Rincian"
     assert any(row[0] and "DATA SINTETIS" in str(row[0]) for row in rows[:8])
     header_index = next(i for i, row in enumerate(rows) if row[:2] == ("Nilai", "Kategori"))
@@ -180,6 +185,7 @@ def test_xlsx_numbers_stay_numbers_and_small_cells_are_hidden(export_store: Stor
     sheet = load_workbook(
         io.BytesIO(files.table_xlsx(national, context_from_store(export_store, nation, "Provinsi")))
     ).active
+    assert isinstance(sheet, Worksheet)
     values = [row for row in sheet.iter_rows(values_only=True) if row and row[0] == "11"]
     assert isinstance(values[0][4], int)  # Pendaftar for Aceh is a number cell
 

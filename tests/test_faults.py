@@ -73,8 +73,8 @@ def test_rows_committed_out_of_order_are_caught(fault_templates, tmp_path, monke
             monkeypatch.setattr(sync_module, "LATE_ROWS_WINDOW", window)
             early, late = psycopg.connect(admin), psycopg.connect(admin)
             insert = _registrant("DEFAULT") + " RETURNING id"
-            early_id = early.execute(insert).fetchone()[0]
-            late_id = late.execute(insert).fetchone()[0]
+            early_id = early.execute(insert).fetchall()[0][0]
+            late_id = late.execute(insert).fetchall()[0][0]
             assert late_id > early_id
             late.commit()
             replica.sync()
@@ -485,6 +485,7 @@ def test_a_corrupt_current_version_is_reported_in_one_line_and_rebuilt(
     sync(replica.url, directory)
     expected = _store_totals(directory)
     current = current_version(directory)
+    assert current is not None
     current.write_bytes(current.read_bytes()[: current.stat().st_size // 3])
     assert metrics.main(["--level", "province"]) == 0
     out, err = capsys.readouterr()

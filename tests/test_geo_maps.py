@@ -91,6 +91,7 @@ def test_choropleth_province_focus(boundary_cache):
 def test_boundary_files_are_compact_hashed_and_precompressed(boundary_cache, tmp_path):
     national = boundary_file(tmp_path, "regency")
     focus = boundary_file(tmp_path, "regency", "32")
+    assert national is not None and focus is not None
     assert re.fullmatch(r"regency-[0-9a-f]{12}\.json", national.name)
     assert re.fullmatch(r"regency-32-[0-9a-f]{12}\.json", focus.name)
     data = (tmp_path / national.name).read_bytes()
@@ -107,13 +108,15 @@ def test_boundary_files_are_compact_hashed_and_precompressed(boundary_cache, tmp
     (south, west), (north, east) = focus.bounds
     assert 105 < west < east < 109 and -8 < south < north < -5  # Jawa Barat
     before = {path.name: path.stat().st_mtime_ns for path in tmp_path.iterdir()}
-    assert boundary_file(tmp_path, "regency", "32").name == focus.name
+    again = boundary_file(tmp_path, "regency", "32")
+    assert again is not None and again.name == focus.name
     assert {path.name: path.stat().st_mtime_ns for path in tmp_path.iterdir()} == before
 
 
 def test_spec_colours_regions_by_class(boundary_cache, tmp_path):
     values = regency_values()
     shapes = boundary_file(tmp_path, "regency")
+    assert shapes is not None
     spec = map_spec(
         values, level="regency", kind="rate", value_column="peserta", format_value=fmt,
         legend_title="Peserta (ribu)", boundaries=shapes, boundary_url=f"/b/{shapes.name}",

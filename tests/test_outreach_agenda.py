@@ -5,6 +5,7 @@ once), all-or-nothing batches, refused input and an unreachable database."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -38,7 +39,7 @@ def event(regency: str = "3201", **changes) -> EventInput:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def agenda(request, tmp_path) -> Agenda:
+def agenda(request, tmp_path) -> Iterator[Agenda]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'agenda.sqlite'}"
     else:
@@ -65,6 +66,7 @@ def test_every_write_is_audited_with_who_before_and_after(agenda: Agenda) -> Non
         ("create", BOGOR.who),
     ]
     delete, update, create = trail
+    assert create.after and update.before and update.after and delete.before
     assert create.before is None and create.after["note"] == "Aula kecamatan"
     assert update.before["note"] == "Aula kecamatan" and update.after["note"] == "Balai desa"
     assert update.before["version"] == 1 and update.after["version"] == 2
@@ -95,8 +97,9 @@ def test_second_editor_of_the_same_version_gets_a_conflict(agenda: Agenda) -> No
     agenda.update(BOGOR, opened.id, opened.version, event(note="Perubahan pertama"))
     with pytest.raises(ConflictError, match="sudah diubah oleh disnaker@bogorkab") as conflict:
         agenda.update(WEST_JAVA, opened.id, opened.version, event(note="Perubahan kedua"))
-    assert conflict.value.current.note == "Perubahan pertama"
-    assert agenda.get(opened.id).note == "Perubahan pertama"
+    current, saved = conflict.value.current, agenda.get(opened.id)
+    assert current is not None and current.note == "Perubahan pertama"
+    assert saved is not None and saved.note == "Perubahan pertama"
     with pytest.raises(ConflictError):
         agenda.delete(WEST_JAVA, opened.id, opened.version)
     agenda.delete(BOGOR, opened.id, opened.version + 1)
@@ -128,7 +131,7 @@ def test_simultaneous_edits_save_exactly_one(agenda: Agenda) -> None:
     assert sorted(outcomes.values()) == ["conflict", "saved"]
     winner = next(note for note, outcome in outcomes.items() if outcome == "saved")
     stored = agenda.get(opened.id)
-    assert (stored.note, stored.version) == (winner, 2)
+    assert stored is not None and (stored.note, stored.version) == (winner, 2)
     assert [e.action for e in agenda.audit(opened.id)] == ["update", "create"]
 
 
@@ -163,7 +166,8 @@ def test_bad_input_is_refused_with_indonesian_messages(agenda: Agenda) -> None:
     assert "Jenis kegiatan tidak dikenal" in problems["kind"]
     html = "<script>alert(1)</script><b>tebal</b>"
     stored = agenda.create(NATIONAL, event(note=html))
-    assert agenda.get(stored.id).note == html  # kept verbatim; screens show it as text
+    kept = agenda.get(stored.id)
+    assert kept is not None and kept.note == html  # kept verbatim; screens show it as text
 
 
 def test_last_event_per_regency_ignores_planned_events(agenda: Agenda) -> None:

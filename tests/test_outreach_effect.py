@@ -20,6 +20,7 @@ fail for a real error:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import numpy as np
@@ -53,7 +54,7 @@ def as_events() -> list[Event]:
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory) -> Store:
+def demo_store(tmp_path_factory) -> Iterator[Store]:
     """The demo replica at the app's default scale (PostgreSQL: the fastest to write)."""
     with _temporary_database() as url:
         generator.build(url, EFFECT_SCALE)

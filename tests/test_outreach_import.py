@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -28,14 +29,14 @@ def filled(rows: list[list[object]]) -> bytes:
     return buffer.getvalue()
 
 
-GOOD = [
+GOOD: list[list[object]] = [
     ["32.01", date(2020, 7, 6), date(2020, 7, 8), "Sosialisasi", "Umum", "Disnakertrans", ""],
     ["3204", "13-07-2020", None, "layanan_luring", "Perempuan", "Disnakertrans", "Aula"],
 ]
 
 
 @pytest.fixture
-def agenda(tmp_path: Path) -> Agenda:
+def agenda(tmp_path: Path) -> Iterator[Agenda]:
     agenda = Agenda(f"sqlite:///{tmp_path / 'agenda.sqlite'}").migrate()
     yield agenda
     agenda.dispose()
@@ -63,7 +64,7 @@ def test_a_valid_file_is_saved_whole(agenda: Agenda) -> None:
 
 
 def test_every_bad_row_is_listed_and_nothing_is_saved(agenda: Agenda) -> None:
-    bad = [
+    bad: list[list[object]] = [
         *GOOD,
         ["9999", date(2020, 7, 6), None, "Sosialisasi", "Umum", "Dinas", ""],
         ["3201", date(2019, 1, 1), None, "Sosialisasi", "Umum", "Dinas", ""],

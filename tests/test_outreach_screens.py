@@ -113,7 +113,8 @@ def test_a_second_editor_gets_a_conflict_message(agenda_url) -> None:
     )
     save(at)
     assert "sudah diubah oleh rekan@bogorkab.go.id" in at.error[0].value
-    assert agenda.get(event.id).note == "Perubahan rekan"
+    stored = agenda.get(event.id)
+    assert stored is not None and stored.note == "Perubahan rekan"
     assert at.text_area[0].value == "Perubahan saya"
     agenda.dispose()
 

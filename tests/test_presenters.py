@@ -8,6 +8,7 @@ import contextlib
 import csv
 import io
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture(scope="module")
-def store(sqlite_replica: Replica) -> Store:
+def store(sqlite_replica: Replica) -> Iterator[Store]:
     opened = sqlite_replica.store()
     yield opened
     opened.close()
@@ -198,7 +199,12 @@ def test_offline_report_draws_the_map_without_any_request(
     requests: list[str] = []
     viewport = {"width": 1366, "height": 768}
     with contextlib.closing(browser.new_context(offline=True, viewport=viewport)) as context:
-        context.route("**/*", lambda route: (requests.append(route.request.url), route.abort()))
+
+        def refuse(route) -> None:
+            requests.append(route.request.url)
+            route.abort()
+
+        context.route("**/*", refuse)
         page = context.new_page()
         page.on("request", lambda request: requests.append(request.url))
         page.set_content(document, wait_until="load")
@@ -250,9 +256,11 @@ def _keep(name: str, data: bytes) -> None:
 def _assert_stamped(frame: Image.Image) -> None:
     """The red DATA SINTETIS stamp (top right) and the as-of line (dark text, bottom left)."""
     stamp = frame.crop((700, 40, 950, 80)).getcolors(1 << 16)
-    assert any(r > 150 and g < 60 and b < 60 for _n, (r, g, b) in stamp)
+    assert stamp is not None  # fewer colours than the limit
+    # Pillow types colours for every mode; an RGB frame's are (r, g, b), an L crop's one int
+    assert any(r > 150 and g < 60 and b < 60 for _n, (r, g, b) in stamp)  # type: ignore[misc]
     darkest, _lightest = frame.crop((15, 505, 500, 530)).convert("L").getextrema()
-    assert darkest < 80
+    assert darkest < 80  # type: ignore[operator]
 
 
 def _decoded(fmt: str, data: bytes) -> list[Image.Image]:
@@ -263,7 +271,7 @@ def _decoded(fmt: str, data: bytes) -> list[Image.Image]:
         ]
     import av
 
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), "r") as container:
         assert container.streams.video[0].codec_context.name == "h264"
         return [frame.to_image() for frame in container.decode(video=0)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -54,7 +55,7 @@ def test_the_contract_copies_no_identifying_column() -> None:
     assert not [c for c in all_columns if IDENTIFYING.search(c)]
 
 
-CALLS = {
+CALLS: dict[str, tuple[Callable[..., pd.DataFrame], tuple[object, ...]]] = {
     "totals": (metrics.totals, ()),
     "region_metrics": (metrics.region_metrics, ("regency",)),
     "weekly_series": (metrics.weekly_series, ()),

@@ -31,8 +31,8 @@ def test_writes_through_the_replica_engine_fail(replica, statement: str) -> None
 
 def test_bulk_copy_sessions_are_read_only(pg_replica) -> None:
     with pg_connect(pg_replica.url) as conn:
-        assert conn.execute("SHOW default_transaction_read_only").fetchone()[0] == "on"
-        assert conn.execute("SHOW statement_timeout").fetchone()[0] != "0"
+        assert conn.execute("SHOW default_transaction_read_only").fetchall()[0][0] == "on"
+        assert conn.execute("SHOW statement_timeout").fetchall()[0][0] != "0"
 
 
 def test_unreachable_replica_gives_a_clear_message() -> None:

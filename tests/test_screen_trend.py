@@ -51,10 +51,12 @@ def test_weekly_trend_is_drawn_at_its_height_with_no_line_below_zero(nasional) -
 
 def test_weekly_trend_xlsx_is_titled_with_the_weekly_counts(nasional) -> None:
     from openpyxl import load_workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     with nasional.expect_download(timeout=60_000) as download:
         nasional.locator(".st-key-unduh_tren-mingguan_xlsx button").click()
     sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    assert isinstance(sheet, Worksheet)
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == TREND_TITLE
     assert not any("per 1.000" in str(row[0]) for row in rows[:8])  # the map's measure

@@ -7,9 +7,10 @@ independent of the refresh job's pre-aggregation.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, text
+from sqlalchemy import BindParameter, bindparam, text
 
 from geo.regions import regencies
 from geo.vintages import code_changes_2022
@@ -17,7 +18,7 @@ from queries import metrics
 from queries.filters import AGE_BANDS, Filters
 from queries.replica import replica_engine
 
-DIALECT = {
+DIALECT: dict[str, dict[str, Any]] = {
     "sqlite": {
         "day": "date({})",
         "year": "CAST(strftime('%Y', {}) AS INTEGER)",
@@ -76,7 +77,7 @@ def oracle_totals(kind: str, url: str, filters: Filters) -> dict[str, int]:
         "a": dialect["bind_day"](filters.date_from),
         "b": dialect["bind_day"](filters.date_to),
     }
-    binds = []
+    binds: list[BindParameter[Any]] = []
     if filters.region != "ID":
         person.append("p.regency_code IN :codes")
         params["codes"] = _source_codes(filters.region)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 import altair as alt
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
+from dashboard.charts import AnyChart
 from dashboard.settings import cache_ttl_seconds
 
 T = TypeVar("T")
@@ -30,7 +31,7 @@ LEGEND_ROW_PX = 30
 """Each row of that legend."""
 
 
-def _title_lines(chart: alt.TopLevelMixin) -> int:
+def _title_lines(chart: AnyChart) -> int:
     title = getattr(chart, "title", None)
     lines = 0
     for part in (getattr(title, "text", None), getattr(title, "subtitle", None)):
@@ -38,7 +39,7 @@ def _title_lines(chart: alt.TopLevelMixin) -> int:
     return max(lines, 1)
 
 
-def _part(spec: object, name: str) -> object:
+def _part(spec: object, name: str) -> Any:
     """One property of an Altair object (Undefined when unset); item access, because
     attribute access on a channel returns a setter."""
     if isinstance(spec, alt.SchemaBase):
@@ -46,12 +47,12 @@ def _part(spec: object, name: str) -> object:
     return alt.Undefined
 
 
-def _top_legend_px(chart: alt.TopLevelMixin) -> int:
+def _top_legend_px(chart: AnyChart) -> int:
     rows = _top_legend_rows(chart)
     return LEGEND_PX + LEGEND_ROW_PX * rows if rows else 0
 
 
-def _top_legend_rows(chart: alt.TopLevelMixin) -> int:
+def _top_legend_rows(chart: AnyChart) -> int:
     """Rows of a colour legend drawn above the plot. Streamlit fits the whole chart into the
     height it is given, so rows not counted here are taken from the plot: the weekly trend's
     two legend rows squashed its lines onto the "0" label."""
@@ -75,7 +76,7 @@ class Built:
     its theme, the data as Arrow), so ``st.vega_lite_chart`` sends exactly what
     ``st.altair_chart`` would; two sessions converting at once just do it twice."""
 
-    def __init__(self, chart: alt.TopLevelMixin) -> None:
+    def __init__(self, chart: AnyChart) -> None:
         self.chart = chart
         self._spec: dict | None = None
 
@@ -91,8 +92,14 @@ def _built(_builder: Callable, name: str, args: tuple, kwargs: tuple) -> Built |
     return [Built(chart) for chart in result] if isinstance(result, list) else Built(result)
 
 
+@overload
+def built(builder: Callable[..., AnyChart], *args: object, **kwargs: object) -> Built: ...
+@overload
 def built(
-    builder: Callable[..., alt.TopLevelMixin | list[alt.TopLevelMixin]],
+    builder: Callable[..., list[AnyChart]], *args: object, **kwargs: object
+) -> list[Built]: ...
+def built(
+    builder: Callable[..., AnyChart | list[AnyChart]],
     *args: object,
     **kwargs: object,
 ) -> Built | list[Built]:
@@ -107,13 +114,13 @@ def built(
     return _built(builder, name, args, tuple(sorted(kwargs.items())))
 
 
-def show_chart(chart: alt.TopLevelMixin | Built) -> None:
+def show_chart(chart: AnyChart | Built) -> None:
     """The chart at its spec's height; a ``Built`` one from its converted spec."""
     altair_chart = chart.chart if isinstance(chart, Built) else chart
     # Read the attribute, not chart.to_dict(): to_dict() outside Streamlit's Altair lock races
     # other sessions' st.altair_chart calls (seen under load: TypeError in the transformer).
     height = getattr(altair_chart, "height", None)
-    size: dict[str, object] = {"width": "stretch"}
+    size: dict[str, Any] = {"width": "stretch"}
     if isinstance(height, int):
         extra = TITLE_LINE_PX * (_title_lines(altair_chart) - 1) + _top_legend_px(altair_chart)
         size["height"] = height + CHROME_PX + extra

@@ -4,15 +4,20 @@ date field in Bahasa."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from types import ModuleType
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import state
 from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC, MetricOption
 
+Container = DeltaGenerator | ModuleType
+"""Where a widget goes: the ``st`` module itself (the main area), a column or the sidebar."""
+
 
 def metric_select(
-    label: str, current: MetricOption, key: str, container=st, help: str | None = None
+    label: str, current: MetricOption, key: str, container: Container = st, help: str | None = None
 ) -> MetricOption:
     """Pick the metric for a map or ranking; mirrored into the URL as ``metrik``."""
     names = list(BY_URL_NAME)
@@ -36,7 +41,7 @@ def region_picker(label: str, regions: dict[str, str], key: str) -> str | None:
         label,
         options=list(regions),
         index=None,
-        format_func=regions.get,
+        format_func=regions.__getitem__,
         placeholder="Pilih wilayah…",
         key=key,
     )
@@ -51,7 +56,7 @@ DATE_HINT = "HH/BB/TTTT"
 DATE_FORMAT = "%d/%m/%Y"
 
 
-def date_field(label: str, value: date, key: str, container=st) -> date | None:
+def date_field(label: str, value: date, key: str, container: Container = st) -> date | None:
     """A date typed as HH/BB/TTTT; None when the text is not a date.
 
     Replaces ``st.date_input``, whose calendar cannot be localised (English month and day

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard.charts import AnyChart
 from dashboard.exports.context import ExportContext
 from dashboard.exports.deck import build_deck, build_deck_pdf
 from dashboard.exports.files import chart_png, chart_svg, table_csv, table_xlsx
@@ -22,6 +22,7 @@ from dashboard.exports.log import log_export
 from dashboard.exports.static_map import map_png, map_svg
 from dashboard.exports.timelapse import build_timelapse_gif, build_timelapse_mp4
 from dashboard.settings import suppression_threshold
+from geo.boundaries import Level
 from queries.filters import Filters
 from queries.store import Store
 
@@ -43,7 +44,7 @@ def _slug(text: str) -> str:
 
 def _logged(
     make: Callable[[], bytes | str], kind: str, filters: Filters | str, region: str, user: str
-):
+) -> Callable[[], bytes | str]:
     """Wrap a file builder so the export is logged when the file is actually generated."""
 
     def build() -> bytes | str:
@@ -81,7 +82,7 @@ def _download_row(
 
 
 def render_chart_downloads(
-    chart: alt.TopLevelMixin,
+    chart: AnyChart,
     data: pd.DataFrame,
     name: str,
     context: ExportContext,
@@ -102,7 +103,7 @@ def render_chart_downloads(
 
 def render_map_image_downloads(
     values: pd.DataFrame,
-    level: str,
+    level: Level,
     metric: str,
     context: ExportContext,
     focus_province: str | None = None,

@@ -43,7 +43,7 @@ def filter_panel(current: Filters, period: tuple[date, date], waves: list[int]) 
             "Disabilitas",
             options=list(DISABILITY_CHOICES),
             index=list(DISABILITY_CHOICES).index(current.disability),
-            format_func=DISABILITY_CHOICES.get,
+            format_func=DISABILITY_CHOICES.__getitem__,
             placeholder="Pilih…",
             key="filter_disabilitas",
         )
@@ -81,7 +81,9 @@ def period_slider(current: Filters, period: tuple[date, date]) -> tuple[date, da
     return start, end
 
 
-def _multi(label: str, options: tuple[str, ...], current: tuple[str, ...], labels: str, key: str):
+def _multi(
+    label: str, options: tuple[str, ...], current: tuple[str, ...], labels: str, key: str
+) -> list[str]:
     names = BREAKDOWN_LABELS[labels]
     return st.multiselect(
         label,

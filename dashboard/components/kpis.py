@@ -48,7 +48,7 @@ def kpi_row(filters: Filters) -> pd.Series:
         delta=_delta(totals["paid_idr"], None if previous is None else previous["paid_idr"]),
         help=formatting.rupiah(totals["paid_idr"]),
     )
-    if previous is None:
+    if previous_filters is None:
         st.caption("Perubahan tidak dihitung: periode sebelumnya jatuh sebelum program dimulai.")
     else:
         st.caption(

@@ -21,6 +21,7 @@ import streamlit.components.v1 as components
 
 from dashboard.metric_options import BY_KEY, MetricOption
 from geo import boundaries
+from geo.boundaries import Level
 from geo.boundary_files import BoundaryFile, boundary_file
 from geo.map_spec import map_spec
 
@@ -35,7 +36,7 @@ _component = components.declare_component(
 def region_map(
     values: pd.DataFrame,
     *,
-    level: str,
+    level: Level,
     option: MetricOption,
     key: str,
     focus_province: str | None = None,
@@ -54,7 +55,7 @@ def region_map(
 @st.cache_data(max_entries=256, show_spinner=False)
 def _spec(
     values: pd.DataFrame,
-    level: str,
+    level: Level,
     metric: str,
     focus_province: str | None,
     selected_code: str | None,

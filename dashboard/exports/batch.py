@@ -25,8 +25,16 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from geo.regions import provinces, regencies
+
+if TYPE_CHECKING:  # imported where used: workers import what their format needs
+    from tqdm import tqdm
+
+    from queries.filters import Filters
+    from queries.store import Store
+    from queries.suppression import ProtectedFigures
 
 LEVELS = {"province": ("province",), "regency": ("regency",), "both": ("province", "regency")}
 FOLDERS = {"province": "provinsi", "regency": "kabupaten-kota"}
@@ -166,8 +174,8 @@ text-align:left}}</style></head><body><h1>{html.escape(title)}</h1>
 
 # --- workers ------------------------------------------------------------------------------------
 
-_STORE = None
-_FIGURES = None
+_STORE: Store | None = None
+_FIGURES: ProtectedFigures | None = None
 _WORKER = ("", 0.0)  # (a name unique to this worker process, its CPU seconds at start)
 
 
@@ -186,7 +194,7 @@ def _open_store(store_path: str) -> None:
     _FIGURES = ProtectedFigures.direct(_STORE, suppression_threshold())
 
 
-def build_file(job: Job, spec: BatchSpec, out: str) -> dict[str, str]:
+def build_file(job: Job, spec: BatchSpec, out: str) -> dict[str, str | float]:
     """Write one region's file (and PDF) atomically; returns its index row."""
     from dashboard.exports.context import as_of_text
     from queries.filters import Filters
@@ -199,7 +207,9 @@ def build_file(job: Job, spec: BatchSpec, out: str) -> dict[str, str]:
     )
     target = Path(out) / job.file
     target.parent.mkdir(parents=True, exist_ok=True)
-    for path, content in _contents(_STORE, filters, job.code, spec, target):
+    store = _STORE
+    assert store is not None  # _open_store ran in this process
+    for path, content in _contents(store, filters, job.code, spec, target):
         staging = path.with_name(path.name + ".part")
         staging.write_bytes(content())
         os.replace(staging, path)
@@ -209,7 +219,7 @@ def build_file(job: Job, spec: BatchSpec, out: str) -> dict[str, str]:
         "tingkat": job.level,
         "berkas": job.file,
         "periode": spec.period,
-        "data_per": as_of_text(_STORE.meta()),
+        "data_per": as_of_text(store.meta()),
         "versi_data": spec.version,
         "dibuat": datetime.now().astimezone().isoformat(timespec="seconds"),
         "detik": f"{time.perf_counter() - started:.2f}",
@@ -221,7 +231,9 @@ def build_file(job: Job, spec: BatchSpec, out: str) -> dict[str, str]:
     }
 
 
-def _contents(store, filters, code: str, spec: BatchSpec, target: Path):
+def _contents(
+    store: Store, filters: Filters, code: str, spec: BatchSpec, target: Path
+) -> list[tuple[Path, Callable[[], bytes]]]:
     """(path, builder) pairs for one job; the PDF reuses the PPTX's slide content."""
     if spec.fmt == "html":
         from dashboard.exports.html_report import build_html_report
@@ -258,11 +270,12 @@ def run_batch(
     rows = read_index(out)
     todo = [job for job in jobs if not is_current(rows.get(job.file), spec, out)]
     bar = _progress_bar(len(jobs), len(jobs) - len(todo), progress)
-    peak, cpu, failed, workers_cpu = 0.0, 0.0, [], {}
+    peak, cpu, failed = 0.0, 0.0, []
+    workers_cpu: dict[str, float] = {}
     own_cpu = time.process_time()
     try:
         for job, row in _results(todo, spec, out, workers or os.cpu_count() or 1):
-            if isinstance(row, Exception):
+            if isinstance(row, BaseException):
                 failed.append(f"{job.code} {job.name}: {row}")
                 rows.pop(job.file, None)
             else:
@@ -288,7 +301,7 @@ def run_batch(
 
 def _results(
     jobs: list[Job], spec: BatchSpec, out: Path, workers: int
-) -> Iterator[tuple[Job, dict | Exception]]:
+) -> Iterator[tuple[Job, dict[str, Any] | BaseException]]:
     """(job, index row or the error) as files finish; in this process when one worker is
     enough."""
     if not jobs:
@@ -302,7 +315,8 @@ def _results(
                 except Exception as error:  # one region's failure must not stop the rest
                     yield job, error
         finally:
-            _STORE.close()
+            if _STORE is not None:
+                _STORE.close()
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["dashboard.exports.deck", "dashboard.exports.html_report"])
@@ -320,15 +334,15 @@ def _results(
             futures = {pool.submit(build_file, job, spec, str(out)): job for job in round_jobs}
             try:
                 for future in as_completed(futures):
-                    error = future.exception()
-                    yield futures[future], error if error is not None else future.result()
+                    failure = future.exception()
+                    yield futures[future], failure if failure is not None else future.result()
             except BaseException:
                 for future in futures:
                     future.cancel()
                 raise
 
 
-def _progress_bar(total: int, done: int, enabled: bool):
+def _progress_bar(total: int, done: int, enabled: bool) -> tqdm[NoReturn]:
     from tqdm import tqdm
 
     return tqdm(total=total, initial=done, unit="berkas", desc="Membuat", disable=not enabled)

@@ -8,10 +8,11 @@ and so are the regency counts behind the map and the priority list of a province
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 
@@ -30,6 +31,7 @@ from dashboard.exports.slides import (
     RED,
     Picture,
     Slide,
+    SlideItem,
     Table,
     Text,
     to_pdf,
@@ -38,6 +40,7 @@ from dashboard.exports.slides import (
 from dashboard.exports.static_map import slide_map_png
 from dashboard.metric_options import BREAKDOWN_METRIC, BREAKDOWN_TITLES
 from dashboard.settings import suppression_threshold
+from geo.boundaries import Level
 from geo.regions import NATION_CODE, region_level, region_name
 from queries import metrics
 from queries.filters import Filters
@@ -165,7 +168,9 @@ def _picture(png: bytes, top: float = BODY_TOP, bottom: float = BODY_BOTTOM) -> 
     return Picture(MARGIN, top, BODY_W, bottom - top, png)
 
 
-def _count_text(value: object, scope: DeckScope, fmt=formatting.number) -> str:
+def _count_text(
+    value: object, scope: DeckScope, fmt: Callable[[Any], str] = formatting.number
+) -> str:
     """A count for a slide: formatted, or ``<N`` when suppressed."""
     return scope.hidden if value is None or pd.isna(value) else fmt(value)
 
@@ -186,7 +191,7 @@ def title_slide(scope: DeckScope) -> Slide:
         f"{context.as_of_text} · dibuat {formatting.timestamp(datetime.now(UTC))}",
         context.source_line,
     ]
-    items = [
+    items: list[SlideItem] = [
         Text(MARGIN, 1.6, BODY_W, 0.8, "Laporan untuk presentasi · Kartu Prakerja", 24),
         Text(MARGIN, 2.6, BODY_W, 2.6, "\n".join(lines), 20, color="333333"),
     ]
@@ -201,7 +206,7 @@ def kpi_slide(scope: DeckScope) -> Slide:
     row = totals_row(scope)
     boxes = [(MARGIN + i * 4.15, 1.5, 3.95) for i in range(3)]
     boxes += [(MARGIN + i * 6.2, 4.1, 6.0) for i in range(2)]
-    items: list[Text] = []
+    items: list[SlideItem] = []
     notes = []
     for (key, base, words), (x, y, w) in zip(KPI_CARDS, boxes, strict=True):
         big, exact, extra = kpi_texts(row, key, base, words, scope)
@@ -233,7 +238,7 @@ def map_slide(scope: DeckScope) -> Slide:
     """Registrants per 1,000: provinces for the nation, the province's regencies otherwise.
     The map fills the whole content area (issue #13: ≥ 70% of it is map)."""
     province = scope.filters.province
-    level = "province" if province is None else "regency"
+    level: Level = "province" if province is None else "regency"
     values = scope.figures.region_metrics(scope.filters, level)
     png = slide_map_png(values, level, MAP_METRIC, BODY_SIZE, province, scope.filters.regency)
     where = region_name(province or NATION_CODE)
@@ -303,7 +308,8 @@ def breakdown_frame(scope: DeckScope, dimension: str) -> tuple[pd.DataFrame, str
 def breakdown_slide(scope: DeckScope, title: str, dimensions: Sequence[str]) -> Slide:
     """Up to four small bar charts in a 2×2 grid."""
     cell_w, cell_h = BODY_W / 2, (BODY_BOTTOM - BODY_TOP) / 2
-    items, notes = [], []
+    items: list[SlideItem] = []
+    notes: list[str] = []
     for index, dimension in enumerate(dimensions):
         frame, metric = breakdown_frame(scope, dimension)
         heading = f"{BREAKDOWN_TITLES[dimension]}: {charts.metric_label(metric).lower()}"
@@ -394,7 +400,7 @@ def priority_slide(scope: DeckScope, limit: int = 7) -> Slide:
     widths = [0.22, 0.12, 0.14, 0.52]
     table = Table(MARGIN, 1.65, BODY_W, header, rows, widths, 14, 0.62)
     intro = f"Diurutkan menurut kesenjangan; acuan {reference_name}: {reference_text(ranked)}."
-    items = [Text(MARGIN, 1.12, BODY_W, 0.45, intro, 15, color="555555"), table]
+    items: list[SlideItem] = [Text(MARGIN, 1.12, BODY_W, 0.45, intro, 15, color="555555"), table]
     notes = "\n".join(f"{r[0]}: {r[3]}" for r in rows)
     return Slide(f"Prioritas sosialisasi — {scope_name}", items, notes)
 
@@ -416,7 +422,7 @@ def note_lines(scope: DeckScope) -> list[str]:
 def notes_slide(scope: DeckScope) -> Slide:
     context = scope.context
     lines = note_lines(scope)
-    items = [Text(MARGIN, BODY_TOP, BODY_W, 4.95, "\n".join(lines), 16)]
+    items: list[SlideItem] = [Text(MARGIN, BODY_TOP, BODY_W, 4.95, "\n".join(lines), 16)]
     if context.synthetic:
         label = "DATA SINTETIS: semua angka adalah rekaan untuk demo, bukan data program."
         items.append(Text(MARGIN, 6.3, BODY_W, 0.5, label, 18, True, RED))

@@ -10,16 +10,20 @@ import csv
 import io
 import threading
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
 import vl_convert
 
-from dashboard.charts import METRIC_LABELS, SHARE_METRICS
+from dashboard.charts import METRIC_LABELS, SHARE_METRICS, AnyChart
 from dashboard.exports.context import SYNTHETIC_LABEL, ExportContext
 from dashboard.exports.protect import protect_counts
 from dashboard.settings import suppression_threshold
 from queries.suppression import suppressed_label
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is built
+    from openpyxl.worksheet.worksheet import Worksheet
 
 COLUMN_LABELS = {
     **METRIC_LABELS,
@@ -50,14 +54,14 @@ except ImportError:  # a Streamlit without it: exports in one process still seri
     _ALTAIR_LOCK = threading.Lock()
 
 
-def vega_spec(chart: alt.TopLevelMixin) -> dict:
+def vega_spec(chart: AnyChart) -> dict:
     """The chart's Vega-Lite dict, built under Streamlit's Altair lock: a ``to_dict()`` that
     races another session's ``st.altair_chart`` fails (found by ``python -m bench.load``)."""
     with _ALTAIR_LOCK:
         return chart.to_dict()
 
 
-def with_context(chart: alt.TopLevelMixin, context: ExportContext) -> alt.TopLevelMixin:
+def with_context(chart: AnyChart, context: ExportContext) -> AnyChart:
     """The chart with its title kept (or the context's) and the context lines as subtitle."""
     current = vega_spec(chart).get("title")
     text, subtitle = context.title, []
@@ -73,15 +77,13 @@ def with_context(chart: alt.TopLevelMixin, context: ExportContext) -> alt.TopLev
     return chart.properties(title=params)
 
 
-def chart_png(
-    chart: alt.TopLevelMixin, scale: float = 2, context: ExportContext | None = None
-) -> bytes:
+def chart_png(chart: AnyChart, scale: float = 2, context: ExportContext | None = None) -> bytes:
     """PNG at ``scale``× the chart's pixel size (2× stays sharp on a projector)."""
     spec = vega_spec(with_context(chart, context) if context else chart)
     return vl_convert.vegalite_to_png(spec, scale=scale)
 
 
-def chart_svg(chart: alt.TopLevelMixin, context: ExportContext | None = None) -> str:
+def chart_svg(chart: AnyChart, context: ExportContext | None = None) -> str:
     """SVG text (editable in Inkscape or PowerPoint)."""
     spec = vega_spec(with_context(chart, context) if context else chart)
     return vl_convert.vegalite_to_svg(spec)
@@ -147,11 +149,13 @@ def table_xlsx(
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     limit = suppressed_threshold or suppression_threshold()
     table = export_frame(frame, limit)
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = "Data"
     header = [context.title, f"Wilayah: {context.region_name}", f"Filter: {context.filters_text}"]
     header += [context.as_of_text, context.source_line]
@@ -174,13 +178,13 @@ def table_xlsx(
     _number_formats(sheet, frame, first_data_row)
     for index, column in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(12, min(48, len(column) + 4))
-    sheet.freeze_panes = sheet.cell(row=first_data_row, column=1)
+    sheet.freeze_panes = f"A{first_data_row}"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def _number_formats(sheet, frame: pd.DataFrame, first_row: int) -> None:
+def _number_formats(sheet: Worksheet, frame: pd.DataFrame, first_row: int) -> None:
     """Thousands separators for counts, percentages for shares, dates as dates (Excel shows
     them in the reader's own locale, e.g. ``849.921`` in Indonesian Excel)."""
     for index, column in enumerate(frame.columns, start=1):

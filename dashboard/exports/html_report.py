@@ -12,16 +12,16 @@ from __future__ import annotations
 import html
 from importlib import resources
 
-import altair as alt
 import folium
 import pandas as pd
-from branca.element import Element
+from branca.element import Element, Figure
 
 from dashboard import charts, formatting, priorities
 from dashboard.exports import deck
 from dashboard.exports.context import SYNTHETIC_LABEL
 from dashboard.exports.files import chart_svg
 from dashboard.metric_options import BREAKDOWN_TITLES
+from geo.boundaries import Level
 from geo.maps import choropleth_map, remote_assets
 from geo.regions import NATION_CODE, region_name
 from queries.filters import Filters
@@ -63,6 +63,7 @@ def build_html_report(
     figures (see :func:`dashboard.exports.deck.deck_slides`)."""
     scope = deck.deck_scope(store, filters, region_code, shared)
     page = _map(scope).get_root()
+    assert isinstance(page, Figure)  # a folium.Map's root is always its Figure
     page.title = scope.context.title
     page.header.add_child(Element(f"<style>{CSS}</style>"), name="report_style")
     page.html.add_child(Element(_top(scope)), name="report_top", index=0)
@@ -78,10 +79,10 @@ def build_html_report(
 # --- map ----------------------------------------------------------------------------------------
 
 
-def map_values(scope: deck.DeckScope) -> tuple[pd.DataFrame, str]:
+def map_values(scope: deck.DeckScope) -> tuple[pd.DataFrame, Level]:
     """Registrants per 1,000 by region as drawn: provinces for the nation, else the regencies
     of the province (counts suppressed before the rate is computed, as on the deck)."""
-    level = "province" if scope.filters.province is None else "regency"
+    level: Level = "province" if scope.filters.province is None else "regency"
     return scope.figures.region_metrics(scope.filters, level), level
 
 
@@ -160,14 +161,14 @@ def _bottom(scope: deck.DeckScope) -> str:
     )
 
 
-def trend_chart(series: pd.DataFrame) -> alt.TopLevelMixin:
+def trend_chart(series: pd.DataFrame) -> charts.AnyChart:
     """The deck's weekly lines (every funnel stage; hidden weeks are gaps) for the page."""
     shown = list(PEOPLE_METRICS)
     plot = series.assign(**{m: series[m].astype("Float64").astype(float) for m in shown})
     return charts.weekly_chart(plot, shown, None, width=900, height=300)
 
 
-def _chart(chart, name: str) -> str:
+def _chart(chart: charts.AnyChart, name: str) -> str:
     return f'<figure class="chart" data-chart="{name}">{chart_svg(chart)}</figure>'
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from dashboard import outreach_view
 from dashboard.exports.files import chart_png
-from dashboard.exports.slides import MARGIN, PAGE_W, Picture, Slide, Text
+from dashboard.exports.slides import MARGIN, PAGE_W, Picture, Slide, SlideItem, Text
 from outreach import effect
 from outreach.events import Event
 from outreach.storage import Agenda, AgendaUnavailableError
@@ -50,7 +50,7 @@ def outreach_slide(scope: DeckScope) -> Slide:
     chart = outreach_view.impact_chart(
         _weekly(scope), events, today, effect.MEASURES[MEASURE][0], width=900, height=230
     )
-    items = [
+    items: list[SlideItem] = [
         Picture(MARGIN, 1.2, BODY_W, 3.3, chart_png(chart)),
         Text(MARGIN, 4.6, BODY_W, 2.3, "\n".join(lines), 13),
     ]
@@ -64,6 +64,11 @@ def _headline_sentence(event: Event, found: list[effect.Effect], threshold: int)
 
 
 def _weekly(scope: DeckScope) -> pd.DataFrame:
-    fields = {"channels": ("offline",), "genders": (), "age_bands": (), "disability": None}
+    fields: dict[str, Any] = {
+        "channels": ("offline",),
+        "genders": (),
+        "age_bands": (),
+        "disability": None,
+    }
     weekly = metrics.weekly_series(scope.store, replace(scope.filters, **fields))
     return outreach_view.protected_weekly(weekly[["week_start", "registrants"]], scope.threshold)

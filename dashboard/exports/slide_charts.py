@@ -13,12 +13,16 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 from PIL import Image, ImageDraw, ImageFont
 
 from dashboard import formatting
@@ -30,7 +34,7 @@ LABEL_PT, TITLE_PT = 13, 15  # the small breakdown charts (a quarter of a slide)
 FULL_PT = 18  # charts that fill the slide
 DARK = "#222222"
 FUNNEL_NOTE = "Dalam kurung: persen dari tahap sebelumnya"
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.family": [METRIC_FONT, "DejaVu Sans"],
     "font.size": LABEL_PT,
     "axes.spines.top": False,

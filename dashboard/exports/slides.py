@@ -10,11 +10,18 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from matplotlib import font_manager, rc_context
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from PIL import Image, ImageFont
+
+if TYPE_CHECKING:  # python-pptx and patches are imported where a file is built
+    from matplotlib.patches import Rectangle
+    from matplotlib.typing import RcKeyType
+    from pptx.presentation import Presentation as PptxPresentation
+    from pptx.slide import Slide as PptxSlide
 
 PAGE_W, PAGE_H = 13.333, 7.5
 MARGIN = 0.5
@@ -70,10 +77,13 @@ class Table:
     row_h: float = 0.45
 
 
+SlideItem = Text | Picture | Table
+
+
 @dataclass
 class Slide:
     title: str
-    items: list[Text | Picture | Table] = field(default_factory=list)
+    items: list[SlideItem] = field(default_factory=list)
     notes: str = ""
 
 
@@ -140,7 +150,8 @@ def title_box(title: str) -> Text:
 
 
 def _rgb(hex_colour: str) -> tuple[float, float, float]:
-    return tuple(int(hex_colour[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    red, green, blue = (int(hex_colour[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    return red, green, blue
 
 
 # --- PowerPoint -------------------------------------------------------------------------------
@@ -175,7 +186,7 @@ def to_pptx(slides: list[Slide]) -> bytes:
     return buffer.getvalue()
 
 
-def _set_theme_font(deck) -> None:
+def _set_theme_font(deck: PptxPresentation) -> None:
     """Make :data:`THEME_FONT` the theme's heading and body font (python-pptx's default
     template says Calibri, which LibreOffice replaces by a wider font where it is missing)."""
     from lxml import etree
@@ -189,12 +200,13 @@ def _set_theme_font(deck) -> None:
     part._blob = etree.tostring(theme, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _pptx_title(slide, title: str) -> None:
+def _pptx_title(slide: PptxSlide, title: str) -> None:
     from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
     from pptx.util import Inches, Pt
 
     box = title_box(title)
     shape = slide.shapes.title
+    assert shape is not None  # the title-only layout has a title placeholder
     shape.left, shape.top = Inches(box.x), Inches(box.y)
     shape.width, shape.height = Inches(box.w), Inches(box.h)
     shape.text = title
@@ -207,7 +219,7 @@ def _pptx_title(slide, title: str) -> None:
         run.font.size, run.font.bold = Pt(box.size), True
 
 
-def _pptx_text(slide, item: Text) -> None:
+def _pptx_text(slide: PptxSlide, item: Text) -> None:
     from pptx.dml.color import RGBColor
     from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
     from pptx.util import Inches, Pt
@@ -226,7 +238,7 @@ def _pptx_text(slide, item: Text) -> None:
         run.font.color.rgb = RGBColor.from_string(item.color)
 
 
-def _pptx_table(slide, item: Table) -> None:
+def _pptx_table(slide: PptxSlide, item: Table) -> None:
     from pptx.util import Inches, Pt
 
     rows, cols = len(item.rows) + 1, len(item.header)
@@ -252,7 +264,10 @@ def _pptx_table(slide, item: Table) -> None:
 def to_pdf(slides: list[Slide]) -> bytes:
     """One PDF page per slide with the same layout; TrueType fonts keep the text extractable."""
     buffer = io.BytesIO()
-    settings = {"pdf.fonttype": 42, "font.family": [METRIC_FONT, "DejaVu Sans"]}
+    settings: dict[RcKeyType, Any] = {
+        "pdf.fonttype": 42,
+        "font.family": [METRIC_FONT, "DejaVu Sans"],
+    }
     with rc_context(settings), PdfPages(buffer) as pdf:
         for spec in slides:
             pdf.savefig(_pdf_page(spec))
@@ -324,7 +339,7 @@ def _pdf_table(figure: Figure, item: Table) -> None:
             )
 
 
-def _band(figure: Figure, item: Table, top: float):
+def _band(figure: Figure, item: Table, top: float) -> Rectangle:
     from matplotlib.patches import Rectangle
 
     return Rectangle(

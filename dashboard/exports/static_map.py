@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import matplotlib
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -22,7 +23,7 @@ from matplotlib.patches import Patch
 from dashboard.charts import metric_label, value_formatter
 from dashboard.exports.context import SYNTHETIC_LABEL, ExportContext
 from dashboard.exports.protect import protected_region_rates
-from geo.boundaries import boundaries_or_none
+from geo.boundaries import Level, boundaries_or_none
 from geo.classify import (
     NO_DATA_COLOR,
     NO_DATA_LABEL,
@@ -55,7 +56,7 @@ class MapLayers:
 
 def map_png(
     values: pd.DataFrame,
-    level: str,
+    level: Level,
     metric: str,
     context: ExportContext,
     focus_province: str | None = None,
@@ -70,7 +71,7 @@ def map_png(
 
 def map_svg(
     values: pd.DataFrame,
-    level: str,
+    level: Level,
     metric: str,
     context: ExportContext,
     focus_province: str | None = None,
@@ -86,7 +87,7 @@ def map_svg(
 
 def map_figure(
     values: pd.DataFrame,
-    level: str,
+    level: Level,
     metric: str,
     context: ExportContext,
     focus_province: str | None = None,
@@ -121,7 +122,7 @@ def map_figure(
 
 def slide_map_png(
     values: pd.DataFrame,
-    level: str,
+    level: Level,
     metric: str,
     size_in: tuple[float, float],
     focus_province: str | None = None,
@@ -163,7 +164,7 @@ def slide_map_box(focused: bool) -> tuple[float, float, float, float]:
     return (0.0, 0.0, 0.74, 1.0) if focused else (0.0, 0.25, 1.0, 0.75)
 
 
-def _fill_box(axes, figure: Figure, layers: MapLayers) -> None:
+def _fill_box(axes: Axes, figure: Figure, layers: MapLayers) -> None:
     """Fit the data limits to the regions drawn in colour, widened to the axes' shape, so the
     map (with its neighbours) fills the whole box instead of leaving empty bands beside a tall
     or wide region."""
@@ -183,9 +184,9 @@ def _fill_box(axes, figure: Figure, layers: MapLayers) -> None:
 
 
 def _draw_map(
-    axes,
+    axes: Axes,
     values: pd.DataFrame,
-    level: str,
+    level: Level,
     metric: str,
     focus_province: str | None,
     margin: float = 0.5,
@@ -204,7 +205,7 @@ def _draw_map(
     return handles, layers
 
 
-def map_values(values: pd.DataFrame, level: str, metric: str) -> pd.DataFrame:
+def map_values(values: pd.DataFrame, level: Level, metric: str) -> pd.DataFrame:
     """code → value, with small counts suppressed and rates recomputed from what remains."""
     data = protected_region_rates(values)
     if metric not in data:
@@ -214,7 +215,7 @@ def map_values(values: pd.DataFrame, level: str, metric: str) -> pd.DataFrame:
 
 
 def layers_for(
-    level: str, focus_province: str | None, data: pd.DataFrame, margin: float = 0.5
+    level: Level, focus_province: str | None, data: pd.DataFrame, margin: float = 0.5
 ) -> MapLayers:
     """What to draw for ``data`` (code, value); neighbours within ``margin`` degrees of a
     focus province give it context."""
@@ -240,16 +241,16 @@ def layers_for(
     return MapLayers(shapes, neighbours, points)
 
 
-def _boundaries(level: str, focus_province: str | None) -> gpd.GeoDataFrame | None:
+def _boundaries(level: Level, focus_province: str | None) -> gpd.GeoDataFrame | None:
     return boundaries_or_none(level, "province" if focus_province else "national")
 
 
-def _draw_outlines(axes, layers: MapLayers) -> None:
+def _draw_outlines(axes: Axes, layers: MapLayers) -> None:
     if layers.neighbours is not None and not layers.neighbours.empty:
         layers.neighbours.plot(ax=axes, color="#f2f2f2", edgecolor="#c8c8c8", linewidth=0.6)
 
 
-def _draw_rates(axes, layers: MapLayers, metric: str) -> list:
+def _draw_rates(axes: Axes, layers: MapLayers, metric: str) -> list:
     """Choropleth (or coloured dots without boundaries); returns the legend handles."""
     fmt = value_formatter(metric)
     bins = classify(layers.points["value"], "quantiles", 5)
@@ -276,7 +277,9 @@ def _draw_rates(axes, layers: MapLayers, metric: str) -> list:
     return [*handles, Patch(facecolor=NO_DATA_COLOR, edgecolor="#999999", label=NO_DATA_LABEL)]
 
 
-def _draw_counts(axes, layers: MapLayers, level: str, metric: str, focus: str | None) -> list:
+def _draw_counts(
+    axes: Axes, layers: MapLayers, level: Level, metric: str, focus: str | None
+) -> list:
     """Proportional circles (area ∝ value) over grey outlines; returns the legend handles."""
     _draw_outlines(axes, layers)
     if layers.regions is not None:
@@ -316,7 +319,7 @@ def _draw_counts(axes, layers: MapLayers, level: str, metric: str, focus: str | 
     return [*handles, Patch(facecolor="#e8e8e8", edgecolor="#bbbbbb", label=note)]
 
 
-def _draw_highlight(axes, layers: MapLayers, highlight: str | None) -> None:
+def _draw_highlight(axes: Axes, layers: MapLayers, highlight: str | None) -> None:
     if not highlight:
         return
     if layers.regions is not None:

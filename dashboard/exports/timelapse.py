@@ -10,19 +10,23 @@ is drawn once; each frame only recolours it, which keeps a 21-frame GIF to a few
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from fractions import Fraction
 
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.collections import Collection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 from PIL import Image
 
 from dashboard import formatting
 from dashboard.exports.context import ExportContext, context_from_store
 from dashboard.exports.static_map import MapLayers, layers_for, map_values
+from geo.boundaries import Level
 from geo.classify import NO_DATA_COLOR, NO_DATA_LABEL, class_index, classify, legend_labels, palette
 from geo.regions import NATION_CODE, region_name
 from queries import metrics
@@ -47,10 +51,10 @@ class Week:
         return f"Minggu {formatting.long_date(self.first)} – {formatting.long_date(self.last)}"
 
 
-def weekly_values(store: Store, filters: Filters) -> tuple[str, list[Week]]:
+def weekly_values(store: Store, filters: Filters) -> tuple[Level, list[Week]]:
     """(level, weeks): per region and week, the rate as the map shows it (regency counts
     suppressed first, like every regency-level map)."""
-    level = "province" if filters.province is None else "regency"
+    level: Level = "province" if filters.province is None else "regency"
     scope = filters.with_region(filters.province or NATION_CODE)
     weeks = []
     for first, last in _weeks(filters.date_from, filters.date_to):
@@ -99,7 +103,7 @@ def _within_budget(data: bytes, kind: str) -> bytes:
 
 
 def _frames(
-    level: str,
+    level: Level,
     weeks: list[Week],
     context: ExportContext,
     focus: str | None,
@@ -126,12 +130,12 @@ def _frames(
         yield Image.open(buffer).convert("RGB")
 
 
-def _colour(value: float | None, bins, colours: list[str]) -> str:
+def _colour(value: float | None, bins: Sequence[float], colours: list[str]) -> str:
     index = class_index(value, bins)
     return NO_DATA_COLOR if index is None else colours[index]
 
 
-def _draw_base(axes, layers: MapLayers, highlight: str | None):
+def _draw_base(axes: Axes, layers: MapLayers, highlight: str | None) -> Collection:
     """Neighbours, then the regions (or label-point dots); returns the artist to recolour."""
     if layers.neighbours is not None and not layers.neighbours.empty:
         layers.neighbours.plot(ax=axes, color="#f2f2f2", edgecolor="#c8c8c8", linewidth=0.5)
@@ -149,7 +153,7 @@ def _draw_base(axes, layers: MapLayers, highlight: str | None):
     return shapes
 
 
-def _legend(figure: Figure, bins, colours: list[str]) -> None:
+def _legend(figure: Figure, bins: Sequence[float], colours: list[str]) -> None:
     labels = legend_labels(bins, formatting.rate_per_1000)
     handles = [
         Patch(facecolor=c, edgecolor="#999999", label=t)
@@ -169,7 +173,7 @@ def _legend(figure: Figure, bins, colours: list[str]) -> None:
     )
 
 
-def _stamps(figure: Figure, context: ExportContext):
+def _stamps(figure: Figure, context: ExportContext) -> Text:
     """Title, week (returned, to update per frame), as-of/source and the synthetic stamp."""
     figure.text(0.02, 0.965, context.title, fontsize=15, weight="bold", va="top")
     week = figure.text(0.02, 0.895, "", fontsize=15, color="#2c7fb8", weight="bold", va="top")
