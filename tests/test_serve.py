@@ -245,7 +245,7 @@ def test_page_hints_exactly_what_a_first_visit_fetches(browser, served: Served) 
     tab.goto(served.worker_urls[0] + "/")
     slow_link.wait_for_map(tab)
     wait_until_idle(tab)
-    tab.locator(".vega-embed canvas, .vega-embed svg").first.wait_for()  # a chart is drawn
+    slow_link.wait_for_charts(tab)
     context.close()
     needed = {
         path
