@@ -5,8 +5,10 @@ Drives Debian's Chromium through the served topology with Chrome DevTools networ
 counts, per step, what the browser received: HTTP bytes as transferred (``encodedDataLength``,
 after gzip) and websocket bytes (see :class:`Counter`).
 
-Steps: first visit of ``/`` to a drawn national map; a later visit with the browser cache
-warm; the switch to Kabupaten/kota; a filter change on a province view.
+Steps: first visit of ``/`` to a drawn national map (its bytes also count what the page loads
+after the map, up to its first drawn chart: the page hints the charts' Vega last, and a later
+visit must not be charged for it); a later visit with the browser cache warm; the switch to
+Kabupaten/kota; a filter change on a province view.
 Only loopback URLs are accepted.
 """
 
@@ -54,17 +56,23 @@ class Counter:
     http: int = 0
     websocket: int = 0
     largest: dict[str, int] = field(default_factory=dict)
+    requests: list[tuple[float, float, int, str]] = field(default_factory=list)
+    """(start, end, bytes, URL) of each finished HTTP request, in CDP's seconds."""
     _urls: dict[str, str] = field(default_factory=dict)
+    _started: dict[str, float] = field(default_factory=dict)
     _deflaters: dict[str, zlib._Compress] = field(default_factory=dict)
 
     def on_request(self, event: dict) -> None:
         self._urls[event["requestId"]] = event["request"]["url"]
+        self._started[event["requestId"]] = event["timestamp"]
 
     def on_http(self, event: dict) -> None:
         size = int(event.get("encodedDataLength", 0))
         self.http += size
         url = self._urls.get(event["requestId"], "?")
         self.largest[url] = self.largest.get(url, 0) + size
+        started = self._started.get(event["requestId"], event["timestamp"])
+        self.requests.append((started, event["timestamp"], size, url))
 
     def on_handshake(self, event: dict) -> None:
         headers = {k.lower(): v for k, v in event["response"].get("headers", {}).items()}
@@ -85,6 +93,7 @@ class Counter:
     def reset(self) -> None:
         self.http = self.websocket = 0
         self.largest.clear()
+        self.requests.clear()
 
 
 @dataclass
@@ -94,6 +103,7 @@ class Step:
     websocket: int
     seconds: float
     largest: list[tuple[str, int]]
+    requests: list[tuple[float, float, int, str]] = field(default_factory=list)
 
     @property
     def received(self) -> int:
@@ -121,20 +131,33 @@ class Session:
         cdp.on("Network.webSocketFrameReceived", self.counter.on_frame)
         return page
 
-    def step(self, name: str, action: Callable[[], None]) -> Step:
+    def step(
+        self, name: str, action: Callable[[], None], rest: Callable[[], None] | None = None
+    ) -> Step:
+        """Time ``action``; count the bytes of ``action`` and then of ``rest`` (what the page
+        still loads after the timed moment) too."""
         assert self.page is not None, "open_page first"
         self.counter.reset()
         started = time.perf_counter()
         action()
         seconds = time.perf_counter() - started
+        if rest:
+            rest()
         self.page.wait_for_timeout(500)  # late frames of the same step
         largest = sorted(self.counter.largest.items(), key=lambda item: -item[1])[:8]
-        return Step(name, self.counter.http, self.counter.websocket, seconds, largest)
+        requests = sorted(self.counter.requests)
+        return Step(name, self.counter.http, self.counter.websocket, seconds, largest, requests)
 
 
 def wait_for_map(page: Page, min_regions: int = 1, timeout: float = 120_000) -> None:
     frame = page.frame_locator(MAP_FRAME).last
     frame.locator("path.leaflet-interactive").nth(min_regions - 1).wait_for(timeout=timeout)
+
+
+def wait_for_charts(page: Page, timeout: float = 120_000) -> None:
+    """A chart is drawn: Vega, the last file the page hints (dashboard/static_files.py), has
+    arrived, and a first visit's bytes include it although the map was drawn before."""
+    page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(timeout=timeout)
 
 
 def measure(browser: Browser, base_url: str, emulate: bool = True) -> list[Step]:
@@ -148,7 +171,7 @@ def measure(browser: Browser, base_url: str, emulate: bool = True) -> list[Step]
         page.goto(base_url + "/")
         wait_for_map(page)
 
-    steps = [session.step("first visit", visit)]
+    steps = [session.step("first visit", visit, rest=lambda: wait_for_charts(page))]
     page.close()
     page = session.open_page()
     steps.append(session.step("warm visit", visit))
@@ -194,10 +217,24 @@ def table(steps: list[Step]) -> str:
     return "\n".join(lines)
 
 
+def waterfall(step: Step) -> str:
+    """One line per HTTP request of a step, from its first request: when it started and
+    ended, bytes received, URL path. The critical path shows as the chains of starts."""
+    if not step.requests:
+        return ""
+    first = step.requests[0][0]
+    return "\n".join(
+        f"  {start - first:6.2f} {end - first:6.2f} s {size / 1000:7.1f} kB  "
+        f"{urlparse(url)._replace(scheme='', netloc='').geturl()[:100]}"
+        for start, end, size, url in step.requests
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.slow_link", description=__doc__)
     parser.add_argument("--url", default="http://127.0.0.1:8080", help="the proxy (or a worker)")
     parser.add_argument("--largest", action="store_true", help="list each step's largest files")
+    parser.add_argument("--waterfall", action="store_true", help="list each step's requests")
     args = parser.parse_args(argv)
     if urlparse(args.url).hostname not in LOOPBACK:
         parser.error("only loopback URLs are measured")
@@ -212,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{step.name}:")
         for url, size in step.largest:
             print(f"  {size / 1000:8,.0f} kB  {url[:110]}")
+    for step in steps if args.waterfall else ():
+        print(f"\n{step.name} (start, end, received, path):\n{waterfall(step)}")
     return 0
 
 

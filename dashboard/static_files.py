@@ -8,12 +8,20 @@ are the few its own interface names. So, once per Streamlit version, :func:`prep
 - copies ``streamlit/static/static`` (served under ``/static/``) to the cache directory,
 - replaces the icon font by a subset with only the icons Streamlit's own JavaScript names
   (``:material/…:``); the dashboard itself uses none (``tests/test_static_files.py``),
+- cuts the text font (Source Sans, 170 kB, preloaded on every first visit) to the Latin,
+  punctuation, arrow and math characters (68 kB): Indonesian needs no more, and a character
+  outside would still show, in the browser's sans-serif,
 - writes ``.gz`` (gzip -9) and ``.br`` (brotli) beside every text file,
+- copies Streamlit's ``favicon.png``, and writes ``index.html``: Streamlit's page with hints
+  (``<link rel=modulepreload>``/``preload``, low priority) for the chunks, Leaflet and the
+  boundary file the first screen needs, so that on a slow link they download while the
+  websocket opens and the server runs the page, instead of one round trip after another once
+  each element arrives (docs/PERFORMANCE.md),
 
 and nginx serves them with ``gzip_static``/``brotli_static`` (``deploy/nginx-static.conf``)
-behind HAProxy, which sends ``/static/`` there. The dashboard's own ``/app/static/`` files
-(``dashboard/static/``: Leaflet, and the map's content-hashed boundary files written by
-:func:`prepare_app_static` from the boundary cache) are served the same way.
+behind HAProxy, which sends ``/``, ``/favicon.png`` and ``/static/`` there. The dashboard's own
+``/app/static/`` files (``dashboard/static/``: Leaflet, and the map's content-hashed boundary
+files written by :func:`prepare_app_static` from the boundary cache) are served the same way.
 ``python -m dashboard.static_files --listen 8088`` prepares (if needed) and runs nginx in the
 foreground: the same command locally (``dashboard.serve``), in compose and in Kubernetes.
 """
@@ -45,7 +53,36 @@ STREAMLIT_STATIC = Path(streamlit.__file__).resolve().parent / "static" / "stati
 COMPRESSED_SUFFIXES = {".js", ".css", ".svg", ".json", ".txt", ".ttf", ".html"}
 ICON_FONT = "MaterialSymbols-Rounded.*.woff2"
 ICON_NAME = re.compile(r":material/([a-z0-9_]+):")
+TEXT_FONT = "SourceSansVF-*.woff2"
+TEXT_CHARACTERS = "U+0000-024F,U+2000-206F,U+20AC,U+2122,U+2190-21FF,U+2200-22FF,U+FEFF,U+FFFD"
+"""Basic Latin to Latin Extended-B, general punctuation, euro, trade mark, arrows, math."""
 READY = "READY"
+# Streamlit's lazily imported chunks that the Nasional screen draws, in the order the page at /
+# hints them (each with the modules it imports): the map component's, then (after Leaflet and
+# the boundary file) the KPIs', filters' and links', and last the Altair charts' (``embed`` is
+# Vega's 244 kB). A first visit's waterfall found them; tests/test_serve.py checks that the
+# hints are exactly what a first visit fetches.
+MAP_CHUNKS = ("ComponentInstance",)
+SCREEN_CHUNKS = (
+    "Metric",
+    "Html",
+    "PageLink",
+    "Slider",
+    "Multiselect",
+    "Selectbox",
+    "Radio",
+    "Button",
+    "DownloadButton",
+    "Table",
+)
+CHART_CHUNKS = ("ArrowVegaLiteChart", "vega-interpreter", "embed")
+LEAFLET_HINTS = [
+    '<link rel="preload" as="style" href="./app/static/leaflet/leaflet.css" fetchpriority="low">',
+    '<link rel="preload" as="script" href="./app/static/leaflet/leaflet.js" fetchpriority="low">',
+]
+DYNAMIC_IMPORT = re.compile(r"import\(`\./([^`]+\.js)`\)[^,]*,__vite__mapDeps\(\[([\d,]*)\]\)")
+DEPENDENCY_FILES = re.compile(r"m\.f=\[([^\]]*)\]")
+CHUNK_NAME = re.compile(r"^(.+)\.[\w-]{8}\.js$")
 
 
 def prepared_dir() -> Path:
@@ -57,15 +94,19 @@ def prepare() -> Path:
     """Build the prepared copy unless it exists; built aside and renamed, so a reader never
     sees half of it."""
     target = prepared_dir()
-    if (target / READY).exists():
+    if (target / READY).exists() and (target / "index.html").exists():
         return target
     building = target.with_name(f"{target.name}.building-{os.getpid()}")
     shutil.copytree(STREAMLIT_STATIC, building / "static")
+    shutil.copyfile(STREAMLIT_STATIC.parent / "favicon.png", building / "favicon.png")
     for font in (building / "static" / "media").glob(ICON_FONT):
         font.write_bytes(icon_font_subset(font.read_bytes(), streamlit_icon_names()))
+    for font in (building / "static" / "media").glob(TEXT_FONT):
+        font.write_bytes(text_font_subset(font.read_bytes()))
     for path in sorted((building / "static").rglob("*")):
         if path.suffix in COMPRESSED_SUFFIXES:
             write_compressed(path)
+    write_index(building)
     (building / READY).write_text(streamlit.__version__, encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     building.rename(target)
@@ -74,12 +115,68 @@ def prepare() -> Path:
 
 def prepare_app_static() -> list[str]:
     """Compressed copies of the vendored Leaflet and every view's boundary file (none without
-    a boundary cache: a worker writes them when the background download ends). Returns the
-    boundary file names."""
+    a boundary cache: a worker writes them when the background download ends), and the page's
+    hint for the national province file. Returns the boundary file names."""
     for path in (APP_STATIC / "leaflet").glob("leaflet.*"):
         if path.suffix in COMPRESSED_SUFFIXES:
             write_compressed(path)
-    return boundary_files.write_all(BOUNDARY_DIR)
+    names = boundary_files.write_all(BOUNDARY_DIR)
+    write_index(prepared_dir(), next((n for n in names if n.startswith("province-")), None))
+    return names
+
+
+def write_index(root: Path, boundary: str | None = None) -> None:
+    """``root/index.html`` (and its compressed copies): Streamlit's page with the first
+    screen's hints at the end of its head, after Streamlit's own (which load first). The map
+    component's frame finds Leaflet and the ``boundary`` file in the browser's cache."""
+    js_dir = STREAMLIT_STATIC / "js"
+    modules = chunk_modules(js_dir, MAP_CHUNKS + SCREEN_CHUNKS + CHART_CHUNKS)
+    first = len(chunk_modules(js_dir, MAP_CHUNKS))  # the map component's modules
+    hints = [_module_hint(name) for name in modules[:first]] + LEAFLET_HINTS
+    if boundary:  # the component fetches it with fetch(): same mode (cors), same cache entry
+        hints.append(
+            f'<link rel="preload" as="fetch" crossorigin href="./app/static/boundaries/{boundary}"'
+            ' fetchpriority="low">'
+        )
+    hints += [_module_hint(name) for name in modules[first:]]
+    page = _streamlit_page().replace("</head>", "  " + "\n    ".join(hints) + "\n  </head>", 1)
+    written = root / f"index.html.{os.getpid()}"
+    written.write_text(page, encoding="utf-8")
+    write_compressed(written, root / "index.html")
+    written.rename(root / "index.html")  # replaced whole: nginx never sends half a page
+
+
+def _module_hint(name: str) -> str:
+    return f'<link rel="modulepreload" crossorigin href="./static/js/{name}" fetchpriority="low">'
+
+
+def _streamlit_page() -> str:
+    return (STREAMLIT_STATIC.parent / "index.html").read_text(encoding="utf-8")
+
+
+def chunk_modules(js_dir: Path, chunks: tuple[str, ...]) -> list[str]:
+    """The hashed files of ``chunks`` (by name) and of every module each one imports, in
+    order, read from the build's own dependency lists (``__vite__mapDeps``), minus those
+    Streamlit's page already preloads."""
+    needs: dict[str, list[str]] = {}
+    for script in sorted(js_dir.glob("*.js")):
+        text = script.read_text(encoding="utf-8")
+        files = DEPENDENCY_FILES.search(text)
+        if not files:
+            continue
+        listed = [name.strip('"').removeprefix("./") for name in files[1].split(",")]
+        for target, indices in DYNAMIC_IMPORT.findall(text):
+            needs[target] = [listed[int(i)] for i in indices.split(",") if i] + [target]
+    by_name = {CHUNK_NAME.sub(r"\1", target): target for target in needs}
+    page = _streamlit_page()
+    ordered = [
+        module
+        for chunk in chunks
+        if chunk in by_name
+        for module in needs[by_name[chunk]]
+        if f"/{module}" not in page
+    ]
+    return list(dict.fromkeys(ordered))
 
 
 def streamlit_icon_names() -> set[str]:
@@ -106,11 +203,23 @@ def icon_font_subset(woff2: bytes, names: set[str]) -> bytes:
                 table.ligatures[first] = kept
             else:
                 del table.ligatures[first]
+    return _woff2_subset(font, text="".join(sorted(set("".join(names)))))
+
+
+def text_font_subset(woff2: bytes) -> bytes:
+    """The text font with :data:`TEXT_CHARACTERS` only."""
+    font = TTFont(io.BytesIO(woff2))
+    return _woff2_subset(font, unicodes=subset.parse_unicodes(TEXT_CHARACTERS))
+
+
+def _woff2_subset(font: TTFont, **wanted: str | list[int]) -> bytes:
+    """``font`` cut to the ``text`` or ``unicodes`` wanted, as woff2, keeping every OpenType
+    feature (ligatures, kerning) and a variable font's axes (every weight)."""
     options = subset.Options()
     options.flavor = "woff2"
     options.layout_features = ["*"]
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(set("".join(names)))))
+    subsetter.populate(**wanted)
     subsetter.subset(font)
     out = io.BytesIO()
     font.save(out)
@@ -131,11 +240,12 @@ def _ligature_tables(font: TTFont) -> list:
     return tables
 
 
-def write_compressed(path: Path) -> None:
-    """``path.gz`` and ``path.br`` beside ``path``; nginx picks what the browser accepts."""
-    data = path.read_bytes()
-    path.with_name(path.name + ".gz").write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
-    path.with_name(path.name + ".br").write_bytes(brotli.compress(data, quality=9))
+def write_compressed(path: Path, served: Path | None = None) -> None:
+    """``.gz`` and ``.br`` copies of ``path`` beside ``served`` (by default ``path``); nginx
+    picks what the browser accepts."""
+    data, served = path.read_bytes(), served or path
+    served.with_name(served.name + ".gz").write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+    served.with_name(served.name + ".br").write_bytes(brotli.compress(data, quality=9))
 
 
 def nginx_config(listen: str, root: Path, run_dir: Path) -> str:

@@ -153,8 +153,8 @@ def test_kubernetes_matches_the_local_topology() -> None:
     notes = ingress["metadata"]["annotations"]
     assert notes["nginx.ingress.kubernetes.io/affinity"] == "cookie"
     assert notes["nginx.ingress.kubernetes.io/session-cookie-name"] == COOKIE
-    paths = {path["path"]: path["backend"]["service"] for path in _ingress_paths(ingress)}
-    assert paths["/"] == {"name": service["metadata"]["name"], "port": {"number": PORT}}
+    paths = {(p["path"], p["pathType"]): p["backend"]["service"] for p in _ingress_paths(ingress)}
+    assert paths["/", "Prefix"] == {"name": service["metadata"]["name"], "port": {"number": PORT}}
 
     statics = _yaml("kubernetes/static.yaml")
     static_service = _kind(statics, "Service")
@@ -163,8 +163,10 @@ def test_kubernetes_matches_the_local_topology() -> None:
     assert static["ports"][0]["containerPort"] == STATIC_PORT
     assert static_service["spec"]["ports"][0]["targetPort"] == STATIC_PORT
     assert static["readinessProbe"]["httpGet"] == {"path": "/health", "port": STATIC_PORT}
-    for prefix in ("/static/", "/app/static/"):
-        assert paths[prefix] == {
+    # the page at / itself (with its preload hints), as HAProxy sends it (deploy/haproxy.cfg)
+    static_paths = [("/", "Exact"), ("/favicon.png", "Exact"), ("/static/", "Prefix")]
+    for path in [*static_paths, ("/app/static/", "Prefix")]:
+        assert paths[path] == {
             "name": static_service["metadata"]["name"],
             "port": {"number": STATIC_PORT},
         }

@@ -65,3 +65,46 @@ def test_the_dashboard_names_no_material_icon() -> None:
         for match in re.findall(r":material/\w+:", path.read_text(encoding="utf-8"))
     }
     assert not used
+
+
+def test_text_font_keeps_every_character_the_dashboard_writes(prepared: Path) -> None:
+    (original,) = (static_files.STREAMLIT_STATIC / "media").glob("SourceSansVF-Upright.*")
+    subset = prepared / "static" / "media" / original.name
+    assert subset.stat().st_size < original.stat().st_size / 2
+    sources = [ROOT / "dashboard", ROOT / "pages", ROOT / "geo", ROOT / "queries"]
+    written = {
+        character
+        for folder in sources
+        for path in folder.rglob("*.py")
+        for character in path.read_text(encoding="utf-8")
+    }
+    assert {"…", "→", "–", "—", "·", "×", "÷", "−"} <= written  # the UI's own, not only code
+    drawn, kept = TTFont(original).getBestCmap(), TTFont(subset).getBestCmap()
+    assert not {c for c in written if ord(c) in drawn and ord(c) not in kept}
+    assert [axis.axisTag for axis in TTFont(subset)["fvar"].axes] == ["wght"]  # every weight
+
+
+def test_page_hints_the_map_first_then_the_rest_of_the_screen_then_the_charts(
+    prepared: Path,
+) -> None:
+    static_files.write_index(prepared, "province-0123456789ab.json")
+    page = (prepared / "index.html").read_text(encoding="utf-8")
+    assert gzip.decompress((prepared / "index.html.gz").read_bytes()).decode() == page
+    assert brotli.decompress((prepared / "index.html.br").read_bytes()).decode() == page
+    hinted = re.findall(r'href="\./([^"]+)" fetchpriority="low"', page)
+    assert len(hinted) == len(set(hinted)) > 50
+    original = (static_files.STREAMLIT_STATIC.parent / "index.html").read_text(encoding="utf-8")
+    assert not [path for path in hinted if path in original]  # Streamlit preloads those
+    scripts = [path.removeprefix("static/js/") for path in hinted if path.startswith("static/")]
+    assert all((static_files.STREAMLIT_STATIC / "js" / name).exists() for name in scripts)
+    js = {name.split(".")[0]: f"static/js/{name}" for name in scripts}
+    map_files = [
+        "app/static/leaflet/leaflet.css",
+        "app/static/leaflet/leaflet.js",
+        "app/static/boundaries/province-0123456789ab.json",
+    ]
+    position = hinted.index(map_files[0])
+    assert hinted[position : position + 3] == map_files
+    assert hinted.index(js["ComponentInstance"]) < position < hinted.index(js["Metric"])
+    assert hinted.index(js["Slider"]) < hinted.index(js["ArrowVegaLiteChart"])
+    assert hinted.index(js["Slider"]) < hinted.index(js["embed"])
