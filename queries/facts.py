@@ -209,7 +209,9 @@ def merge_counts(
         )
 
 
-def _write_counts(con: duckdb.DuckDBPyConnection, target: str, spec, rows: str) -> None:
+def _write_counts(
+    con: duckdb.DuckDBPyConnection, target: str, spec: tuple[str, str, str, str], rows: str
+) -> None:
     """``target``'s count table (a :data:`COUNT_TABLES` entry) as the sums of ``rows``."""
     table, keys, value, order = spec
     run(

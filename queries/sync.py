@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import psycopg
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -190,7 +191,7 @@ def _copy_from_postgres(
             csv_path.unlink()
 
 
-def _fetch_csv(source, table: str, span: Span, path: Path) -> Path:
+def _fetch_csv(source: psycopg.Connection, table: str, span: Span, path: Path) -> Path:
     """One span of the replica's rows as a CSV file."""
     statement = f"COPY ({_extract_sql(table, '%s', '%s')}) TO STDOUT (FORMAT csv)"
     with source.cursor() as cursor, path.open("wb") as out, cursor.copy(statement, span) as copy:

@@ -238,7 +238,12 @@ def _weeks(start: np.datetime64) -> Iterator[tuple[np.datetime64, np.datetime64]
         low += week
 
 
-def _week_of_payments(people, first_paid, parts, week) -> dict[str, np.ndarray]:
+def _week_of_payments(
+    people: dict[str, np.ndarray],
+    first_paid: np.ndarray,
+    parts: list[tuple[int, int, np.ndarray]],
+    week: tuple[np.datetime64, np.datetime64],
+) -> dict[str, np.ndarray]:
     """The payments falling in ``week`` (``first_paid`` sorted, ``people`` in its order), by
     time then person."""
     columns: dict[str, list[np.ndarray]] = {name: [] for name in PAYMENT_COLUMNS}
