@@ -165,7 +165,7 @@ def _copy_from_sqlite(
 
 def _copy_from_postgres(
     con: duckdb.DuckDBPyConnection,
-    url: str,
+    source: psycopg.Connection,
     table: str,
     spans: list[Span],
     into: str,
@@ -175,7 +175,7 @@ def _copy_from_postgres(
     measured, and memory stays flat (the rows go through the disk, not Python's objects). A
     second thread fetches the next span while DuckDB appends this one, so the replica's
     COPY, the loop writing its blocks and the append overlap on two cores."""
-    with pg_connect(url) as source, ThreadPoolExecutor(max_workers=1) as fetcher:
+    with ThreadPoolExecutor(max_workers=1) as fetcher:
 
         def fetch(index: int) -> Future[Path]:
             path = workdir / f"{table}-{index}.csv"
@@ -237,7 +237,8 @@ def _copy_spans(
             for span in spans:
                 _copy_from_sqlite(con, url, table, span, into)
         else:
-            _copy_from_postgres(con, url, table, spans, into, workdir)
+            with pg_connect(url) as source:
+                _copy_from_postgres(con, source, table, spans, into, workdir)
     except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
         raise SchemaDriftError(
             f"Replika tidak sesuai kontrak data: tabel {table} berisi nilai yang bukan tipe "
