@@ -152,6 +152,11 @@ def _summed(frame: str, sign: str = "") -> str:
     return f"SELECT {', '.join(KEYS)}, {counts} FROM {frame}"
 
 
+def _sums() -> str:
+    """Each count summed back to its column type."""
+    return ", ".join(f"CAST(sum({name}) AS {kind}) AS {name}" for name, kind in COUNTS.items())
+
+
 def merge_facts(con: duckdb.DuckDBPyConnection, target: str, old: str, new: str) -> int:
     """``target.facts`` − ``old`` + ``new``, rewriting only the rows whose counts change (an
     affected person's unchanged registration nets to zero and its row is left alone; rows
@@ -159,8 +164,7 @@ def merge_facts(con: duckdb.DuckDBPyConnection, target: str, old: str, new: str)
 
     The changed rows are found once and deleted by ``rowid``: one pass over ``facts``. The
     rows written back are sorted like a rebuild's, region first, so they stay prunable."""
-    keys, counts = ", ".join(KEYS), ", ".join(COUNTS)
-    sums = ", ".join(f"CAST(sum({name}) AS {kind}) AS {name}" for name, kind in COUNTS.items())
+    keys, counts, sums = ", ".join(KEYS), ", ".join(COUNTS), _sums()
     changes = " OR ".join(f"sum({name}) <> 0" for name in COUNTS)
     run(
         con,
@@ -193,13 +197,40 @@ def merge_counts(
 ) -> None:
     """The same subtraction for the small ``quarantine`` and ``unknown_codes`` tables, given
     as (quarantine, unknown_codes) pairs."""
-    for (table, keys, value, order), old_part, new_part in zip(COUNT_TABLES, old, new, strict=True):
-        run(
+    for spec, old_part, new_part in zip(COUNT_TABLES, old, new, strict=True):
+        table, keys, value, _ = spec
+        _write_counts(
             con,
-            f"""CREATE OR REPLACE TABLE {target}.{table} AS
-            SELECT {keys}, CAST(sum({value}) AS BIGINT) AS {value} FROM (
-                SELECT {keys}, {value} FROM {target}.{table}
-                UNION ALL SELECT {keys}, {value} FROM {new_part}
-                UNION ALL SELECT {keys}, -{value} FROM {old_part}
-            ) GROUP BY ALL HAVING sum({value}) <> 0 ORDER BY {order}""",
+            target,
+            spec,
+            f"""SELECT {keys}, {value} FROM {target}.{table}
+            UNION ALL SELECT {keys}, {value} FROM {new_part}
+            UNION ALL SELECT {keys}, -{value} FROM {old_part}""",
         )
+
+
+def _write_counts(
+    con: duckdb.DuckDBPyConnection, target: str, spec: tuple[str, str, str, str], rows: str
+) -> None:
+    """``target``'s count table (a :data:`COUNT_TABLES` entry) as the sums of ``rows``."""
+    table, keys, value, order = spec
+    run(
+        con,
+        f"""CREATE OR REPLACE TABLE {target}.{table} AS
+        SELECT {keys}, CAST(sum({value}) AS BIGINT) AS {value} FROM ({rows})
+        GROUP BY ALL HAVING sum({value}) <> 0 ORDER BY {order}""",
+    )
+
+
+def sum_parts(con: duckdb.DuckDBPyConnection, target: str, parts: tuple[str, str, str]) -> None:
+    """``target``'s (facts, quarantine, unknown_codes) as the sums of the per-chunk rows in
+    ``parts``: each figure counts one person's rows, so the chunks of people add up to one
+    aggregation over everyone. Sorted by region as :func:`facts_sql` sorts."""
+    facts, quarantine, unknown = parts
+    run(
+        con,
+        f"""CREATE OR REPLACE TABLE {target}.facts AS SELECT {", ".join(KEYS)}, {_sums()}
+        FROM {facts} GROUP BY ALL ORDER BY province_code, regency_code, day""",
+    )
+    for spec, part in zip(COUNT_TABLES, (quarantine, unknown), strict=True):
+        _write_counts(con, target, spec, f"SELECT {spec[1]}, {spec[2]} FROM {part}")

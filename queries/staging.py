@@ -26,7 +26,7 @@ import pandas as pd
 from geo.vintages import code_mapping
 from queries.contract import DIMENSION_TABLES, FACT_TABLES
 from queries.duck import count_rows, run
-from queries.facts import aggregate, merge_counts, merge_facts
+from queries.facts import aggregate, merge_counts, merge_facts, sum_parts
 
 STAGING_FILE = "staging.duckdb"
 MEMORY_LIMIT = "2500MB"
@@ -47,6 +47,11 @@ TIME = {
 }
 """The column the contract's date check reads (a row dated after the refresh becomes valid
 when its time comes)."""
+PERSONS_PER_CHUNK = 4_000_000
+"""Registrant ids a rebuild aggregates at once. Every figure depends on one person's rows,
+so the pre-aggregates are built chunk of people by chunk, each chunk's checks and firsts in
+memory, and summed: one pass over every row at scale 6 sorted and spilled 25 GB."""
+PARTS = ("facts", "quarantine", "unknown")
 
 
 @dataclass
@@ -75,6 +80,7 @@ def opened(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con = duckdb.connect(str(path))
     try:
         run(con, f"SET memory_limit = '{MEMORY_LIMIT}'")
+        run(con, "SET preserve_insertion_order = false")  # every ordered result says ORDER BY
         run(con, "SET temp_directory = $dir", {"dir": str(path.parent / "tmp-staging")})
         run(con, "CREATE TABLE IF NOT EXISTS sync_state (key VARCHAR PRIMARY KEY, value VARCHAR)")
         run(con, "CREATE TABLE IF NOT EXISTS shared_ids (table_name VARCHAR, id BIGINT)")
@@ -138,6 +144,72 @@ def copy_dimensions(con: duckdb.DuckDBPyConnection, target: str) -> None:
     """The small named tables (platforms, partners…) the screens label breakdowns with."""
     for table in DIMENSION_TABLES:
         run(con, f"CREATE OR REPLACE TABLE {target}.raw_{table.name} AS FROM incoming_{table.name}")
+
+
+def rebuild_facts(con: duckdb.DuckDBPyConnection, plan: Plan, until: datetime) -> int:
+    """Build ``version``'s pre-aggregates whole from the rows as they will be after
+    :func:`commit`, one chunk of people at a time; returns the number of chunks."""
+    create_views(con, plan)
+    _find_shared_ids(con)
+    chunks = _person_chunks(con)
+    for part in PARTS:
+        run(con, f"DROP TABLE IF EXISTS temp.all_{part}")
+    for chunk in chunks:
+        for table, person in PERSON.items():
+            where = chunk.format(p=person)
+            run(con, f"CREATE OR REPLACE TEMP VIEW chunk_{table} AS FROM new_{table} WHERE {where}")
+        for dimension in DIMENSION_TABLES:
+            name = dimension.name
+            run(con, f"CREATE OR REPLACE TEMP VIEW chunk_{name} AS FROM new_{name}")
+        aggregate(
+            con, "chunk", until, ("temp.chunk_facts", "temp.chunk_quarantine", "temp.chunk_unknown")
+        )
+        for part in PARTS:
+            run(con, f"CREATE TEMP TABLE IF NOT EXISTS all_{part} AS FROM chunk_{part} LIMIT 0")
+            run(con, f"INSERT INTO all_{part} FROM chunk_{part}")
+    sum_parts(con, "version", ("all_facts", "all_quarantine", "all_unknown"))
+    return len(chunks)
+
+
+def _find_shared_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """``new_shared``: every id more than one row of a table carries, and ``shared_people``:
+    the people owning those rows (their duplicate-id checks depend on each other)."""
+    tables = [table for table in PERSON if table != "registrants"]
+    run(
+        con,
+        "CREATE OR REPLACE TEMP TABLE new_shared AS "
+        + " UNION ALL ".join(
+            f"SELECT '{table}' AS table_name, id FROM new_{table} GROUP BY id HAVING count(*) > 1"
+            for table in tables
+        ),
+    )
+    run(
+        con,
+        "CREATE OR REPLACE TEMP TABLE shared_people AS SELECT DISTINCT person FROM ("
+        + " UNION ALL ".join(
+            f"SELECT {PERSON[table]} AS person FROM new_{table} WHERE id IN "
+            f"(SELECT id FROM new_shared WHERE table_name = '{table}')"
+            for table in tables
+        )
+        + ") WHERE person IS NOT NULL",
+    )
+
+
+def _person_chunks(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Predicates on a person column ``{p}``: one per range of ``PERSONS_PER_CHUNK``
+    registrant ids (the outer ones open, for rows of unknown people) without the people in
+    ``shared_people``, and a last one with those people and the rows naming no one."""
+    ((low, high),) = run(
+        con, "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM new_registrants"
+    )
+    cuts = range(low - 1 + PERSONS_PER_CHUNK, high, PERSONS_PER_CHUNK)
+    above = ["true", *(f"{{p}} > {cut}" for cut in cuts)]
+    below = [*(f"{{p}} <= {cut}" for cut in cuts), "true"]
+    unshared = "{p} IS NOT NULL AND {p} NOT IN (SELECT person FROM shared_people)"
+    return [
+        *(f"{unshared} AND {a} AND {b}" for a, b in zip(above, below, strict=True)),
+        "({p} IS NULL OR {p} IN (SELECT person FROM shared_people))",
+    ]
 
 
 def update_facts(
@@ -246,7 +318,8 @@ def commit(
     con: duckdb.DuckDBPyConnection, plan: Plan, state: dict[str, str], *, updated: bool
 ) -> None:
     """Move the copied rows into ``raw_*`` and record the version they now belong to, in
-    one transaction; after a rebuild (not ``updated``) the shared ids are counted afresh."""
+    one transaction, with the shared ids ``new_shared`` holds (after a rebuild, not
+    ``updated``, all of them)."""
     run(con, "BEGIN TRANSACTION")
     try:
         for table, spans in plan.spans.items():
@@ -255,10 +328,9 @@ def commit(
         for dimension in DIMENSION_TABLES:
             run(con, f"DELETE FROM raw_{dimension.name}")
             run(con, f"INSERT INTO raw_{dimension.name} FROM incoming_{dimension.name}")
-        if updated:
-            run(con, "INSERT INTO shared_ids FROM new_shared")
-        else:
-            _record_shared_ids(con)
+        if not updated:  # a rebuild found every shared id afresh
+            run(con, "DELETE FROM shared_ids")
+        run(con, "INSERT INTO shared_ids FROM new_shared")
         for incoming in [*DIMENSION_TABLES, *FACT_TABLES]:
             run(con, f"DROP TABLE IF EXISTS incoming_{incoming.name}")
         values = {**state, **plan.cursors}
@@ -273,18 +345,6 @@ def commit(
         run(con, "ROLLBACK")
         raise
     run(con, "CHECKPOINT")
-
-
-def _record_shared_ids(con: duckdb.DuckDBPyConnection) -> None:
-    """After a full copy: every id more than one row of a table carries."""
-    run(con, "DELETE FROM shared_ids")
-    for table in PERSON:
-        if table != "registrants":
-            run(
-                con,
-                f"INSERT INTO shared_ids SELECT '{table}', id FROM raw_{table} "
-                "GROUP BY id HAVING count(*) > 1",
-            )
 
 
 @cache

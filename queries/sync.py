@@ -26,12 +26,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import psycopg
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,7 +42,7 @@ from queries import staging, urls
 from queries.cli import run_command, terminal
 from queries.contract import DIMENSION_TABLES, FACT_TABLES, STORE_COLUMNS
 from queries.duck import count_rows, run, scalar
-from queries.facts import aggregate, load_code_map
+from queries.facts import load_code_map
 from queries.health import (
     SchemaDriftError,
     WritableReplicaError,
@@ -77,6 +79,9 @@ RECONCILE_IDS = 250_000
 """Ids below the window whose count and id sum each incremental run compares with the
 replica, a slice after the previous run's: a bounded index range scan per run."""
 OPEN_END = 2**62
+COPY_SPAN_IDS = 2_000_000
+"""Ids per COPY of a full copy from PostgreSQL (about 100 MB of CSV for registrants)."""
+MAX_COPY_SPANS = 256
 Span = tuple[int, int]
 """An id range ``(low, high]``."""
 
@@ -159,19 +164,40 @@ def _copy_from_sqlite(
 
 
 def _copy_from_postgres(
-    con: duckdb.DuckDBPyConnection, url: str, table: str, span: Span, into: str, workdir: Path
+    con: duckdb.DuckDBPyConnection,
+    source: psycopg.Connection,
+    table: str,
+    spans: list[Span],
+    into: str,
+    workdir: Path,
 ) -> None:
-    """COPY ... TO STDOUT into a CSV file, then DuckDB reads it: the fastest path measured,
-    and memory stays flat (the rows go through the disk, not Python)."""
-    csv_path = workdir / f"{table}.csv"
-    with pg_connect(url) as source, source.cursor() as cursor, csv_path.open("wb") as out:
-        statement = f"COPY ({_extract_sql(table, '%s', '%s')}) TO STDOUT (FORMAT csv)"
-        with cursor.copy(statement, span) as copy:
-            for block in copy:
-                out.write(block)
-    if csv_path.stat().st_size:
-        _insert_csv(con, table, csv_path, into)
-    csv_path.unlink()
+    """COPY ... TO STDOUT into a CSV file per span, then DuckDB reads it: the fastest path
+    measured, and memory stays flat (the rows go through the disk, not Python's objects). A
+    second thread fetches the next span while DuckDB appends this one, so the replica's
+    COPY, the loop writing its blocks and the append overlap on two cores."""
+    with ThreadPoolExecutor(max_workers=1) as fetcher:
+
+        def fetch(index: int) -> Future[Path]:
+            path = workdir / f"{table}-{index}.csv"
+            return fetcher.submit(_fetch_csv, source, table, spans[index], path)
+
+        pending = fetch(0)
+        for index in range(len(spans)):
+            csv_path = pending.result()
+            if index + 1 < len(spans):
+                pending = fetch(index + 1)
+            if csv_path.stat().st_size:
+                _insert_csv(con, table, csv_path, into)
+            csv_path.unlink()
+
+
+def _fetch_csv(source: psycopg.Connection, table: str, span: Span, path: Path) -> Path:
+    """One span of the replica's rows as a CSV file."""
+    statement = f"COPY ({_extract_sql(table, '%s', '%s')}) TO STDOUT (FORMAT csv)"
+    with source.cursor() as cursor, path.open("wb") as out, cursor.copy(statement, span) as copy:
+        for block in copy:
+            out.write(block)
+    return path
 
 
 def _insert_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path, into: str) -> None:
@@ -195,21 +221,39 @@ def _watermark(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return scalar(con, f"SELECT coalesce(max(id), 0) FROM raw_{table}")
 
 
-def _copy_span(
-    con: duckdb.DuckDBPyConnection, url: str, table: str, span: Span, into: str, workdir: Path
+def _copy_spans(
+    con: duckdb.DuckDBPyConnection,
+    url: str,
+    table: str,
+    spans: list[Span],
+    into: str,
+    workdir: Path,
 ) -> None:
-    """Copy the replica's rows with ``lo < id <= hi`` into the staging table ``into``; values
-    the contract's types cannot hold are schema drift (text in ``amount_idr``, say)."""
+    """Copy the replica's rows with ``lo < id <= hi`` for each span into the staging table
+    ``into``; values the contract's types cannot hold are schema drift (text in
+    ``amount_idr``, say)."""
     try:
         if urls.is_sqlite(url):
-            _copy_from_sqlite(con, url, table, span, into)
+            for span in spans:
+                _copy_from_sqlite(con, url, table, span, into)
         else:
-            _copy_from_postgres(con, url, table, span, into, workdir)
+            with pg_connect(url) as source:
+                _copy_from_postgres(con, source, table, spans, into, workdir)
     except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
         raise SchemaDriftError(
             f"Replika tidak sesuai kontrak data: tabel {table} berisi nilai yang bukan tipe "
             f"kontraknya ({first_line(error)[:160]})."
         ) from error
+
+
+def _full_spans(engine: Engine, table: str) -> list[Span]:
+    """A whole table as consecutive id spans of about ``COPY_SPAN_IDS`` ids (at most
+    ``MAX_COPY_SPANS``), the last one open: rows inserted meanwhile are copied too."""
+    top = _replica_max_id(engine, table)
+    count = min(MAX_COPY_SPANS, max(1, -(-top // COPY_SPAN_IDS)))
+    width = -(-top // count)
+    lows = [index * width for index in range(count)]
+    return [(low, low + width) for low in lows[:-1]] + [(lows[-1], OPEN_END)]
 
 
 def synthetic_scale(engine: Engine) -> float | None:
@@ -379,11 +423,8 @@ def _publish(
                 con, plan, datetime.fromisoformat(state["until"]), until
             )
         else:
-            staging.create_views(con, plan)
             staging.copy_dimensions(con, "version")
-            aggregate(
-                con, "new", until, ("version.facts", "version.quarantine", "version.unknown_codes")
-            )
+            staging.rebuild_facts(con, plan, until)
         _write_meta(con, source, report.mode)
         run(con, "CHECKPOINT version")
         run(con, "DETACH version")
@@ -466,11 +507,11 @@ def _fill(
         name = table.name
         staging.prepare(con, name, _raw_ddl(name))
         if table in DIMENSION_TABLES:
-            _copy_span(con, url, name, (0, OPEN_END), f"incoming_{name}", workdir)
+            _copy_spans(con, url, name, [(0, OPEN_END)], f"incoming_{name}", workdir)
             plan.dimensions_changed |= staging.differs(con, name)
             continue
         if plan.full:
-            _copy_span(con, url, name, (0, OPEN_END), f"raw_{name}", workdir)
+            _copy_spans(con, url, name, _full_spans(engine, name), f"raw_{name}", workdir)
             report.rows_copied[name] = count_rows(con, f"raw_{name}")
             continue
         plan.watermarks[name] = _watermark(con, name)
@@ -481,8 +522,7 @@ def _fill(
         if not _matches_replica(con, engine, name, checked):
             spans.append(checked)
             report.recopied.append(name)
-        for span in spans:
-            _copy_span(con, url, name, span, f"incoming_{name}", workdir)
+        _copy_spans(con, url, name, spans, f"incoming_{name}", workdir)
         plan.spans[name] = spans
         report.rows_copied[name] = staging.net_rows(con, name, spans)
     return plan

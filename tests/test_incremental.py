@@ -167,3 +167,25 @@ def test_no_new_rows_touch_no_facts(faulty) -> None:
     report = faulty.sync()
     assert (report.mode, report.facts_rows_touched, report.recopied) == ("incremental", 0, [])
     assert set(report.rows_copied.values()) == {0}
+
+
+def test_a_rebuild_by_chunks_of_people_equals_one_over_everyone(
+    faulty, tmp_path, monkeypatch
+) -> None:
+    """The rebuild sums chunks of people; rows outside the contract, including a selection id
+    three people share across the two chunks' boundary, give the same tables as one chunk."""
+    quarantined_rows(faulty)
+    selection = faulty.scalar(
+        f"SELECT min(id) FROM recipients WHERE registrant_id = {_payer(faulty)}"
+    )
+    last = faulty.scalar("SELECT max(registrant_id) FROM recipients")
+    faulty.execute(
+        f"INSERT INTO recipients (id, registrant_id, wave, selected_at) VALUES "
+        f"({selection}, {last}, 3, '2020-04-02 10:00:00')"
+    )
+    monkeypatch.setattr(staging, "PERSONS_PER_CHUNK", 10**12)
+    faulty.sync(full=True)
+    assert faulty.quarantine()[("recipients", "duplicate_id")] == 2
+    first = faulty.scalar("SELECT min(id) FROM registrants")
+    monkeypatch.setattr(staging, "PERSONS_PER_CHUNK", (last - first) // 2)
+    assert_equals_full_rebuild(faulty, tmp_path)

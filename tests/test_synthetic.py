@@ -113,6 +113,9 @@ def test_streamed_tables_are_exact_and_consistent(small_chunks, scale: float) ->
     for table in (chosen, trained, paid):
         assert table["id"].tolist() == list(range(1, len(table) + 1))
         assert table.iloc[:, -1].is_monotonic_increasing  # the event time, last column
+    assert paid.equals(paid.sort_values(["paid_at", "registrant_id"]))  # weeks joined in order
+    monthly = paid.loc[paid["kind"] == "monthly"].groupby("registrant_id")["paid_at"]
+    assert (monthly.diff().dropna() == pd.Timedelta(days=30)).all()  # across week boundaries
     eligible = people.loc[people["registered_at"] < generator.WAVE_SELECTED[6]]
     pool = eligible["regency_code"].str[:2].value_counts()
     got = eligible.loc[eligible["id"].isin(chosen["registrant_id"]), "regency_code"].str[:2]
