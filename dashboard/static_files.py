@@ -42,12 +42,11 @@ import streamlit
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from dashboard.static_paths import APP_STATIC, BOUNDARY_DIR, BOUNDARY_URL
 from geo import boundary_files
 from geo.boundaries import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_STATIC = ROOT / "dashboard" / "static"
-BOUNDARY_DIR = APP_STATIC / "boundaries"
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx-static.conf"
 STREAMLIT_STATIC = Path(streamlit.__file__).resolve().parent / "static" / "static"
 COMPRESSED_SUFFIXES = {".js", ".css", ".svg", ".json", ".txt", ".ttf", ".html"}
@@ -135,7 +134,7 @@ def write_index(root: Path, boundary: str | None = None) -> None:
     hints = [_module_hint(name) for name in modules[:first]] + LEAFLET_HINTS
     if boundary:  # the component fetches it with fetch(): same mode (cors), same cache entry
         hints.append(
-            f'<link rel="preload" as="fetch" crossorigin href="./app/static/boundaries/{boundary}"'
+            f'<link rel="preload" as="fetch" crossorigin href=".{BOUNDARY_URL}{boundary}"'
             ' fetchpriority="low">'
         )
     hints += [_module_hint(name) for name in modules[first:]]

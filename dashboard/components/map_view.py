@@ -20,14 +20,12 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from dashboard.metric_options import BY_KEY, MetricOption
+from dashboard.static_paths import BOUNDARY_DIR, BOUNDARY_URL
 from geo import boundaries
 from geo.boundaries import Level
 from geo.boundary_files import BoundaryFile, boundary_file
 from geo.map_spec import map_spec
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-BOUNDARY_DIR = STATIC_DIR / "boundaries"
-BOUNDARY_URL = "/app/static/boundaries/"
 _component = components.declare_component(
     "region_map", path=str(Path(__file__).resolve().parent / "region_map")
 )
