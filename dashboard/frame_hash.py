@@ -21,5 +21,5 @@ def frame_bytes(frame: pd.DataFrame) -> bytes:
     return pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-FRAME_HASH_FUNCS: dict[type, Callable[[Any], Any]] = {pd.DataFrame: frame_bytes}
+FRAME_HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {pd.DataFrame: frame_bytes}
 """``hash_funcs`` for ``st.cache_data`` / ``st.cache_resource`` over frames."""
