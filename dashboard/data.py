@@ -219,19 +219,8 @@ def weekly_series(filters: Filters) -> pd.DataFrame:
     return _protected_now("weekly_series", filters)
 
 
-def provinces_weekly_series(filters: Filters, codes: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    """The weekly series of each province in ``codes``, by code, from one query (Bandingkan)."""
-    return _protected_now("provinces_weekly_series", filters, codes)
-
-
 def breakdown(filters: Filters, dimension: str) -> pd.DataFrame:
     return _protected_now("breakdown", filters, dimension)
-
-
-def breakdowns(filters: Filters) -> dict[str, pd.DataFrame]:
-    """Every breakdown of the filters' region, by dimension, from one query: a Daerah Saya
-    view shows all seven (one query and two cache entries instead of seven each)."""
-    return _protected_now("breakdowns", filters)
 
 
 def funnel(filters: Filters) -> pd.DataFrame:

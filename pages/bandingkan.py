@@ -76,11 +76,10 @@ if trend_key != option.key and option.kind == "rate":
         f"Ukuran terpilih adalah rasio ({option.label.lower()}); tren menampilkan "
         f"{charts.metric_label(trend_key).lower()} per minggu."
     )
-weekly = data.provinces_weekly_series(filters, tuple(picked))
 series = pd.concat(
     [
         weekly_measure(
-            weekly[code],
+            data.weekly_series(filters.with_region(code)),
             trend_key,
             all_provinces.loc[code, "population"],
         ).assign(region_name=PROVINCES[code])

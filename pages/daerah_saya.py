@@ -101,15 +101,14 @@ if filters.regency:
 compare["Indonesia"] = data.totals(filters.with_region(NATION_CODE))
 tables.show_table(tables.comparison_frame(compare), "Wilayah")
 
-# --- breakdowns (small cells hidden by data.breakdowns) ----------------------------------------
+# --- breakdowns (small cells hidden by data.breakdown) -----------------------------------------
 threshold = settings.suppression_threshold()
 context = context_from_store(data.store(), filters, f"Rincian — {region_label}")
 st.header("Rincian peserta")
 st.caption(f'Jumlah di bawah {threshold} ditampilkan sebagai "<{threshold}".')
-breakdowns = data.breakdowns(filters)  # all seven from one query, small cells already hidden
 for column, (dimension, title) in chart_view.in_rows(list(BREAKDOWN_TITLES.items()), per_row=2):
     metric = BREAKDOWN_METRIC.get(dimension, "registrants")
-    frame = breakdowns[dimension]
+    frame = data.breakdown(filters, dimension)  # small cells already hidden
     with column:
         chart = chart_view.built(
             charts.breakdown_chart,

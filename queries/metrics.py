@@ -75,12 +75,6 @@ SELECT CAST(date_trunc('week', day) AS DATE) AS week_start, {METRIC_COLUMNS} FRO
 WHERE {{where}} GROUP BY week_start ORDER BY week_start
 """
 
-PROVINCES_WEEKLY_SQL = f"""
-SELECT province_code, CAST(date_trunc('week', day) AS DATE) AS week_start, {METRIC_COLUMNS}
-FROM facts WHERE {{where}} AND list_contains($picked::VARCHAR[], province_code)
-GROUP BY province_code, week_start ORDER BY province_code, week_start
-"""
-
 DAILY_REGENCY_SQL = """
 SELECT regency_code AS code, day, coalesce(sum(registrants), 0)::BIGINT AS registrants
 FROM facts WHERE {where} AND regency_code <> $unknown AND registrants > 0
@@ -106,43 +100,6 @@ BREAKDOWN_SQL = {
         WHERE {{where}} AND partner_id IS NOT NULL GROUP BY p.id, p.name ORDER BY p.id""",
 }
 """One statement per breakdown: the grouping column is fixed text, never user input."""
-
-BREAKDOWNS_SQL = f"""
-WITH grouped AS (
-    SELECT CASE
-               WHEN GROUPING(gender) = 0 THEN 'gender'
-               WHEN GROUPING(age_band) = 0 THEN 'age_band'
-               WHEN GROUPING(channel) = 0 THEN 'channel'
-               WHEN GROUPING(disability) = 0 THEN 'disability'
-               WHEN GROUPING(wave) = 0 THEN 'wave'
-               WHEN GROUPING(platform_id) = 0 THEN 'platform'
-               ELSE 'partner'
-           END AS dimension,
-           gender, age_band, channel, disability, wave, platform_id, partner_id, {METRIC_COLUMNS}
-    FROM facts WHERE {{where}}
-    GROUP BY GROUPING SETS (
-        (gender), (age_band), (channel), (disability), (wave), (platform_id), (partner_id)
-    )
-)
-SELECT g.dimension, g.gender, CAST(g.age_band AS VARCHAR) AS age_band, g.channel,
-       g.disability, g.wave, pl.name AS platform, pa.name AS partner,
-       g.registrants, g.recipients, g.completed, g.paid, g.paid_idr
-FROM grouped g
-LEFT JOIN raw_platforms pl ON g.dimension = 'platform' AND pl.id = g.platform_id
-LEFT JOIN raw_payment_partners pa ON g.dimension = 'partner' AND pa.id = g.partner_id
-WHERE (g.dimension <> 'wave' OR g.wave IS NOT NULL)
-  AND (g.dimension <> 'platform' OR pl.id IS NOT NULL)
-  AND (g.dimension <> 'partner' OR pa.id IS NOT NULL)
-ORDER BY g.gender, g.age_band, g.channel DESC, g.disability DESC, g.wave, g.platform_id,
-         g.partner_id
-"""
-"""All seven breakdowns of :data:`BREAKDOWN_SQL` from one scan, one row per category, its
-value in the column named after its dimension. Within a dimension the other columns are
-NULL, so the ORDER BY sorts each dimension's rows as its own statement does."""
-
-BREAKDOWN_DTYPES = {"disability": "bool", "wave": "uint8"}
-"""The value types of :func:`breakdown` that :data:`BREAKDOWNS_SQL` returns wider (object,
-float) because its other dimensions' rows hold NULL there."""
 
 BREAKDOWN_LABELS: dict[str, dict[Any, str]] = {
     "gender": {"F": "Perempuan", "M": "Laki-laki"},
@@ -218,17 +175,6 @@ def weekly_series(store: Store, filters: Filters) -> pd.DataFrame:
     return _run(store, WEEKLY_SQL, filters)
 
 
-def provinces_weekly_series(
-    store: Store, filters: Filters, codes: tuple[str, ...]
-) -> dict[str, pd.DataFrame]:
-    """The :func:`weekly_series` of each province in ``codes`` (the filters' region is
-    ignored), by code, from one query: Bandingkan shows up to six side by side."""
-    frame = _run(store, PROVINCES_WEEKLY_SQL, filters.with_region("ID"), picked=list(codes))
-    province = frame["province_code"].to_numpy()
-    columns = ["week_start", *METRICS]
-    return {code: frame.loc[province == code, columns].reset_index(drop=True) for code in codes}
-
-
 def daily_registrants(store: Store, filters: Filters) -> pd.DataFrame:
     """Per regency and day with registrants (the filters' region is ignored: outreach effects
     compare a regency with others anywhere): code, day, registrants. Days without any are
@@ -242,32 +188,7 @@ def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
     trainings by platform; ``partner`` counts first payments and Rupiah by payment partner."""
     if dimension not in BREAKDOWN_SQL:
         raise FilterError(f"Rincian tidak dikenal: {str(dimension)[:20]}")
-    return _labelled(_run(store, BREAKDOWN_SQL[dimension], filters), dimension)
-
-
-def breakdowns(store: Store, filters: Filters) -> dict[str, pd.DataFrame]:
-    """Every :func:`breakdown`, by dimension, from one query: the same frames (values,
-    order, dtypes), for a screen that shows all seven (one scan and one round trip instead of
-    seven)."""
-    frame = _run(store, BREAKDOWNS_SQL, filters)
-    return {
-        dimension: _labelled(_one_dimension(frame, dimension), dimension)
-        for dimension in BREAKDOWN_SQL
-    }
-
-
-def _one_dimension(frame: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    """One dimension's rows of :data:`BREAKDOWNS_SQL`'s result, shaped as its own statement's:
-    value and the metric columns."""
-    rows = frame.loc[frame["dimension"].to_numpy() == dimension]
-    value = rows[dimension]
-    if dimension in BREAKDOWN_DTYPES and value.notna().all():
-        value = value.astype(BREAKDOWN_DTYPES[dimension])
-    return pd.DataFrame({"value": value, **{m: rows[m] for m in METRICS}}).reset_index(drop=True)
-
-
-def _labelled(frame: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    """A breakdown's value, its label on screen, and the metric columns."""
+    frame = _run(store, BREAKDOWN_SQL[dimension], filters)
     labels = BREAKDOWN_LABELS.get(dimension, {})
     if dimension == "wave":
         frame["label"] = "Gelombang " + frame["value"].astype(str)

@@ -225,38 +225,16 @@ class ProtectedFigures:
             )
         return with_rates(frame.reset_index(drop=True))
 
-    def _hidden_total(self, filters: Filters) -> dict[str, bool]:
-        total = self.totals(filters)
-        return {c: pd.isna(total[c]) for c in metrics.METRICS}
-
     def _under_total(self, frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-        return suppress(frame, COUNTS, self.threshold, self._hidden_total(filters))
+        total = self.totals(filters)
+        parent = {c: pd.isna(total[c]) for c in metrics.METRICS}
+        return suppress(frame, COUNTS, self.threshold, parent)
 
     def breakdown(self, filters: Filters, dimension: str) -> pd.DataFrame:
         return self._under_total(self.fetch("breakdown", filters, dimension), filters)
 
-    def breakdowns(self, filters: Filters) -> dict[str, pd.DataFrame]:
-        """Every :meth:`breakdown`, by dimension, from one query (``metrics.breakdowns``),
-        each protected under the region's total as :meth:`breakdown` protects it."""
-        parent = self._hidden_total(filters)
-        return {
-            dimension: suppress(frame, COUNTS, self.threshold, parent)
-            for dimension, frame in self.fetch("breakdowns", filters).items()
-        }
-
     def weekly_series(self, filters: Filters) -> pd.DataFrame:
         return self._under_total(self.fetch("weekly_series", filters), filters)
-
-    def provinces_weekly_series(
-        self, filters: Filters, codes: tuple[str, ...]
-    ) -> dict[str, pd.DataFrame]:
-        """The :meth:`weekly_series` of each province in ``codes``, by code, from one query
-        (``metrics.provinces_weekly_series``), each protected under its province's total."""
-        frames = self.fetch("provinces_weekly_series", filters, codes)
-        return {
-            code: self._under_total(frame, filters.with_region(code))
-            for code, frame in frames.items()
-        }
 
     def funnel(self, filters: Filters) -> pd.DataFrame:
         """The four stages from the protected totals; a share over a hidden count is NA."""

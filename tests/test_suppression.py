@@ -29,7 +29,6 @@ THRESHOLD = 10
 FIRST_DAY = date(2020, 4, 11)
 DAYS = 146
 DIMENSIONS = tuple(metrics.BREAKDOWN_SQL)
-PROVINCES = ("11", "31", "32", "35", "51", "65", "91", "94")
 REGIONS = (
     NATION_CODE,
     "32",
@@ -167,55 +166,6 @@ def test_no_small_cell_survives_and_none_can_be_recovered(figure_pair, filters) 
     nation = filters.with_region(NATION_CODE)
     waves = shown.breakdown(nation, "wave")["value"].tolist()
     assert waves == raw.fetch("breakdown", nation, "wave")["value"].tolist()
-
-
-@settings(
-    max_examples=8,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@example(  # a day before the first wave and a later wave only: no rows at all
-    Filters(FIRST_DAY, FIRST_DAY, region="3216", waves=(6,), disability=True)
-)
-@given(filters=filter_combinations())
-def test_all_breakdowns_from_one_query_are_each_breakdown(figure_pair, filters) -> None:
-    """Daerah Saya's seven breakdowns come from one query: the same raw and protected frames
-    (values, order, dtypes) as each breakdown's own query."""
-    shown, raw = figure_pair
-    raw_all, shown_all = raw.fetch("breakdowns", filters), shown.breakdowns(filters)
-    assert list(raw_all) == list(shown_all) == list(DIMENSIONS)
-    for dimension in DIMENSIONS:
-        pd.testing.assert_frame_equal(
-            raw_all[dimension], raw.fetch("breakdown", filters, dimension), obj=dimension
-        )
-        pd.testing.assert_frame_equal(
-            shown_all[dimension], shown.breakdown(filters, dimension), obj=dimension
-        )
-
-
-@settings(
-    max_examples=8,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    filters=filter_combinations(),
-    codes=st.lists(st.sampled_from(PROVINCES), min_size=2, max_size=6, unique=True),
-)
-def test_picked_provinces_weekly_series_from_one_query_are_each_series(
-    figure_pair, filters, codes
-) -> None:
-    """Bandingkan's weekly series of the picked provinces come from one query: the same raw
-    and protected frames as each province's own series."""
-    shown, raw = figure_pair
-    picked = tuple(codes)
-    raw_all = raw.fetch("provinces_weekly_series", filters, picked)
-    shown_all = shown.provinces_weekly_series(filters, picked)
-    assert list(raw_all) == list(shown_all) == codes
-    for code in codes:
-        province = filters.with_region(code)
-        pd.testing.assert_frame_equal(raw_all[code], raw.fetch("weekly_series", province))
-        pd.testing.assert_frame_equal(shown_all[code], shown.weekly_series(province))
 
 
 @pytest.mark.parametrize(

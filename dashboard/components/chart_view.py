@@ -17,7 +17,6 @@ from streamlit import dataframe_util
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.charts import Spec
-from dashboard.frame_hash import FRAME_HASH_FUNCS
 from dashboard.settings import cache_ttl_seconds
 
 T = TypeVar("T")
@@ -77,9 +76,7 @@ class Built:
         return self._spec
 
 
-@st.cache_resource(
-    ttl=cache_ttl_seconds(), max_entries=1024, show_spinner=False, hash_funcs=FRAME_HASH_FUNCS
-)
+@st.cache_resource(ttl=cache_ttl_seconds(), max_entries=1024, show_spinner=False)
 def _built(_builder: Callable, name: str, args: tuple, kwargs: tuple) -> Built | list[Built]:
     result = _builder(*args, **dict(kwargs))
     return [Built(chart) for chart in result] if isinstance(result, list) else Built(result)

@@ -66,15 +66,11 @@ def _download_row(
     log_filters: Filters | str,
     region: str,
 ) -> None:
-    """One row of download buttons; each file is built and logged only when clicked.
-
-    A horizontal container, not ``st.columns``: one layout block per row instead of one per
-    button plus the row (a chart's row of four was nine messages, now five; the columns were
-    half of the rows' CPU on a first Daerah Saya view)."""
+    """One row of download buttons; each file is built and logged only when clicked."""
     user = _user()  # read here, once: st.* calls inside the deferred builders are ignored
-    row = st.container(horizontal=True)
-    for label, ext, mime, make in files:
-        row.download_button(
+    columns = st.columns(len(files))
+    for column, (label, ext, mime, make) in zip(columns, files, strict=True):
+        column.download_button(
             label,
             data=_logged(make, f"{kind}-{ext}", log_filters, region, user),
             file_name=f"{name}.{ext}",

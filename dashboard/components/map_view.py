@@ -19,7 +19,6 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
-from dashboard.frame_hash import FRAME_HASH_FUNCS
 from dashboard.metric_options import BY_KEY, MetricOption
 from dashboard.static_paths import BOUNDARY_DIR, BOUNDARY_URL
 from geo import boundaries
@@ -51,7 +50,7 @@ def region_map(
     return _new_click(key, _component(spec=spec, key=key, default=None))
 
 
-@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=FRAME_HASH_FUNCS)
+@st.cache_data(max_entries=256, show_spinner=False)
 def _spec(
     values: pd.DataFrame,
     level: Level,
