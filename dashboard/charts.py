@@ -123,9 +123,9 @@ STYLE: Spec = {
 """The shared style (Vega-Lite ``config``) of every chart."""
 
 
-def top_level(view: Spec, config: Spec | None = None) -> Spec:
-    """``view`` as a top-level spec with ``config`` (the shared style by default): each frame
-    given as ``{"data": {"values": frame}}``, at any depth, moves to ``datasets`` under a name."""
+def top_level(view: Spec) -> Spec:
+    """``view`` as a top-level spec with the shared style as its ``config``: each frame given
+    as ``{"data": {"values": frame}}``, at any depth, moves to ``datasets`` under a name."""
     datasets: dict[str, pd.DataFrame] = {}
 
     def named(part: Any) -> Any:
@@ -143,7 +143,7 @@ def top_level(view: Spec, config: Spec | None = None) -> Spec:
     spec = named(view)
     return {
         "$schema": alt.SCHEMA_URL,
-        "config": STYLE if config is None else config,
+        "config": STYLE,
         **spec,
         "datasets": datasets,
     }
