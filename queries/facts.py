@@ -3,7 +3,10 @@
 ``facts`` counts each person once, on the day of their *first* event of each kind
 (registration, selection, first completed training, first payment) and sums Rupiah on the day
 paid, keeping every filter dimension — so any date range, region or demographic filter is a
-plain SUM over it. ``quarantine`` and ``unknown_codes`` count rows the same way.
+plain SUM over it. ``facts_weekly`` holds the same sums per ISO week (``day`` is the Monday):
+a period is read as its whole weeks from it plus the few days at its ends from ``facts``, a
+fraction of the rows (``queries.metrics``). ``quarantine`` and ``unknown_codes`` count rows the
+same way.
 
 Every figure depends on one person's rows only (the contract's checks are per person, see
 ``queries.quality``), except where two people's rows share an id: those people are refreshed
@@ -34,6 +37,13 @@ KEYS = (
     "platform_id",
     "partner_id",
 )
+DAILY_ORDER = "day, province_code, regency_code"
+"""``facts`` is read only for the few days at a period's ends (and whole for the outreach
+effect), so it is sorted by day: those reads skip all other days' row groups."""
+WEEKLY_ORDER = "province_code, regency_code, day"
+"""``facts_weekly`` answers whole periods for a region, so it is sorted by region first."""
+WEEK_START = "CAST(date_trunc('week', day) AS DATE) AS day"
+
 COUNTS = {
     "registrants": "INTEGER",
     "recipients": "INTEGER",
@@ -106,7 +116,7 @@ FROM events e
 JOIN people p USING (registrant_id)
 LEFT JOIN first_selection s USING (registrant_id)
 GROUP BY ALL
-ORDER BY province_code, regency_code, day;
+ORDER BY {DAILY_ORDER};
 
 CREATE OR REPLACE {unknown} AS
 SELECT r.regency_code AS source_code, count(*) AS registrants
@@ -158,32 +168,52 @@ def _sums() -> str:
 
 
 def merge_facts(con: duckdb.DuckDBPyConnection, target: str, old: str, new: str) -> int:
-    """``target.facts`` − ``old`` + ``new``, rewriting only the rows whose counts change (an
-    affected person's unchanged registration nets to zero and its row is left alone; rows
-    that fall to zero go, as a rebuild would never make them); returns the keys changed.
-
-    The changed rows are found once and deleted by ``rowid``: one pass over ``facts``. The
-    rows written back are sorted like a rebuild's, region first, so they stay prunable."""
-    keys, counts, sums = ", ".join(KEYS), ", ".join(COUNTS), _sums()
-    changes = " OR ".join(f"sum({name}) <> 0" for name in COUNTS)
+    """``target``'s ``facts`` and ``facts_weekly`` − ``old`` + ``new``, rewriting only the rows
+    whose counts change (an affected person's unchanged registration nets to zero and its row
+    is left alone; rows that fall to zero go, as a rebuild would never make them); returns the
+    daily keys changed."""
+    keys, sums = ", ".join(KEYS), _sums()
     run(
         con,
         f"""CREATE OR REPLACE TEMP TABLE delta AS SELECT {keys}, {sums}
-        FROM ({_summed(new)} UNION ALL {_summed(old, "-")}) GROUP BY ALL HAVING {changes}""",
+        FROM ({_summed(new)} UNION ALL {_summed(old, "-")}) GROUP BY ALL HAVING {_changes()}""",
     )
+    _apply_delta(con, f"{target}.facts", "delta", DAILY_ORDER)
+    run(
+        con,
+        f"""CREATE OR REPLACE TEMP TABLE weekly_delta AS SELECT {_week_keys()}, {sums}
+        FROM delta GROUP BY ALL HAVING {_changes()}""",
+    )
+    _apply_delta(con, f"{target}.facts_weekly", "weekly_delta", WEEKLY_ORDER)
+    return count_rows(con, "delta")
+
+
+def _changes() -> str:
+    return " OR ".join(f"sum({name}) <> 0" for name in COUNTS)
+
+
+def _week_keys() -> str:
+    """:data:`KEYS` with ``day`` turned into its week's Monday."""
+    return ", ".join(WEEK_START if key == "day" else key for key in KEYS)
+
+
+def _apply_delta(con: duckdb.DuckDBPyConnection, table: str, delta: str, order: str) -> None:
+    """Add the ``delta`` rows to ``table``: the rows they hit are found once and deleted by
+    ``rowid`` (one pass over the table), then written back summed with the delta, sorted as a
+    rebuild sorts them so that they stay prunable."""
+    keys, counts, sums = ", ".join(KEYS), ", ".join(COUNTS), _sums()
     run(
         con,
         f"""CREATE OR REPLACE TEMP TABLE hit AS SELECT f.rowid AS row_id, {keys}, {counts}
-        FROM {target}.facts f SEMI JOIN delta d ON {_key_match("f", "d")}""",
+        FROM {table} f SEMI JOIN {delta} d ON {_key_match("f", "d")}""",
     )
-    run(con, f"DELETE FROM {target}.facts WHERE rowid IN (SELECT row_id FROM hit)")
+    run(con, f"DELETE FROM {table} WHERE rowid IN (SELECT row_id FROM hit)")
     run(
         con,
-        f"""INSERT INTO {target}.facts SELECT {keys}, {sums}
-        FROM ({_summed("hit")} UNION ALL {_summed("delta")}) GROUP BY ALL HAVING {changes}
-        ORDER BY province_code, regency_code, day""",
+        f"""INSERT INTO {table} SELECT {keys}, {sums}
+        FROM ({_summed("hit")} UNION ALL {_summed(delta)}) GROUP BY ALL HAVING {_changes()}
+        ORDER BY {order}""",
     )
-    return count_rows(con, "delta")
 
 
 COUNT_TABLES = (
@@ -225,12 +255,17 @@ def _write_counts(
 def sum_parts(con: duckdb.DuckDBPyConnection, target: str, parts: tuple[str, str, str]) -> None:
     """``target``'s (facts, quarantine, unknown_codes) as the sums of the per-chunk rows in
     ``parts``: each figure counts one person's rows, so the chunks of people add up to one
-    aggregation over everyone. Sorted by region as :func:`facts_sql` sorts."""
+    aggregation over everyone. Sorted as :func:`facts_sql` sorts; ``facts_weekly`` from it."""
     facts, quarantine, unknown = parts
     run(
         con,
         f"""CREATE OR REPLACE TABLE {target}.facts AS SELECT {", ".join(KEYS)}, {_sums()}
-        FROM {facts} GROUP BY ALL ORDER BY province_code, regency_code, day""",
+        FROM {facts} GROUP BY ALL ORDER BY {DAILY_ORDER}""",
+    )
+    run(
+        con,
+        f"""CREATE OR REPLACE TABLE {target}.facts_weekly AS SELECT {_week_keys()}, {_sums()}
+        FROM {target}.facts GROUP BY ALL ORDER BY {WEEKLY_ORDER}""",
     )
     for spec, part in zip(COUNT_TABLES, (quarantine, unknown), strict=True):
         _write_counts(con, target, spec, f"SELECT {spec[1]}, {spec[2]} FROM {part}")

@@ -1,4 +1,4 @@
-"""Every aggregate the screens show, as named functions over the store's ``facts`` table.
+"""Every aggregate the screens show, as named functions over the store's ``facts`` tables.
 
 Each function takes a :class:`~queries.store.Store` and a validated
 :class:`~queries.filters.Filters` and returns a DataFrame whose columns its docstring lists.
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -42,9 +42,22 @@ FILTER_FRAGMENTS = {
     "waves": "(wave IS NULL OR list_contains($waves::INTEGER[], wave))",
 }
 """Constant SQL for each filter; only the active ones are joined into the WHERE clause, so
-DuckDB can prune row groups on plain predicates (facts is sorted by region, then day)."""
+DuckDB can prune row groups on plain predicates (``facts_weekly`` is sorted by region)."""
 
-PERIOD_FRAGMENT = "day BETWEEN $date_from AND $date_to"
+PERIOD_ROWS = """(
+    SELECT * FROM facts_weekly WHERE day BETWEEN $weeks_from AND $weeks_to
+    UNION ALL
+    SELECT * FROM facts WHERE day BETWEEN $date_from AND $date_to
+        AND NOT day BETWEEN $weeks_from AND $weeks_to
+)"""
+"""The period's rows: its whole weeks from ``facts_weekly`` (about a sixth of the rows of
+``facts`` at full scale), the days before the first and after the last whole week from
+``facts`` (sorted by day, so only those days' row groups are read). ``$weeks_from`` is the
+first whole week's Monday, ``$weeks_to`` the last one's Sunday (after ``$weeks_from`` when
+the period holds no whole week: then every day comes from ``facts``)."""
+
+DAILY_ROWS = "(SELECT * FROM facts WHERE day BETWEEN $date_from AND $date_to)"
+"""The period's rows day by day, for the one query that needs days."""
 
 METRIC_COLUMNS = """
     coalesce(sum(registrants), 0)::BIGINT AS registrants,
@@ -54,48 +67,48 @@ METRIC_COLUMNS = """
     coalesce(sum(paid_idr), 0)::BIGINT AS paid_idr
 """
 
-TOTALS_SQL = f"SELECT {METRIC_COLUMNS} FROM facts WHERE {{where}}"
+TOTALS_SQL = f"SELECT {METRIC_COLUMNS} FROM {{rows}} WHERE {{where}}"
 
 UNKNOWN_TOTALS_SQL = (
-    f"SELECT {METRIC_COLUMNS} FROM facts WHERE {{where}} AND regency_code = $unknown"
+    f"SELECT {METRIC_COLUMNS} FROM {{rows}} WHERE {{where}} AND regency_code = $unknown"
 )
 
 PROVINCE_SQL = f"""
-SELECT province_code AS code, {METRIC_COLUMNS} FROM facts
+SELECT province_code AS code, {METRIC_COLUMNS} FROM {{rows}}
 WHERE {{where}} AND regency_code <> $unknown GROUP BY province_code
 """
 
 REGENCY_SQL = f"""
-SELECT regency_code AS code, {METRIC_COLUMNS} FROM facts
+SELECT regency_code AS code, {METRIC_COLUMNS} FROM {{rows}}
 WHERE {{where}} AND regency_code <> $unknown GROUP BY regency_code
 """
 
 WEEKLY_SQL = f"""
-SELECT CAST(date_trunc('week', day) AS DATE) AS week_start, {METRIC_COLUMNS} FROM facts
+SELECT CAST(date_trunc('week', day) AS DATE) AS week_start, {METRIC_COLUMNS} FROM {{rows}}
 WHERE {{where}} GROUP BY week_start ORDER BY week_start
 """
 
 DAILY_REGENCY_SQL = """
 SELECT regency_code AS code, day, coalesce(sum(registrants), 0)::BIGINT AS registrants
-FROM facts WHERE {where} AND regency_code <> $unknown AND registrants > 0
+FROM {rows} WHERE {where} AND regency_code <> $unknown AND registrants > 0
 GROUP BY regency_code, day
 """
 
 BREAKDOWN_SQL = {
-    "gender": f"SELECT gender AS value, {METRIC_COLUMNS} FROM facts WHERE {{where}} "
+    "gender": f"SELECT gender AS value, {METRIC_COLUMNS} FROM {{rows}} WHERE {{where}} "
     "GROUP BY gender ORDER BY gender",
-    "age_band": f"SELECT CAST(age_band AS VARCHAR) AS value, {METRIC_COLUMNS} FROM facts "
+    "age_band": f"SELECT CAST(age_band AS VARCHAR) AS value, {METRIC_COLUMNS} FROM {{rows}} "
     "WHERE {where} GROUP BY age_band ORDER BY age_band",
-    "channel": f"SELECT channel AS value, {METRIC_COLUMNS} FROM facts WHERE {{where}} "
+    "channel": f"SELECT channel AS value, {METRIC_COLUMNS} FROM {{rows}} WHERE {{where}} "
     "GROUP BY channel ORDER BY channel DESC",
-    "disability": f"SELECT disability AS value, {METRIC_COLUMNS} FROM facts "
+    "disability": f"SELECT disability AS value, {METRIC_COLUMNS} FROM {{rows}} "
     f"WHERE {{where}} GROUP BY disability ORDER BY disability DESC",
-    "wave": f"SELECT wave AS value, {METRIC_COLUMNS} FROM facts WHERE {{where}} "
+    "wave": f"SELECT wave AS value, {METRIC_COLUMNS} FROM {{rows}} WHERE {{where}} "
     "AND wave IS NOT NULL GROUP BY wave ORDER BY wave",
-    "platform": f"""SELECT p.name AS value, {METRIC_COLUMNS} FROM facts f
+    "platform": f"""SELECT p.name AS value, {METRIC_COLUMNS} FROM {{rows}} f
         JOIN raw_platforms p ON p.id = f.platform_id
         WHERE {{where}} AND platform_id IS NOT NULL GROUP BY p.id, p.name ORDER BY p.id""",
-    "partner": f"""SELECT p.name AS value, {METRIC_COLUMNS} FROM facts f
+    "partner": f"""SELECT p.name AS value, {METRIC_COLUMNS} FROM {{rows}} f
         JOIN raw_payment_partners p ON p.id = f.partner_id
         WHERE {{where}} AND partner_id IS NOT NULL GROUP BY p.id, p.name ORDER BY p.id""",
 }
@@ -113,17 +126,31 @@ QUARANTINE_SQL = "SELECT table_name, reason, rows FROM quarantine ORDER BY table
 DATA_PERIOD_SQL = "SELECT min(day) AS first_day, max(day) AS last_day FROM facts"
 
 
-def _run(store: Store, template: str, filters: Filters, **extra: object) -> pd.DataFrame:
-    """Fill ``{where}`` with the fragments of the active filters and bind their values."""
+def _run(
+    store: Store, template: str, filters: Filters, rows: str = PERIOD_ROWS, **extra: object
+) -> pd.DataFrame:
+    """Fill ``{rows}`` with the period's rows and ``{where}`` with the fragments of the active
+    filters, and bind their values."""
     params = {
         name: value
         for name, value in filters.sql_params().items()
         if name in ("date_from", "date_to") or value not in (None, [])
     }
     where = " AND ".join(
-        [PERIOD_FRAGMENT, *(FILTER_FRAGMENTS[name] for name in params if name in FILTER_FRAGMENTS)]
+        ["TRUE", *(FILTER_FRAGMENTS[name] for name in params if name in FILTER_FRAGMENTS)]
     )
-    return store.query(template.format(where=where), {**params, **extra})
+    if rows == PERIOD_ROWS:
+        params["weeks_from"], params["weeks_to"] = whole_weeks(filters.date_from, filters.date_to)
+    return store.query(template.format(rows=rows, where=where), {**params, **extra})
+
+
+def whole_weeks(date_from: date, date_to: date) -> tuple[date, date]:
+    """The first Monday on or after ``date_from`` and the last Sunday on or before
+    ``date_to``: the ISO weeks wholly inside the period lie between them (none when the
+    Monday comes after the Sunday)."""
+    monday = date_from + timedelta(days=-date_from.weekday() % 7)
+    sunday = date_to - timedelta(days=(date_to.weekday() + 1) % 7)
+    return monday, sunday
 
 
 def totals(store: Store, filters: Filters) -> pd.DataFrame:
@@ -179,7 +206,9 @@ def daily_registrants(store: Store, filters: Filters) -> pd.DataFrame:
     """Per regency and day with registrants (the filters' region is ignored: outreach effects
     compare a regency with others anywhere): code, day, registrants. Days without any are
     left out."""
-    return _run(store, DAILY_REGENCY_SQL, filters.with_region("ID"), unknown=UNKNOWN)
+    return _run(
+        store, DAILY_REGENCY_SQL, filters.with_region("ID"), rows=DAILY_ROWS, unknown=UNKNOWN
+    )
 
 
 def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:

@@ -94,7 +94,8 @@ def check_readable(path: Path) -> None:
                 size = f"{path.stat().st_size:,} dari {blocks * block_size:,}".replace(",", ".")
                 raise duckdb.IOException(f"berkas terpotong, {size} bita")
             con.execute("SELECT count(*) FROM meta").fetchall()
-            con.execute("SELECT sum(registrants), sum(paid_idr) FROM facts").fetchall()
+            for table in ("facts", "facts_weekly"):
+                con.execute(f"SELECT sum(registrants), sum(paid_idr) FROM {table}").fetchall()
     except duckdb.Error as error:
         raise StoreCorruptError(corrupt_message(path, error)) from error
 

@@ -127,7 +127,7 @@ def _registrant(row_id: int | str, registered_at: str = "2020-05-05 10:00:00", *
 def _tables(directory: Path) -> dict[str, pd.DataFrame]:
     tables = {}
     with duckdb.connect(str(current_version(directory)), read_only=True) as con:
-        for name in ("facts", "quarantine", "unknown_codes"):
+        for name in ("facts", "facts_weekly", "quarantine", "unknown_codes"):
             frame = con.execute(f"SELECT * FROM {name}").df()
             tables[name] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
     return tables

@@ -1,5 +1,5 @@
 """An incremental refresh updates only the touched ``facts`` rows, and the result is exactly
-the store a full rebuild makes (issue #10): whole ``facts``, ``quarantine`` and
+the store a full rebuild makes (issue #10): whole ``facts``, ``facts_weekly``, ``quarantine`` and
 ``unknown_codes`` tables compared, on SQLite and PostgreSQL, for each kind of change."""
 
 from __future__ import annotations

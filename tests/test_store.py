@@ -78,6 +78,39 @@ def test_demo_profile_matches_published_shares(sqlite_replica) -> None:
     assert len(metrics.breakdown(store, FULL, "platform")) == 7
 
 
+PERIODS = [
+    (date(2020, 6, 3), date(2020, 6, 3)),  # one Wednesday
+    (date(2020, 6, 2), date(2020, 6, 6)),  # inside one week
+    (date(2020, 6, 8), date(2020, 6, 14)),  # exactly one week, Monday to Sunday
+    (date(2020, 6, 7), date(2020, 6, 15)),  # a whole week with a day either side
+    (date(2020, 4, 11), date(2020, 9, 3)),  # the published period, days at both ends
+    (date(2020, 3, 20), date(2035, 12, 31)),  # from the launch to the farthest day allowed
+]
+WEEKLY_BY_DAY = """
+SELECT CAST(date_trunc('week', day) AS DATE) AS week_start, sum(registrants) AS registrants,
+       sum(recipients) AS recipients, sum(completed) AS completed, sum(paid) AS paid,
+       sum(paid_idr) AS paid_idr
+FROM facts WHERE day BETWEEN $date_from AND $date_to AND province_code = '35'
+    AND (wave IS NULL OR wave IN (2, 3)) AND gender = 'F'
+GROUP BY week_start ORDER BY week_start
+"""
+
+
+@pytest.mark.parametrize("period", PERIODS, ids=lambda period: f"{period[0]}..{period[1]}")
+def test_whole_weeks_and_end_days_add_up_to_the_daily_rows(sqlite_replica, period) -> None:
+    """A period is read as whole weeks plus its end days (``metrics.PERIOD_ROWS``): the same
+    figures as summing ``facts`` day by day, whatever weekday the period starts and ends on."""
+    store = sqlite_replica.store()
+    filters = Filters(*period, region="35", waves=(2, 3), genders=("F",))
+    by_day = store.query(WEEKLY_BY_DAY, {"date_from": period[0], "date_to": period[1]})
+    weekly = metrics.weekly_series(store, filters)
+    assert len(weekly) == len(by_day)
+    for column in ("week_start", *metrics.METRICS):
+        assert list(weekly[column]) == list(by_day[column]), column
+    totals = metrics.totals(store, filters).iloc[0]
+    assert [totals[m] for m in metrics.METRICS] == [by_day[m].sum() for m in metrics.METRICS]
+
+
 def test_empty_date_range_gives_zeros(replica) -> None:
     before_registration = Filters(date(2020, 3, 20), date(2020, 4, 10))
     totals = metrics.totals(replica.store(), before_registration).iloc[0]
@@ -209,6 +242,7 @@ def test_a_version_duckdb_shortened_after_an_update_is_not_called_corrupt(tmp_pa
             "CREATE TABLE facts AS SELECT range AS registrants, hash(range) AS paid_idr "
             "FROM range(400000)"
         )
+        con.execute("CREATE TABLE facts_weekly AS FROM facts LIMIT 1000")
     for step in range(10):
         updated = tmp_path / f"store-{step + 2}.duckdb"
         shutil.copyfile(path, updated)
