@@ -101,7 +101,7 @@ def test_whole_weeks_and_end_days_add_up_to_the_daily_rows(sqlite_replica, perio
     """A period is read as whole weeks plus its end days (``metrics.PERIOD_ROWS``): the same
     figures as summing ``facts`` day by day, whatever weekday the period starts and ends on."""
     store = sqlite_replica.store()
-    filters = Filters(*period, region="35", waves=(2, 3), genders=("F",))
+    filters = Filters(period[0], period[1], region="35", waves=(2, 3), genders=("F",))
     by_day = store.query(WEEKLY_BY_DAY, {"date_from": period[0], "date_to": period[1]})
     weekly = metrics.weekly_series(store, filters)
     assert len(weekly) == len(by_day)
