@@ -60,6 +60,7 @@ QUERIES: dict[str, Callable[[Store, Filters], object]] = {
         f"breakdown({dimension})": (lambda d: lambda s, f: metrics.breakdown(s, f, d))(dimension)
         for dimension in metrics.BREAKDOWN_SQL
     },
+    "daily_registrants (outreach effects, once per version)": metrics.daily_registrants,
 }
 
 
@@ -116,6 +117,19 @@ def time_queries(directory: Path) -> list[tuple[str, float, float, float]]:
     return rows
 
 
+def fact_rows(directory: Path) -> tuple[int, int]:
+    """Rows of ``facts`` and ``facts_weekly``: what a query over days or weeks can scan."""
+    store = Store.open_current(directory)
+    try:
+        counts = store.query(
+            "SELECT (SELECT count(*) FROM facts) AS days, "
+            "(SELECT count(*) FROM facts_weekly) AS weeks"
+        ).iloc[0]
+        return int(counts["days"]), int(counts["weeks"])
+    finally:
+        store.close()
+
+
 def calibration_check(directory: Path, scale: float) -> list[tuple[str, int, int]]:
     """(metric, published × scale, store) over the published period, 11 April – 3 September
     2020: exact at scale 1.0. Days appended by earlier runs fall after it."""
@@ -148,6 +162,7 @@ def _report(
     added: list[dict[str, int]],
     queries: list[tuple[str, float, float, float]],
     calibration: list[tuple[str, int, int]],
+    rows: tuple[int, int],
 ) -> str:
     initial, incremental, unchanged = syncs
     target = 50.0
@@ -174,6 +189,7 @@ def _report(
         _sync_row("sync with no new rows", unchanged, "≤ 1 s"),
         f"| store version / refresh staging | {unchanged[0].store_bytes / 1e6:.0f} MB / "
         f"{unchanged[0].staging_bytes / 1e6:.0f} MB | | | — |",
+        f"| rows of `facts` / `facts_weekly` | {rows[0]:,} / {rows[1]:,} | | | — |",
         "",
         "## Calibration (store totals, 11 April – 3 September 2020)",
         "",
@@ -224,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         unchanged = timed_sync(reader, directory)
         print(f"Sync with no new rows {unchanged[0].seconds:.1f} s", flush=True)
         queries = time_queries(directory)
+        rows = fact_rows(directory)
     report = _report(
         args.scale,
         args.replica,
@@ -232,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         added,
         queries,
         calibration,
+        rows,
     )
     args.out.write_text(report + _kept_sections(args.out), encoding="utf-8")
     print(report)
