@@ -27,6 +27,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from queries import metrics, urls
+from queries.facts import TABLES
 from queries.filters import Filters
 from queries.store import Store, store_dir
 from queries.sync import SyncReport, sync
@@ -117,15 +118,13 @@ def time_queries(directory: Path) -> list[tuple[str, float, float, float]]:
     return rows
 
 
-def fact_rows(directory: Path) -> tuple[int, int]:
-    """Rows of ``facts`` and ``facts_weekly``: what a query over days or weeks can scan."""
+def fact_rows(directory: Path) -> dict[str, int]:
+    """Rows of ``facts`` and of each weekly table: what a query over days or weeks can scan."""
     store = Store.open_current(directory)
     try:
-        counts = store.query(
-            "SELECT (SELECT count(*) FROM facts) AS days, "
-            "(SELECT count(*) FROM facts_weekly) AS weeks"
-        ).iloc[0]
-        return int(counts["days"]), int(counts["weeks"])
+        return {
+            table: int(store.query(f"SELECT count(*) FROM {table}").iloc[0, 0]) for table in TABLES
+        }
     finally:
         store.close()
 
@@ -162,7 +161,7 @@ def _report(
     added: list[dict[str, int]],
     queries: list[tuple[str, float, float, float]],
     calibration: list[tuple[str, int, int]],
-    rows: tuple[int, int],
+    rows: dict[str, int],
 ) -> str:
     initial, incremental, unchanged = syncs
     target = 50.0
@@ -189,7 +188,8 @@ def _report(
         _sync_row("sync with no new rows", unchanged, "≤ 1 s"),
         f"| store version / refresh staging | {unchanged[0].store_bytes / 1e6:.0f} MB / "
         f"{unchanged[0].staging_bytes / 1e6:.0f} MB | | | — |",
-        f"| rows of `facts` / `facts_weekly` | {rows[0]:,} / {rows[1]:,} | | | — |",
+        f"| rows of {' / '.join(f'`{table}`' for table in rows)} | "
+        f"{' / '.join(f'{count:,}' for count in rows.values())} | | | — |",
         "",
         "## Calibration (store totals, 11 April – 3 September 2020)",
         "",

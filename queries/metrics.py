@@ -26,6 +26,7 @@ import pandas as pd
 
 from geo.regions import provinces, regencies
 from geo.vintages import UNKNOWN
+from queries.facts import COUNTS, WEEKLY
 from queries.filters import FilterError, Filters
 from queries.store import Store
 
@@ -42,20 +43,26 @@ FILTER_FRAGMENTS = {
     "waves": "(wave IS NULL OR list_contains($waves::INTEGER[], wave))",
 }
 """Constant SQL for each filter; only the active ones are joined into the WHERE clause, so
-DuckDB can prune row groups on plain predicates (``facts_weekly`` is sorted by region)."""
+DuckDB can prune row groups on plain predicates (the weekly tables are sorted by region)."""
 
-PERIOD_ROWS = """(
-    SELECT * FROM facts_weekly WHERE day BETWEEN $weeks_from AND $weeks_to
+
+def _period_rows(table: str) -> str:
+    """The period's rows as ``table`` keeps them: its whole weeks from ``table``, the days
+    before the first and after the last whole week from ``facts`` (sorted by day, so only those
+    days' row groups are read). ``$weeks_from`` is the first whole week's Monday, ``$weeks_to``
+    the last one's Sunday (before ``$weeks_from`` when the period holds no whole week: then
+    every day comes from ``facts``)."""
+    spec = WEEKLY[table]
+    columns = ", ".join([*spec.keys, *COUNTS])
+    return f"""(
+    SELECT {columns} FROM {table} WHERE day BETWEEN $weeks_from AND $weeks_to
     UNION ALL
-    SELECT * FROM facts WHERE day BETWEEN $date_from AND $date_to
-        AND NOT day BETWEEN $weeks_from AND $weeks_to
+    SELECT {columns} FROM facts WHERE day BETWEEN $date_from AND $date_to
+        AND NOT day BETWEEN $weeks_from AND $weeks_to AND {spec.rows}
 )"""
-"""The period's rows: its whole weeks from ``facts_weekly`` (about a sixth of the rows of
-``facts`` at full scale), the days before the first and after the last whole week from
-``facts`` (sorted by day, so only those days' row groups are read). ``$weeks_from`` is the
-first whole week's Monday, ``$weeks_to`` the last one's Sunday (after ``$weeks_from`` when
-the period holds no whole week: then every day comes from ``facts``)."""
 
+
+PERIOD_ROWS = {table: _period_rows(table) for table in WEEKLY}
 DAILY_ROWS = "(SELECT * FROM facts WHERE day BETWEEN $date_from AND $date_to)"
 """The period's rows day by day, for the one query that needs days."""
 
@@ -114,6 +121,13 @@ BREAKDOWN_SQL = {
 }
 """One statement per breakdown: the grouping column is fixed text, never user input."""
 
+BREAKDOWN_TABLES = {
+    "wave": "weekly_waves",
+    "platform": "weekly_platforms",
+    "partner": "weekly_partners",
+}
+"""The weekly table each breakdown needs when the people's table lacks its column."""
+
 BREAKDOWN_LABELS: dict[str, dict[Any, str]] = {
     "gender": {"F": "Perempuan", "M": "Laki-laki"},
     "channel": {"online": "Daring", "offline": "Luring (Disnakertrans)"},
@@ -127,10 +141,11 @@ DATA_PERIOD_SQL = "SELECT min(day) AS first_day, max(day) AS last_day FROM facts
 
 
 def _run(
-    store: Store, template: str, filters: Filters, rows: str = PERIOD_ROWS, **extra: object
+    store: Store, template: str, filters: Filters, table: str = "", **extra: object
 ) -> pd.DataFrame:
-    """Fill ``{rows}`` with the period's rows and ``{where}`` with the fragments of the active
-    filters, and bind their values."""
+    """Fill ``{rows}`` with the period's rows from ``table`` (``facts`` for days, a weekly
+    table, or by default the smallest one the filters can use) and ``{where}`` with the
+    fragments of the active filters, and bind their values."""
     params = {
         name: value
         for name, value in filters.sql_params().items()
@@ -139,7 +154,9 @@ def _run(
     where = " AND ".join(
         ["TRUE", *(FILTER_FRAGMENTS[name] for name in params if name in FILTER_FRAGMENTS)]
     )
-    if rows == PERIOD_ROWS:
+    table = table or ("weekly_waves" if filters.waves else "weekly_people")
+    rows = DAILY_ROWS if table == "facts" else PERIOD_ROWS[table]
+    if table != "facts":
         params["weeks_from"], params["weeks_to"] = whole_weeks(filters.date_from, filters.date_to)
     return store.query(template.format(rows=rows, where=where), {**params, **extra})
 
@@ -206,9 +223,7 @@ def daily_registrants(store: Store, filters: Filters) -> pd.DataFrame:
     """Per regency and day with registrants (the filters' region is ignored: outreach effects
     compare a regency with others anywhere): code, day, registrants. Days without any are
     left out."""
-    return _run(
-        store, DAILY_REGENCY_SQL, filters.with_region("ID"), rows=DAILY_ROWS, unknown=UNKNOWN
-    )
+    return _run(store, DAILY_REGENCY_SQL, filters.with_region("ID"), table="facts", unknown=UNKNOWN)
 
 
 def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
@@ -217,7 +232,7 @@ def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
     trainings by platform; ``partner`` counts first payments and Rupiah by payment partner."""
     if dimension not in BREAKDOWN_SQL:
         raise FilterError(f"Rincian tidak dikenal: {str(dimension)[:20]}")
-    frame = _run(store, BREAKDOWN_SQL[dimension], filters)
+    frame = _run(store, BREAKDOWN_SQL[dimension], filters, BREAKDOWN_TABLES.get(dimension, ""))
     labels = BREAKDOWN_LABELS.get(dimension, {})
     if dimension == "wave":
         frame["label"] = "Gelombang " + frame["value"].astype(str)

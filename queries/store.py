@@ -27,6 +27,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from queries.facts import TABLES
+
 CURRENT_FILE = "CURRENT"
 VERSION_NAME = re.compile(r"store-[0-9T]+\.duckdb")
 LEASE_DIR = "leases"
@@ -94,7 +96,7 @@ def check_readable(path: Path) -> None:
                 size = f"{path.stat().st_size:,} dari {blocks * block_size:,}".replace(",", ".")
                 raise duckdb.IOException(f"berkas terpotong, {size} bita")
             con.execute("SELECT count(*) FROM meta").fetchall()
-            for table in ("facts", "facts_weekly"):
+            for table in TABLES:
                 con.execute(f"SELECT sum(registrants), sum(paid_idr) FROM {table}").fetchall()
     except duckdb.Error as error:
         raise StoreCorruptError(corrupt_message(path, error)) from error

@@ -71,7 +71,7 @@ from queries.store import (
 )
 
 Progress = Callable[[str, float], None]
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 SQLITE_CHUNK_ROWS = 250_000
 LATE_ROWS_WINDOW = 10_000
 """Ids below the watermark re-read on every incremental run, for rows that committed late."""

@@ -20,6 +20,7 @@ from conftest import PG_ADMIN, _create_database, _drop_database, reader_url
 
 from queries import metrics
 from queries import sync as sync_module
+from queries.facts import TABLES
 from queries.filters import Filters
 from queries.store import Store, current_version, store_dir
 from queries.sync import sync
@@ -127,7 +128,7 @@ def _registrant(row_id: int | str, registered_at: str = "2020-05-05 10:00:00", *
 def _tables(directory: Path) -> dict[str, pd.DataFrame]:
     tables = {}
     with duckdb.connect(str(current_version(directory)), read_only=True) as con:
-        for name in ("facts", "facts_weekly", "quarantine", "unknown_codes"):
+        for name in (*TABLES, "quarantine", "unknown_codes"):
             frame = con.execute(f"SELECT * FROM {name}").df()
             tables[name] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
     return tables

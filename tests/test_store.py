@@ -14,6 +14,7 @@ import pytest
 from conftest import TEST_SCALE, reader_url
 
 from queries import metrics
+from queries.facts import WEEKLY
 from queries.filters import FilterError, Filters
 from queries.store import (
     LEASE_DIR,
@@ -86,29 +87,52 @@ PERIODS = [
     (date(2020, 4, 11), date(2020, 9, 3)),  # the published period, days at both ends
     (date(2020, 3, 20), date(2035, 12, 31)),  # from the launch to the farthest day allowed
 ]
-WEEKLY_BY_DAY = """
-SELECT CAST(date_trunc('week', day) AS DATE) AS week_start, sum(registrants) AS registrants,
-       sum(recipients) AS recipients, sum(completed) AS completed, sum(paid) AS paid,
-       sum(paid_idr) AS paid_idr
+SUMS_BY_DAY = """
+SELECT {column} AS value, sum(registrants) AS registrants, sum(recipients) AS recipients,
+       sum(completed) AS completed, sum(paid) AS paid, sum(paid_idr) AS paid_idr
 FROM facts WHERE day BETWEEN $date_from AND $date_to AND province_code = '35'
-    AND (wave IS NULL OR wave IN (2, 3)) AND gender = 'F'
-GROUP BY week_start ORDER BY week_start
+    AND gender = 'F' AND {waves} AND {rows}
+GROUP BY value ORDER BY value
 """
+"""The figures summed straight from the daily ``facts``, independently of the weekly tables."""
+GROUPINGS = {
+    "weekly_series": ("CAST(date_trunc('week', day) AS DATE)", "TRUE"),
+    "wave": ("wave", "wave IS NOT NULL"),
+    "platform": ("platform_id", "platform_id IS NOT NULL"),
+    "partner": ("partner_id", "partner_id IS NOT NULL"),
+}
 
 
+def _by_day(store: Store, period: tuple, waves: tuple[int, ...], grouping: str) -> pd.DataFrame:
+    column, rows = GROUPINGS[grouping]
+    wave_rows = f"(wave IS NULL OR wave IN {waves})" if waves else "TRUE"
+    sql = SUMS_BY_DAY.format(column=column, waves=wave_rows, rows=rows)
+    return store.query(sql, {"date_from": period[0], "date_to": period[1]})
+
+
+@pytest.mark.parametrize("waves", [(), (2, 3)], ids=["all waves", "waves 2-3"])
 @pytest.mark.parametrize("period", PERIODS, ids=lambda period: f"{period[0]}..{period[1]}")
-def test_whole_weeks_and_end_days_add_up_to_the_daily_rows(sqlite_replica, period) -> None:
-    """A period is read as whole weeks plus its end days (``metrics.PERIOD_ROWS``): the same
-    figures as summing ``facts`` day by day, whatever weekday the period starts and ends on."""
+def test_whole_weeks_and_end_days_add_up_to_the_daily_rows(sqlite_replica, period, waves) -> None:
+    """A period is read as whole weeks from a weekly table plus its end days from ``facts``
+    (``metrics.PERIOD_ROWS``): the same figures as summing ``facts`` day by day, whatever
+    weekday the period starts and ends on, and whichever weekly table the query reads."""
     store = sqlite_replica.store()
-    filters = Filters(period[0], period[1], region="35", waves=(2, 3), genders=("F",))
-    by_day = store.query(WEEKLY_BY_DAY, {"date_from": period[0], "date_to": period[1]})
-    weekly = metrics.weekly_series(store, filters)
-    assert len(weekly) == len(by_day)
-    for column in ("week_start", *metrics.METRICS):
-        assert list(weekly[column]) == list(by_day[column]), column
-    totals = metrics.totals(store, filters).iloc[0]
-    assert [totals[m] for m in metrics.METRICS] == [by_day[m].sum() for m in metrics.METRICS]
+    filters = Filters(period[0], period[1], region="35", waves=waves, genders=("F",))
+    for grouping in GROUPINGS:
+        expected = _by_day(store, period, waves, grouping)
+        if grouping == "weekly_series":
+            got = metrics.weekly_series(store, filters)
+        else:
+            got = metrics.breakdown(store, filters, grouping)
+        assert len(got) == len(expected), grouping
+        for metric in metrics.METRICS:
+            assert list(got[metric]) == list(expected[metric]), (grouping, metric)
+        if grouping == "weekly_series":
+            assert list(got["week_start"]) == list(expected["value"])
+            totals = metrics.totals(store, filters).iloc[0]
+            assert [totals[m] for m in metrics.METRICS] == [
+                expected[m].sum() for m in metrics.METRICS
+            ]
 
 
 def test_empty_date_range_gives_zeros(replica) -> None:
@@ -242,7 +266,8 @@ def test_a_version_duckdb_shortened_after_an_update_is_not_called_corrupt(tmp_pa
             "CREATE TABLE facts AS SELECT range AS registrants, hash(range) AS paid_idr "
             "FROM range(400000)"
         )
-        con.execute("CREATE TABLE facts_weekly AS FROM facts LIMIT 1000")
+        for table in WEEKLY:
+            con.execute(f"CREATE TABLE {table} AS FROM facts LIMIT 1000")
     for step in range(10):
         updated = tmp_path / f"store-{step + 2}.duckdb"
         shutil.copyfile(path, updated)
