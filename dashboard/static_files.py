@@ -75,6 +75,13 @@ SCREEN_CHUNKS = (
     "Table",
 )
 CHART_CHUNKS = ("ArrowVegaLiteChart", "vega-interpreter", "embed")
+CONNECTION_HINTS = [
+    '<link rel="preload" as="fetch" crossorigin href="./_stcore/health">',
+    '<link rel="preload" as="fetch" crossorigin href="./_stcore/host-config">',
+]
+"""Streamlit's connection check, which its JavaScript awaits before opening the websocket:
+asked for with the page, so that a visit whose modules come from the browser's cache does not
+wait one more round trip after they have started (its ``fetch`` takes the preloaded answer)."""
 LEAFLET_HINTS = [
     '<link rel="preload" as="style" href="./app/static/leaflet/leaflet.css" fetchpriority="low">',
     '<link rel="preload" as="script" href="./app/static/leaflet/leaflet.js" fetchpriority="low">',
@@ -131,7 +138,7 @@ def write_index(root: Path, boundary: str | None = None) -> None:
     js_dir = STREAMLIT_STATIC / "js"
     modules = chunk_modules(js_dir, MAP_CHUNKS + SCREEN_CHUNKS + CHART_CHUNKS)
     first = len(chunk_modules(js_dir, MAP_CHUNKS))  # the map component's modules
-    hints = [_module_hint(name) for name in modules[:first]] + LEAFLET_HINTS
+    hints = CONNECTION_HINTS + [_module_hint(name) for name in modules[:first]] + LEAFLET_HINTS
     if boundary:  # the component fetches it with fetch(): same mode (cors), same cache entry
         hints.append(
             f'<link rel="preload" as="fetch" crossorigin href=".{BOUNDARY_URL}{boundary}"'
