@@ -48,6 +48,7 @@ from dashboard.static_paths import (
     BOUNDARY_URL,
     MAP_COMPONENT,
     MAP_COMPONENT_DIR,
+    map_component_version,
 )
 from geo import boundary_files
 from geo.boundaries import cache_dir
@@ -274,6 +275,8 @@ def nginx_config(listen: str, root: Path, run_dir: Path) -> str:
         "APP_STATIC": str(APP_STATIC),
         "MAP_COMPONENT": MAP_COMPONENT,
         "MAP_COMPONENT_DIR": str(MAP_COMPONENT_DIR),
+        "MAP_COMPONENT_VERSION": map_component_version(),
+        "LEAFLET_VERSION": LEAFLET_VERSION,
         "RUN_DIR": str(run_dir),
     }
     for key, value in values.items():

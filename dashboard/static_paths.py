@@ -18,9 +18,13 @@ MAP_COMPONENT = "dashboard.components.map_view.region_map"
 MAP_COMPONENT_DIR = Path(__file__).resolve().parent / "components" / "region_map"
 
 
+def map_component_version() -> str:
+    """A hash of the map component's page: a changed page gets a new URL."""
+    return hashlib.sha256((MAP_COMPONENT_DIR / "index.html").read_bytes()).hexdigest()[:12]
+
+
 def map_component_url() -> str:
-    """The map component's page with its content's hash: the sidecar lets browsers keep a
-    versioned page for good (``immutable``), so a later visit draws the map without asking for
-    it again, and a changed page has a new URL. Relative, like Streamlit's own URLs."""
-    digest = hashlib.sha256((MAP_COMPONENT_DIR / "index.html").read_bytes()).hexdigest()[:12]
-    return f"./component/{MAP_COMPONENT}/index.html?v={digest}"
+    """The map component's page with its version: the sidecar lets browsers keep the page for
+    good (``immutable``) when the version is the one it holds, so a later visit draws the map
+    without asking for it again. Relative, like Streamlit's own URLs."""
+    return f"./component/{MAP_COMPONENT}/index.html?v={map_component_version()}"
