@@ -58,6 +58,8 @@ class Counter:
     largest: dict[str, int] = field(default_factory=dict)
     requests: list[tuple[float, float, int, str]] = field(default_factory=list)
     """(start, end, bytes, URL) of each finished HTTP request, in CDP's seconds."""
+    messages: list[tuple[float, int, str]] = field(default_factory=list)
+    """(time, bytes, what) of each websocket event: opening, handshake, frame sent/received."""
     _urls: dict[str, str] = field(default_factory=dict)
     _started: dict[str, float] = field(default_factory=dict)
     _deflaters: dict[str, zlib._Compress] = field(default_factory=dict)
@@ -74,26 +76,40 @@ class Counter:
         started = self._started.get(event["requestId"], event["timestamp"])
         self.requests.append((started, event["timestamp"], size, url))
 
+    def on_websocket(self, event: dict) -> None:
+        self.messages.append((event["timestamp"], 0, "websocket handshake sent"))
+
     def on_handshake(self, event: dict) -> None:
+        self.messages.append((event["timestamp"], 0, "websocket open"))
         headers = {k.lower(): v for k, v in event["response"].get("headers", {}).items()}
         if "permessage-deflate" in headers.get("sec-websocket-extensions", ""):
             self._deflaters[event["requestId"]] = zlib.compressobj(wbits=-15)
 
     def on_frame(self, event: dict) -> None:
-        response = event["response"]
-        text = response.get("payloadData", "")
-        data = base64.b64decode(text) if response.get("opcode") == 2 else text.encode()
+        data = _payload(event)
         deflater = self._deflaters.get(event["requestId"])
         if deflater is not None:
             data = deflater.compress(data) + deflater.flush(zlib.Z_SYNC_FLUSH)
-            self.websocket += len(data) - 4  # the sync flush's empty block is not sent
+            size = len(data) - 4  # the sync flush's empty block is not sent
         else:
-            self.websocket += len(data)
+            size = len(data)
+        self.websocket += size
+        self.messages.append((event["timestamp"], size, "websocket ↓"))
+
+    def on_frame_sent(self, event: dict) -> None:
+        self.messages.append((event["timestamp"], len(_payload(event)), "websocket ↑"))
 
     def reset(self) -> None:
         self.http = self.websocket = 0
         self.largest.clear()
         self.requests.clear()
+        self.messages.clear()
+
+
+def _payload(event: dict) -> bytes:
+    response = event["response"]
+    text = response.get("payloadData", "")
+    return base64.b64decode(text) if response.get("opcode") == 2 else text.encode()
 
 
 @dataclass
@@ -104,6 +120,7 @@ class Step:
     seconds: float
     largest: list[tuple[str, int]]
     requests: list[tuple[float, float, int, str]] = field(default_factory=list)
+    messages: list[tuple[float, int, str]] = field(default_factory=list)
 
     @property
     def received(self) -> int:
@@ -127,8 +144,10 @@ class Session:
             cdp.send("Network.emulateNetworkConditions", SLOW_LINK)
         cdp.on("Network.requestWillBeSent", self.counter.on_request)
         cdp.on("Network.loadingFinished", self.counter.on_http)
+        cdp.on("Network.webSocketWillSendHandshakeRequest", self.counter.on_websocket)
         cdp.on("Network.webSocketHandshakeResponseReceived", self.counter.on_handshake)
         cdp.on("Network.webSocketFrameReceived", self.counter.on_frame)
+        cdp.on("Network.webSocketFrameSent", self.counter.on_frame_sent)
         return page
 
     def step(
@@ -146,7 +165,10 @@ class Session:
         self.page.wait_for_timeout(500)  # late frames of the same step
         largest = sorted(self.counter.largest.items(), key=lambda item: -item[1])[:8]
         requests = sorted(self.counter.requests)
-        return Step(name, self.counter.http, self.counter.websocket, seconds, largest, requests)
+        messages = sorted(self.counter.messages)
+        return Step(
+            name, self.counter.http, self.counter.websocket, seconds, largest, requests, messages
+        )
 
 
 def wait_for_map(page: Page, min_regions: int = 1, timeout: float = 120_000) -> None:
@@ -218,15 +240,19 @@ def table(steps: list[Step]) -> str:
 
 
 def waterfall(step: Step) -> str:
-    """One line per HTTP request of a step, from its first request: when it started and
-    ended, bytes received, URL path. The critical path shows as the chains of starts."""
+    """One line per HTTP request and websocket event of a step, from its first request: when
+    it started and ended, bytes received (sent, for a websocket frame going up), URL path or
+    event. The critical path shows as the chains of starts."""
     if not step.requests:
         return ""
+    lines = [
+        (start, end, size, urlparse(url)._replace(scheme="", netloc="").geturl()[:100])
+        for start, end, size, url in step.requests
+    ] + [(time, time, size, what) for time, size, what in step.messages]
     first = step.requests[0][0]
     return "\n".join(
-        f"  {start - first:6.2f} {end - first:6.2f} s {size / 1000:7.1f} kB  "
-        f"{urlparse(url)._replace(scheme='', netloc='').geturl()[:100]}"
-        for start, end, size, url in step.requests
+        f"  {start - first:6.2f} {end - first:6.2f} s {size / 1000:7.1f} kB  {what}"
+        for start, end, size, what in sorted(lines)
     )
 
 

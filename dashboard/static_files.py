@@ -42,7 +42,14 @@ import streamlit
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-from dashboard.static_paths import APP_STATIC, BOUNDARY_DIR, BOUNDARY_URL
+from dashboard.static_paths import (
+    APP_STATIC,
+    BOUNDARY_DIR,
+    BOUNDARY_URL,
+    MAP_COMPONENT,
+    MAP_COMPONENT_DIR,
+    map_component_version,
+)
 from geo import boundary_files
 from geo.boundaries import cache_dir
 
@@ -75,9 +82,20 @@ SCREEN_CHUNKS = (
     "Table",
 )
 CHART_CHUNKS = ("ArrowVegaLiteChart", "vega-interpreter", "embed")
+CONNECTION_HINTS = [
+    '<link rel="preload" as="fetch" crossorigin href="./_stcore/health">',
+    '<link rel="preload" as="fetch" crossorigin href="./_stcore/host-config">',
+]
+"""Streamlit's connection check, which its JavaScript awaits before opening the websocket:
+asked for with the page, so that a visit whose modules come from the browser's cache does not
+wait one more round trip after they have started (its ``fetch`` takes the preloaded answer)."""
+LEAFLET_VERSION = "1.9.4"
+"""The vendored Leaflet's version (``dashboard/static/leaflet/``): the ``?v=`` of the URLs the
+map component's page and these hints name, which the sidecar lets browsers keep for good."""
 LEAFLET_HINTS = [
-    '<link rel="preload" as="style" href="./app/static/leaflet/leaflet.css" fetchpriority="low">',
-    '<link rel="preload" as="script" href="./app/static/leaflet/leaflet.js" fetchpriority="low">',
+    f'<link rel="preload" as="{kind}" href="./app/static/leaflet/leaflet.{suffix}'
+    f'?v={LEAFLET_VERSION}" fetchpriority="low">'
+    for kind, suffix in (("style", "css"), ("script", "js"))
 ]
 DYNAMIC_IMPORT = re.compile(r"import\(`\./([^`]+\.js)`\)[^,]*,__vite__mapDeps\(\[([\d,]*)\]\)")
 DEPENDENCY_FILES = re.compile(r"m\.f=\[([^\]]*)\]")
@@ -113,10 +131,11 @@ def prepare() -> Path:
 
 
 def prepare_app_static() -> list[str]:
-    """Compressed copies of the vendored Leaflet and every view's boundary file (none without
-    a boundary cache: a worker writes them when the background download ends), and the page's
-    hint for the national province file. Returns the boundary file names."""
-    for path in (APP_STATIC / "leaflet").glob("leaflet.*"):
+    """Compressed copies of the vendored Leaflet, the map component's page and every view's
+    boundary file (none without a boundary cache: a worker writes them when the background
+    download ends), and the page's hint for the national province file. Returns the boundary
+    file names."""
+    for path in [*(APP_STATIC / "leaflet").glob("leaflet.*"), MAP_COMPONENT_DIR / "index.html"]:
         if path.suffix in COMPRESSED_SUFFIXES:
             write_compressed(path)
     names = boundary_files.write_all(BOUNDARY_DIR)
@@ -131,7 +150,7 @@ def write_index(root: Path, boundary: str | None = None) -> None:
     js_dir = STREAMLIT_STATIC / "js"
     modules = chunk_modules(js_dir, MAP_CHUNKS + SCREEN_CHUNKS + CHART_CHUNKS)
     first = len(chunk_modules(js_dir, MAP_CHUNKS))  # the map component's modules
-    hints = [_module_hint(name) for name in modules[:first]] + LEAFLET_HINTS
+    hints = CONNECTION_HINTS + [_module_hint(name) for name in modules[:first]] + LEAFLET_HINTS
     if boundary:  # the component fetches it with fetch(): same mode (cors), same cache entry
         hints.append(
             f'<link rel="preload" as="fetch" crossorigin href=".{BOUNDARY_URL}{boundary}"'
@@ -254,6 +273,10 @@ def nginx_config(listen: str, root: Path, run_dir: Path) -> str:
         "LISTEN": listen,
         "ROOT": str(root),
         "APP_STATIC": str(APP_STATIC),
+        "MAP_COMPONENT": MAP_COMPONENT,
+        "MAP_COMPONENT_DIR": str(MAP_COMPONENT_DIR),
+        "MAP_COMPONENT_VERSION": map_component_version(),
+        "LEAFLET_VERSION": LEAFLET_VERSION,
         "RUN_DIR": str(run_dir),
     }
     for key, value in values.items():

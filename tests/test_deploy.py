@@ -26,6 +26,7 @@ from dashboard.serve import (
     worker_command,
 )
 from dashboard.static_files import NGINX_TEMPLATE, nginx_config, static_command
+from dashboard.static_paths import MAP_COMPONENT
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 PORT = 8501
@@ -165,7 +166,9 @@ def test_kubernetes_matches_the_local_topology() -> None:
     assert static["readinessProbe"]["httpGet"] == {"path": "/health", "port": STATIC_PORT}
     # the page at / itself (with its preload hints), as HAProxy sends it (deploy/haproxy.cfg)
     static_paths = [("/", "Exact"), ("/favicon.png", "Exact"), ("/static/", "Prefix")]
-    for path in [*static_paths, ("/app/static/", "Prefix")]:
+    component = (f"/component/{MAP_COMPONENT}/", "Prefix")  # as HAProxy does, too
+    assert f"path_beg {component[0]}" in PROXY_TEMPLATE.read_text()
+    for path in [*static_paths, ("/app/static/", "Prefix"), component]:
         assert paths[path] == {
             "name": static_service["metadata"]["name"],
             "port": {"number": STATIC_PORT},

@@ -23,6 +23,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from browser_fixtures import wait_until_idle
@@ -32,6 +33,7 @@ from test_browser import _first_kpi, _open
 from bench import slow_link
 from dashboard import static_files
 from dashboard.serve import admin, wait_healthy
+from dashboard.static_paths import map_component_url
 from synthetic import generator
 
 pytestmark = [
@@ -226,9 +228,46 @@ def test_page_weight_through_the_proxy_within_budget(browser, served: Served) ->
     sizes = [size for _, _, size, url in first.requests if "/boundaries/province-" in url]
     assert sizes[0] > 50_000 and not any(sizes[1:]), slow_link.waterfall(first)
     assert regions["warm visit"] == {}, report
+    # a warm visit asks the network for the page, Streamlit's connection check (once: the
+    # page's preload is what Streamlit's fetch takes) and its page icon; everything else on the
+    # way to the map (modules, the component's page, Leaflet, the boundary file) is kept
+    warm = steps["warm visit"]
+    asked = [urlparse(url).path for _, _, size, url in warm.requests if size]
+    assert sorted(p for p in asked if p.startswith("/_stcore/")) == [
+        "/_stcore/health",
+        "/_stcore/host-config",
+    ], slow_link.waterfall(warm)
+    kept = ("/static/", "/app/static/", "/component/")
+    assert not [path for path in asked if path.startswith(kept)], slow_link.waterfall(warm)
     assert list(regions["to regencies"]) == ["regency"], report
     assert regions["to regencies"]["regency"] > 50_000, report
     assert steps["to regencies"].websocket < 50_000, report  # values only, no geometry
+
+
+def test_files_on_the_way_to_the_map_are_kept_for_good(served: Served) -> None:
+    """What a warm visit takes from the browser's cache without asking (no revalidation round
+    trip) comes through the proxy with a year's ``immutable`` lifetime, from the sidecar: the
+    component's page, Leaflet and the boundary file under their versioned URLs, Streamlit's
+    hashed modules. The page at / itself is asked again on every visit."""
+    with urllib.request.urlopen(served.url + "/") as response:
+        page = response.read().decode()
+        assert response.headers["Cache-Control"] == "no-cache"
+    versioned = [
+        map_component_url().removeprefix(".") + "&streamlitUrl=x",
+        *re.findall(r'href="\.(/app/static/[^"]+)"', page),  # Leaflet, the boundary file
+        re.findall(r'src="\.(/static/js/index[^"]+)"', page)[0],
+    ]
+    assert len(versioned) == 5, page
+    for path in versioned:
+        with urllib.request.urlopen(served.url + path) as response:
+            assert response.headers["Server"] == "nginx", path
+            cache = response.headers["Cache-Control"]
+            assert cache == "public, max-age=31536000, immutable", (path, cache)
+    # without the sidecar's own version (none, another release's), it is asked again
+    page_path = map_component_url()[1:].split("?")[0]
+    for query in ("", "?v=000000000000"):
+        with urllib.request.urlopen(served.url + page_path + query) as response:
+            assert response.headers["Cache-Control"] == "no-cache", query
 
 
 def _boundary_files(step: slow_link.Step) -> dict[str, int]:

@@ -13,6 +13,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from dashboard import static_files
+from dashboard.static_paths import APP_STATIC, MAP_COMPONENT, MAP_COMPONENT_DIR, map_component_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,9 +99,10 @@ def test_page_hints_the_map_first_then_the_rest_of_the_screen_then_the_charts(
     scripts = [path.removeprefix("static/js/") for path in hinted if path.startswith("static/")]
     assert all((static_files.STREAMLIT_STATIC / "js" / name).exists() for name in scripts)
     js = {name.split(".")[0]: f"static/js/{name}" for name in scripts}
+    leaflet = f"app/static/leaflet/leaflet.{{}}?v={static_files.LEAFLET_VERSION}"
     map_files = [
-        "app/static/leaflet/leaflet.css",
-        "app/static/leaflet/leaflet.js",
+        leaflet.format("css"),
+        leaflet.format("js"),
         "app/static/boundaries/province-0123456789ab.json",
     ]
     position = hinted.index(map_files[0])
@@ -108,3 +110,37 @@ def test_page_hints_the_map_first_then_the_rest_of_the_screen_then_the_charts(
     assert hinted.index(js["ComponentInstance"]) < position < hinted.index(js["Metric"])
     assert hinted.index(js["Slider"]) < hinted.index(js["ArrowVegaLiteChart"])
     assert hinted.index(js["Slider"]) < hinted.index(js["embed"])
+
+
+def test_page_asks_for_streamlits_connection_check_with_the_page(prepared: Path) -> None:
+    """The health check and host-config, which Streamlit awaits before opening the websocket,
+    are preloaded as ``fetch`` (what Streamlit's ``fetch`` takes over), before the hints."""
+    static_files.write_index(prepared, "province-0123456789ab.json")
+    page = (prepared / "index.html").read_text(encoding="utf-8")
+    for hint in static_files.CONNECTION_HINTS:
+        assert hint in page and page.index(hint) < page.index('fetchpriority="low"')
+
+
+def test_map_component_names_the_leaflet_the_page_hints() -> None:
+    """The component's page and the hints name Leaflet with the vendored version, the URL the
+    sidecar lets browsers keep; a new Leaflet needs a new ``LEAFLET_VERSION``."""
+    version = static_files.LEAFLET_VERSION
+    header = (APP_STATIC / "leaflet" / "leaflet.js").read_text(encoding="utf-8")[:200]
+    assert f"Leaflet {version}," in header
+    component = (MAP_COMPONENT_DIR / "index.html").read_text(encoding="utf-8")
+    named = re.findall(r'"(/app/static/leaflet/[^"]+)"', component)
+    assert named == [f"/app/static/leaflet/leaflet.{s}?v={version}" for s in ("css", "js")]
+    assert all(f'href=".{url}"' in "".join(static_files.LEAFLET_HINTS) for url in named)
+
+
+def test_map_component_url_is_streamlits_own_with_the_pages_hash() -> None:
+    """The browser asks for the component's page where a worker serves it too (Streamlit's
+    ``/component/<name>/``), with a version the sidecar keys its long cache on."""
+    from dashboard.components import map_view
+
+    assert map_view._component.name == MAP_COMPONENT
+    assert map_view._component.url == map_component_url()
+    assert re.fullmatch(
+        rf"\./component/{re.escape(MAP_COMPONENT)}/index\.html\?v=[0-9a-f]{{12}}",
+        map_component_url(),
+    )

@@ -13,21 +13,27 @@ from __future__ import annotations
 import fcntl
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
 from dashboard.metric_options import BY_KEY, MetricOption
-from dashboard.static_paths import BOUNDARY_DIR, BOUNDARY_URL
+from dashboard.static_paths import (
+    BOUNDARY_DIR,
+    BOUNDARY_URL,
+    MAP_COMPONENT_DIR,
+    map_component_url,
+)
 from geo import boundaries
 from geo.boundaries import Level
 from geo.boundary_files import BoundaryFile, boundary_file
 from geo.map_spec import map_spec
 
+# the worker serves the page from ``path``; the browser asks for it at ``url`` (the same page,
+# with its hash), which the static sidecar answers when there is one
 _component = components.declare_component(
-    "region_map", path=str(Path(__file__).resolve().parent / "region_map")
+    "region_map", path=str(MAP_COMPONENT_DIR), url=map_component_url()
 )
 
 
