@@ -188,24 +188,24 @@ def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
     trainings by platform; ``partner`` counts first payments and Rupiah by payment partner."""
     if dimension not in BREAKDOWN_SQL:
         raise FilterError(f"Rincian tidak dikenal: {str(dimension)[:20]}")
-    frame = _run(store, BREAKDOWN_SQL[dimension], filters)  # value, then the metrics
-    labels = _labels(dimension, frame["value"].tolist())
-    if labels or dimension == "wave":
-        frame.insert(1, "label", pd.array(labels, dtype="str"))
+    frame = _run(store, BREAKDOWN_SQL[dimension], filters)
+    labels = BREAKDOWN_LABELS.get(dimension, {})
+    # Plain lists: Series.map and a column reorder cost more than the query's Python side.
+    names = [_label(dimension, labels, value) for value in frame["value"].tolist()]
+    if names or dimension == "wave":
+        frame.insert(1, "label", pd.array(names, dtype="str"))
     else:  # no rows: the empty label column keeps the value column's dtype, as it always had
         frame.insert(1, "label", frame["value"].copy())
-    return frame
+    return frame  # value, label, then the metrics
 
 
-def _labels(dimension: str, values: list[Any]) -> list[str]:
-    """What each value of a breakdown is called on screen (plain lists: a few rows, where
-    ``Series.map`` and a column reorder cost more than the query's own Python side)."""
-    labels = BREAKDOWN_LABELS.get(dimension, {})
+def _label(dimension: str, labels: dict[Any, str], value: Any) -> str:
+    """What one value of a breakdown is called on screen."""
     if dimension == "wave":
-        return [f"Gelombang {value}" for value in values]
+        return f"Gelombang {value}"
     if dimension == "age_band":
-        return [labels.get(value, f"{value} tahun") for value in values]
-    return [labels.get(value, value) for value in values]
+        return labels.get(value, f"{value} tahun")
+    return labels.get(value, value)
 
 
 FUNNEL_STAGES = (
