@@ -177,14 +177,21 @@ def rerun_message(base_url: str, screen: str, query: str, page_hash: str) -> byt
 
 
 async def run_view(
-    ws: ClientConnection, payload: bytes, timeout: float, pages: dict[str, str]
+    ws: ClientConnection,
+    payload: bytes,
+    timeout: float,
+    pages: dict[str, str],
+    sizes: list[int] | None = None,
 ) -> list[str]:
-    """Send one rerun and read up to its end; returns the problems found in the output."""
+    """Send one rerun and read up to its end; returns the problems found in the output.
+    ``sizes`` (when given) receives the size of each ``ForwardMsg`` of the view, in bytes."""
     problems: list[str] = []
     await ws.send(payload)
     async with asyncio.timeout(timeout):
         while True:
             raw = await ws.recv()
+            if sizes is not None:
+                sizes.append(len(raw))
             msg = ForwardMsg()
             msg.ParseFromString(raw)
             kind = msg.WhichOneof("type")

@@ -5,7 +5,9 @@ websocket, so a new Streamlit session, as every visit in ``bench.load`` starts);
 CPU time (user + system, from ``/proc``) over the measured rounds divided by the views gives
 CPU milliseconds per view, then per screen and weighted by the load test's screen mix
 (``bench.load.SCREENS``). CPU time does not grow when other programs share the cores, so unlike
-response times it can be compared between a busy and a quiet machine. ``--screen`` limits the
+response times it can be compared between a busy and a quiet machine. Beside it, the
+``ForwardMsg`` messages and their bytes (before the websocket's compression) per view: CPU per
+view alone misled once (docs/RELIABILITY.md, issue-9h). ``--screen`` limits the
 run to one screen. With ``--cold`` every round asks for another period (``sampai`` one day
 earlier), so no view is in a cache: what a first view costs, as most of ``bench.load``'s random
 filters are (Tentang Data has no filters and stays cached). One idle tab stays open during
@@ -18,6 +20,7 @@ import argparse
 import asyncio
 import os
 import sys
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlparse
 
@@ -52,14 +55,20 @@ SCREEN_NAMES["tentang-data"] = "Tentang Data"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-async def open_view(stream: str, base_url: str, screen: str, query: str, timeout: float) -> None:
-    """One visit: a new session opening the view's link, closed once the script finished."""
+async def open_view(
+    stream: str, base_url: str, screen: str, query: str, timeout: float
+) -> list[int]:
+    """One visit: a new session opening the view's link, closed once the script finished;
+    returns the size of each message the view sent."""
+    sizes: list[int] = []
     async with websockets.connect(
         stream, subprotocols=[STREAMLIT_PROTOCOL], max_size=MAX_MESSAGE_BYTES
     ) as ws:
-        problems = await run_view(ws, rerun_message(base_url, screen, query, ""), timeout, {})
+        message = rerun_message(base_url, screen, query, "")
+        problems = await run_view(ws, message, timeout, {}, sizes)
     if problems:
         raise RuntimeError(f"/{screen}?{query}: {problems}")
+    return sizes
 
 
 def cold_query(screen: str, query: str, round_number: int) -> str:
@@ -78,6 +87,16 @@ def _cpu_seconds(pid: int) -> float:
     return seconds
 
 
+@dataclass
+class ViewCost:
+    """What one view cost the worker, averaged over the measured rounds."""
+
+    cpu_ms: float = 0.0
+    messages: float = 0.0
+    kilobytes: float = 0.0
+    """``ForwardMsg`` bytes before the websocket's compression."""
+
+
 async def measure(
     base_url: str,
     pid: int,
@@ -85,10 +104,11 @@ async def measure(
     rounds: int,
     timeout: float,
     cold: bool = False,
-) -> dict[str, float]:
-    """CPU milliseconds per view, by view, after one unmeasured round (imports, caches)."""
+) -> dict[str, ViewCost]:
+    """CPU milliseconds, messages and kB per view, by view, after one unmeasured round
+    (imports, caches)."""
     stream = base_url.replace("http", "ws", 1) + "/_stcore/stream"
-    spent = dict.fromkeys(views, 0.0)
+    costs = {name: ViewCost() for name in views}
     # One idle tab stays open, as under load: when its last session closes, Streamlit drops
     # the compiled page scripts, and every view would compile its page again.
     async with websockets.connect(stream, subprotocols=[STREAMLIT_PROTOCOL]):
@@ -97,19 +117,35 @@ async def measure(
                 if cold:
                     query = cold_query(screen, query, round_number)
                 before = _cpu_seconds(pid)
-                await open_view(stream, base_url, screen, query, timeout)
+                sizes = await open_view(stream, base_url, screen, query, timeout)
                 await asyncio.sleep(0.2)  # the worker closes the session after the socket
                 if round_number:  # the first round warms the caches
-                    spent[name] += _cpu_seconds(pid) - before
-    return {name: 1000 * seconds / rounds for name, seconds in spent.items()}
+                    cost = costs[name]
+                    cost.cpu_ms += 1000 * (_cpu_seconds(pid) - before) / rounds
+                    cost.messages += len(sizes) / rounds
+                    cost.kilobytes += sum(sizes) / 1000 / rounds
+    return costs
 
 
-def per_screen(per_view: dict[str, float]) -> dict[str, float]:
-    """Mean CPU ms per view of each screen measured."""
-    by_screen: dict[str, list[float]] = {}
-    for name, ms in per_view.items():
-        by_screen.setdefault(VIEWS[name][0], []).append(ms)
-    return {screen: sum(values) / len(values) for screen, values in by_screen.items()}
+def per_screen(per_view: dict[str, ViewCost]) -> dict[str, ViewCost]:
+    """Mean cost per view of each screen measured."""
+    by_screen: dict[str, list[ViewCost]] = {}
+    for name, cost in per_view.items():
+        by_screen.setdefault(VIEWS[name][0], []).append(cost)
+    return {screen: _mean(costs) for screen, costs in by_screen.items()}
+
+
+def _mean(costs: list[ViewCost]) -> ViewCost:
+    count = len(costs)
+    return ViewCost(
+        sum(c.cpu_ms for c in costs) / count,
+        sum(c.messages for c in costs) / count,
+        sum(c.kilobytes for c in costs) / count,
+    )
+
+
+def _cells(cost: ViewCost) -> str:
+    return f"{cost.cpu_ms:.0f} | {cost.messages:.0f} | {cost.kilobytes:.0f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,16 +163,25 @@ def main(argv: list[str] | None = None) -> int:
     per_view = asyncio.run(
         measure(args.url.rstrip("/"), args.pid, views, args.rounds, args.timeout, args.cold)
     )
-    print("| view | CPU ms per view |\n|---|---|")
-    for name, ms in per_view.items():
-        print(f"| {name} | {ms:.0f} |")
+    print("| view | CPU ms | messages | kB |\n|---|---|---|---|")
+    for name, cost in per_view.items():
+        print(f"| {name} | {_cells(cost)} |")
     screens = per_screen(per_view)
-    print("\n| screen | CPU ms per view | share of the load's views |\n|---|---|---|")
-    for screen, ms in screens.items():
-        print(f"| {SCREEN_NAMES[screen]} | {ms:.0f} | {SCREENS[screen]:.0%} |")
+    print("\n| screen | CPU ms | messages | kB | share of the load's views |")
+    print("|---|---|---|---|---|")
+    for screen, cost in screens.items():
+        print(f"| {SCREEN_NAMES[screen]} | {_cells(cost)} | {SCREENS[screen]:.0%} |")
     if len(screens) == len(SCREENS):
-        mix = sum(SCREENS[screen] * ms for screen, ms in screens.items())
-        print(f"\nload mix {mix:.0f} ms → {1000 / mix:.1f} views/s per core")
+        mix = ViewCost(
+            *(
+                sum(SCREENS[screen] * getattr(cost, part) for screen, cost in screens.items())
+                for part in ("cpu_ms", "messages", "kilobytes")
+            )
+        )
+        print(
+            f"\nload mix {mix.cpu_ms:.0f} ms, {mix.messages:.0f} messages, "
+            f"{mix.kilobytes:.0f} kB → {1000 / mix.cpu_ms:.1f} views/s per core"
+        )
     print(f"1-min load average {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, data
+from dashboard.cache_keys import HASH_FUNCS
 from outreach import effect
 from outreach.events import Event
 from outreach.storage import Agenda, AgendaUnavailableError, Editor, default_url
@@ -116,7 +117,7 @@ def editor(scope: access.Scope) -> Editor:
     return Editor(who or "tanpa login (dasbor terbuka)", scope.code)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def _effects(version: str, events: tuple[Event, ...], others: tuple[Event, ...]) -> list:
     return effect.effects_from_store(data.store(), events, others, date.today())
 

@@ -97,9 +97,11 @@ class RefreshState:
 
     def due(self) -> bool:
         minutes = refresh_minutes()
+        if minutes <= 0:  # served workers: every data call passes here, so nothing else first
+            return False
         directory = bootstrap.default_store_dir()
         path = current_version(directory)
-        if minutes <= 0 or path is None:
+        if path is None:
             return False
         interval = timedelta(minutes=minutes)
         health = read_health(directory)

@@ -8,19 +8,29 @@ zone written, whatever the server's clock is set to.
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_compact_decimal, format_decimal, format_percent
+from babel.numbers import (
+    NumberPattern,
+    format_compact_decimal,
+    format_decimal,
+    format_percent,
+    parse_pattern,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs  # typing has it from Python 3.13
 
-LOCALE = "id_ID"
+LOCALE = Locale.parse("id_ID")
+"""Parsed once: Babel parses a locale name, and a pattern text, again on every call, which
+was most of the cost of the thousands of figures a first view formats (py-spy)."""
 WIB = ZoneInfo("Asia/Jakarta")
 NO_DATA = "–"
 
@@ -28,6 +38,11 @@ NO_DATA = "–"
 def _missing(value: float | None) -> TypeIs[None]:
     """None, a suppressed ``pd.NA`` or NaN; mypy reads False as "a number" (``TypeIs``)."""
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+@functools.cache
+def _pattern(text: str) -> NumberPattern:
+    return parse_pattern(text)
 
 
 def hidden_count() -> str:
@@ -43,7 +58,7 @@ def number(value: float | None, decimals: int = 0) -> str:
         return hidden_count()
     if _missing(value):
         return NO_DATA
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    pattern = _pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
     return format_decimal(value, format=pattern, locale=LOCALE)
 
 
@@ -87,7 +102,7 @@ def percent(value: float | None, decimals: int = 1) -> str:
     """A share 0–1: ``0.1234`` → ``12,3%``."""
     if _missing(value):
         return NO_DATA
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    pattern = _pattern("#,##0" + ("." + "0" * decimals if decimals else "") + "%")
     return format_percent(value, format=pattern, locale=LOCALE)
 
 
@@ -98,8 +113,10 @@ def long_date(value: date | str) -> str:
     return format_date(value, "d MMMM y", locale=LOCALE)
 
 
+@functools.lru_cache(maxsize=4096)
 def short_date(value: date) -> str:
-    """``6 Apr 2020``: chart tooltips, where space is short."""
+    """``6 Apr 2020``: chart tooltips, where space is short; kept, as the period slider
+    names every day of the programme on every view."""
     return format_date(value, "d MMM y", locale=LOCALE)
 
 

@@ -234,13 +234,22 @@ def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
         raise FilterError(f"Rincian tidak dikenal: {str(dimension)[:20]}")
     frame = _run(store, BREAKDOWN_SQL[dimension], filters, BREAKDOWN_TABLES.get(dimension, ""))
     labels = BREAKDOWN_LABELS.get(dimension, {})
+    # Plain lists: Series.map and a column reorder cost more than the query's Python side.
+    names = [_label(dimension, labels, value) for value in frame["value"].tolist()]
+    if names or dimension == "wave":
+        frame.insert(1, "label", pd.array(names, dtype="str"))
+    else:  # no rows: the empty label column keeps the value column's dtype, as it always had
+        frame.insert(1, "label", frame["value"].copy())
+    return frame  # value, label, then the metrics
+
+
+def _label(dimension: str, labels: dict[Any, str], value: Any) -> str:
+    """What one value of a breakdown is called on screen."""
     if dimension == "wave":
-        frame["label"] = "Gelombang " + frame["value"].astype(str)
-    elif dimension == "age_band":
-        frame["label"] = frame["value"].map(lambda v: labels.get(v, f"{v} tahun"))
-    else:
-        frame["label"] = frame["value"].map(lambda v: labels.get(v, v))
-    return frame[["value", "label", *METRICS]]
+        return f"Gelombang {value}"
+    if dimension == "age_band":
+        return labels.get(value, f"{value} tahun")
+    return labels.get(value, value)
 
 
 FUNNEL_STAGES = (

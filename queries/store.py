@@ -171,6 +171,7 @@ class Store:
             raise StoreCorruptError(corrupt_message(path, error)) from error
         self._lock = threading.Lock()
         self._renewed = time.monotonic()
+        self._meta: dict[str, Any] | None = None
 
     @classmethod
     def open_current(cls, directory: Path) -> Store:
@@ -195,9 +196,14 @@ class Store:
             cursor.close()
 
     def meta(self) -> dict[str, Any]:
-        """Source kind and label, replica as-of time, refresh time, data period."""
-        rows = self.query("SELECT key, value FROM meta")
-        return dict(zip(rows["key"], rows["value"], strict=True))
+        """Source kind and label, replica as-of time, refresh time, data period.
+
+        Read once: a version is never written after it is published, and every per-region
+        query asked for it again (its population scale)."""
+        if self._meta is None:
+            rows = self.query("SELECT key, value FROM meta")
+            self._meta = dict(zip(rows["key"], rows["value"], strict=True))
+        return dict(self._meta)
 
     def renew_lease(self, every_seconds: float = 0.0) -> None:
         """Tell other processes this version is in use (at most once per ``every_seconds``)."""

@@ -23,7 +23,7 @@ import functools
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,7 @@ COUNTS = metrics.PEOPLE_METRICS
 Fetch = Callable[..., pd.DataFrame]
 """``fetch(name, filters, *args)``: a :mod:`queries.metrics` function's raw result (the app
 passes its cached queries; tests and exports call the functions directly)."""
+T = TypeVar("T")
 GROUPS_KEPT = 512
 """Protected groups one ``ProtectedFigures`` keeps (a province group is ~40 rows, a regency
 group at most ~40): a few MB."""
@@ -58,19 +59,28 @@ def hidden_cells(
     like the small ones.
 
     Zero discloses nobody and is never hidden on its own account."""
+    numbers = values.astype("int64").to_numpy()
+    forced_cells = None if forced is None else forced.to_numpy(dtype=bool)
+    hidden = _hidden_mask(numbers, threshold * unit, parent_hidden, forced_cells)
+    return pd.Series(hidden, index=values.index)
+
+
+def _hidden_mask(
+    numbers: np.ndarray, limit: int, parent_hidden: bool, forced: np.ndarray | None = None
+) -> np.ndarray:
+    """:func:`hidden_cells` on plain arrays: a group is decided on every view, and pandas
+    objects per column cost more than the decision (py-spy, docs/SCALING.md)."""
     if parent_hidden:
-        return pd.Series(True, index=values.index)
-    numbers = values.astype("int64").to_numpy()  # numpy: a group is decided on every view
-    limit = threshold * unit
+        return np.ones(len(numbers), dtype=bool)
     hidden = (numbers > 0) & (numbers < limit)
     if forced is not None:
-        hidden |= forced.to_numpy()
+        hidden |= forced
     while hidden.any() and (hidden.sum() < 2 or numbers[hidden].sum() < limit):
         candidates = np.flatnonzero(~hidden & (numbers > 0))
         if not candidates.size:
             break  # every non-zero cell is hidden; their total is below the limit too
         hidden[candidates[numbers[candidates].argmin()]] = True  # the smallest, first of ties
-    return pd.Series(hidden, index=values.index)
+    return hidden
 
 
 def suppress(
@@ -81,35 +91,45 @@ def suppress(
 ) -> pd.DataFrame:
     """``frame`` with each count column treated as one group (its total shown elsewhere):
     hidden cells become NA (nullable integers); ``paid_idr`` follows ``paid`` and its own
-    rule. A column that already holds NA was protected before and is left as it is."""
-    out = frame.copy()
+    rule. A column that already holds NA was protected before and is left as it is.
+
+    The groups are decided on arrays and the columns replaced in one ``assign``: pandas
+    objects per column took most of a breakdown's protection."""
     parents = parent_hidden or {}
+    masked: dict[str, pd.arrays.IntegerArray] = {}
     for column in columns:
-        if column not in out or out[column].isna().any():
+        if column not in frame or _holds_na(frame[column]):
             continue
-        hide = hidden_cells(out[column], threshold, parent_hidden=parents.get(column, False))
-        out[column] = _masked(out[column], hide)
-    if "paid_idr" in out and "paid" in columns and not out["paid_idr"].isna().any():
-        hide = _hidden_amounts(out, threshold, parents.get("paid_idr", False))
-        out["paid_idr"] = _masked(out["paid_idr"], hide)
-    return out
+        numbers = frame[column].to_numpy(dtype="int64")
+        hide = _hidden_mask(numbers, threshold, parents.get(column, False))
+        masked[column] = pd.arrays.IntegerArray(numbers, hide)
+    if "paid_idr" in frame and "paid" in columns and not frame["paid_idr"].isna().any():
+        amounts = frame["paid_idr"].to_numpy(dtype="int64")
+        paid = masked["paid"] if "paid" in masked else frame["paid"].array
+        hidden_paid = np.asarray(pd.isna(paid), dtype=bool)
+        hide = _hidden_amounts(amounts, hidden_paid, threshold, parents.get("paid_idr", False))
+        masked["paid_idr"] = pd.arrays.IntegerArray(amounts, hide)
+    return frame.assign(**masked)
 
 
-def _masked(values: pd.Series, hide: pd.Series) -> pd.arrays.IntegerArray:
-    """``values`` as nullable integers, NA where ``hide`` (same index) is true; built from the
-    arrays, as ``Series.mask`` first aligns the two indexes (a fifth of a breakdown's cost)."""
-    return pd.arrays.IntegerArray(values.astype("int64").to_numpy(), hide.to_numpy(copy=True))
+def _holds_na(values: pd.Series) -> bool:
+    """Whether a column holds NA (was protected before); a numpy integer column cannot, and
+    ``isna`` on it cost a fifth of a breakdown's protection."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":
+        return False
+    return bool(values.isna().any())
 
 
-def _hidden_amounts(frame: pd.DataFrame, threshold: int, parent_hidden: bool) -> pd.Series:
+def _hidden_amounts(
+    amounts: np.ndarray, hidden_paid: np.ndarray, threshold: int, parent_hidden: bool
+) -> np.ndarray:
     """Rupiah cells to hide: small amounts, and the amounts of hidden ``paid`` counts. When
     the latter cannot be complemented (a lone non-zero amount: the total would give it away),
     that amount stays shown: it is at least the threshold in monthly payments."""
-    options: dict[str, Any] = {"parent_hidden": parent_hidden, "unit": MONTHLY_PAYMENT_IDR}
-    amounts = frame["paid_idr"]
-    hidden = hidden_cells(amounts, threshold, forced=frame["paid"].isna(), **options)
+    limit = threshold * MONTHLY_PAYMENT_IDR
+    hidden = _hidden_mask(amounts, limit, parent_hidden, hidden_paid)
     if hidden.sum() == 1 and not parent_hidden:
-        return hidden_cells(amounts, threshold, **options)
+        return _hidden_mask(amounts, limit, parent_hidden)
     return hidden
 
 
@@ -140,7 +160,7 @@ class ProtectedFigures:
 
     # --- groups of regions ------------------------------------------------------------------
 
-    def _group(self, key: tuple, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    def _group(self, key: tuple, build: Callable[[], T]) -> T:
         """A protected group built once per instance (the most recent ``GROUPS_KEPT``): every
         figure of a region asks for its province's group, which asks for the nation's. The
         group is only read by the methods below."""
@@ -188,8 +208,11 @@ class ProtectedFigures:
 
     @staticmethod
     def _cell(group: pd.DataFrame, code: str) -> pd.Series:
+        """The metric cells of one region, as nullable integers named by its group row (read
+        cell by cell: a row of a column subset copied the columns first)."""
         row = np.flatnonzero(group["code"].to_numpy() == code)[0]
-        return group[list(metrics.METRICS)].iloc[row]
+        cells = [group[column].array[row] for column in metrics.METRICS]
+        return pd.Series(cells, index=list(metrics.METRICS), dtype="Int64", name=group.index[row])
 
     # --- the figures --------------------------------------------------------------------------
 
@@ -203,12 +226,12 @@ class ProtectedFigures:
                 dtype="Int64",
             )
         if len(region) == 2:
-            return self._cell(self._provinces(filters), region).astype("Int64")
+            return self._cell(self._provinces(filters), region)
         group = self._regencies_of(filters, region[:2])
-        return self._cell(group, region).astype("Int64")
+        return self._cell(group, region)
 
     def unknown_code_totals(self, filters: Filters) -> pd.Series:
-        return self._cell(self._provinces(filters), UNKNOWN).astype("Int64")
+        return self._cell(self._provinces(filters), UNKNOWN)
 
     def region_metrics(self, filters: Filters, level: str) -> pd.DataFrame:
         """Per-region counts (hidden = NA) and the rates computed from what is shown."""
@@ -226,9 +249,14 @@ class ProtectedFigures:
         return with_rates(frame.reset_index(drop=True))
 
     def _under_total(self, frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-        total = self.totals(filters)
-        parent = {c: pd.isna(total[c]) for c in metrics.METRICS}
+        parent = self._group(("hidden totals", filters), lambda: self._hidden_totals(filters))
         return suppress(frame, COUNTS, self.threshold, parent)
+
+    def _hidden_totals(self, filters: Filters) -> dict[str, bool]:
+        """Which of the region's totals are hidden, kept per filters: a Daerah Saya view
+        protects seven breakdowns and a weekly series under the same totals."""
+        total = self.totals(filters)
+        return {c: bool(pd.isna(total[c])) for c in metrics.METRICS}
 
     def breakdown(self, filters: Filters, dimension: str) -> pd.DataFrame:
         return self._under_total(self.fetch("breakdown", filters, dimension), filters)

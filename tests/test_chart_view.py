@@ -45,3 +45,34 @@ def test_built_chart_is_sent_as_its_spec_with_arrow_data() -> None:
     assert list(sent["text"]) == ["1.234", "<10"]  # the hidden cell is text, never a bar
     assert sent["bar"].isna().tolist() == [False, True]
     assert at.markdown[0].value == "True"  # the second call reused the first chart
+
+
+def _reuse_script() -> None:
+    import pickle
+
+    import pandas as pd
+    import streamlit as st
+    from test_chart_view import ARGS, FRAME
+
+    from dashboard import charts
+    from dashboard.components import chart_view
+
+    def build(frame: pd.DataFrame) -> chart_view.Built:
+        return chart_view.built(charts.breakdown_chart, frame, *ARGS[1:], suppressed_threshold=10)
+
+    first = build(FRAME)
+    other_cell = FRAME.assign(registrants=pd.array([1235, pd.NA], dtype="Int64"))
+    other_dtype = FRAME.assign(registrants=FRAME["registrants"].astype("Float64"))
+    results = [
+        build(pickle.loads(pickle.dumps(FRAME))) is first,  # as st.cache_data returns it
+        build(other_cell) is first,
+        build(other_dtype) is first,
+    ]
+    st.markdown(" ".join(map(str, results)))
+
+
+def test_an_equal_frame_reuses_the_chart_and_another_cell_or_dtype_does_not() -> None:
+    """Frames are keyed by their contents (``dashboard.cache_keys``), not Streamlit's hash."""
+    at = AppTest.from_function(_reuse_script, default_timeout=60).run()
+    assert not at.exception
+    assert at.markdown[0].value == "True False False"

@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit import dataframe_util
 from streamlit.delta_generator import DeltaGenerator
 
+from dashboard.cache_keys import HASH_FUNCS
 from dashboard.charts import Spec
 from dashboard.settings import cache_ttl_seconds
 
@@ -76,7 +77,9 @@ class Built:
         return self._spec
 
 
-@st.cache_resource(ttl=cache_ttl_seconds(), max_entries=1024, show_spinner=False)
+@st.cache_resource(
+    ttl=cache_ttl_seconds(), max_entries=1024, show_spinner=False, hash_funcs=HASH_FUNCS
+)
 def _built(_builder: Callable, name: str, args: tuple, kwargs: tuple) -> Built | list[Built]:
     result = _builder(*args, **dict(kwargs))
     return [Built(chart) for chart in result] if isinstance(result, list) else Built(result)

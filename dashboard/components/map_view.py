@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
+from dashboard.cache_keys import HASH_FUNCS
 from dashboard.metric_options import BY_KEY, MetricOption
 from dashboard.static_paths import (
     BOUNDARY_DIR,
@@ -56,7 +57,7 @@ def region_map(
     return _new_click(key, _component(spec=spec, key=key, default=None))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _spec(
     values: pd.DataFrame,
     level: Level,
