@@ -164,6 +164,7 @@ def _report(
     rows: dict[str, int],
 ) -> str:
     initial, incremental, unchanged = syncs
+    small = scale <= 1  # the issue's targets: scale 1, and looser ones at scale 6
     target = 50.0
     built = "reused" if build_s is None else f"{build_s:.0f} s"
     lines = [
@@ -172,17 +173,22 @@ def _report(
         f"Measured by `python -m bench --scale {scale:g} --replica "
         f"{make_url(url).render_as_string(hide_password=True)}` on "
         f"{date.today().isoformat()} ({platform.machine()}, {platform.python_version()}; "
-        "2 cores, 24 GiB). Targets at scale 1.0 (issue #10): every query p95 ≤ 50 ms warm; "
-        "initial sync ≤ 60 s; one more day ≤ 2 s; no new rows ≤ 1 s.",
+        "2 cores, 24 GiB). Targets (issue #10) at scale 1: every query p95 ≤ 50 ms warm; "
+        "initial sync ≤ 60 s; one more day ≤ 2 s; no new rows ≤ 1 s; at scale 6 the same but "
+        "initial sync ≤ 8 min and one more day ≤ 5 s (the target column shows this scale's).",
         "",
         "## Refresh",
         "",
         "| step | wall | CPU (this process) | load average after (1, 5, 15 min) | target |",
         "|---|---|---|---|---|",
         f"| replica build (COPY) | {built} | | | ≤ 15 min |",
-        _sync_row("initial sync from PostgreSQL", initial, "≤ 60 s"),
+        _sync_row("initial sync from PostgreSQL", initial, "≤ 60 s" if small else "≤ 8 min"),
         *(
-            _sync_row(f"one more day ({sum(rows.values()):,} new rows), day {day}", run, "≤ 2 s")
+            _sync_row(
+                f"one more day ({sum(rows.values()):,} new rows), day {day}",
+                run,
+                "≤ 2 s" if small else "≤ 5 s",
+            )
             for day, (rows, run) in enumerate(zip(added, incremental, strict=True), 1)
         ),
         _sync_row("sync with no new rows", unchanged, "≤ 1 s"),
