@@ -47,29 +47,14 @@ group at most ~40): a few MB."""
 
 
 def hidden_cells(
-    values: pd.Series,
-    threshold: int,
-    *,
-    parent_hidden: bool = False,
-    unit: int = 1,
-    forced: pd.Series | None = None,
-) -> pd.Series:
-    """Which cells of one additive group to hide (a boolean Series on ``values``' index);
-    ``forced`` cells are hidden for another reason (Rupiah of a hidden count) and protected
-    like the small ones.
-
-    Zero discloses nobody and is never hidden on its own account."""
-    numbers = values.astype("int64").to_numpy()
-    forced_cells = None if forced is None else forced.to_numpy(dtype=bool)
-    hidden = _hidden_mask(numbers, threshold * unit, parent_hidden, forced_cells)
-    return pd.Series(hidden, index=values.index)
-
-
-def _hidden_mask(
-    numbers: np.ndarray, limit: int, parent_hidden: bool, forced: np.ndarray | None = None
+    numbers: np.ndarray, limit: int, parent_hidden: bool = False, forced: np.ndarray | None = None
 ) -> np.ndarray:
-    """:func:`hidden_cells` on plain arrays: a group is decided on every view, and pandas
-    objects per column cost more than the decision (py-spy, docs/SCALING.md)."""
+    """Which cells of one additive group to hide, as a boolean array: those below ``limit``
+    (the threshold, in Rupiah for amounts) and complementary ones until the hidden sum is
+    safe; ``forced`` cells are hidden for another reason (Rupiah of a hidden count) and
+    protected like the small ones. Zero discloses nobody and is never hidden on its own
+    account. Plain arrays: a group is decided on every view, and pandas objects per column
+    cost more than the decision (py-spy, docs/SCALING.md)."""
     if parent_hidden:
         return np.ones(len(numbers), dtype=bool)
     hidden = (numbers > 0) & (numbers < limit)
@@ -101,7 +86,7 @@ def suppress(
         if column not in frame or _holds_na(frame[column]):
             continue
         numbers = frame[column].to_numpy(dtype="int64")
-        hide = _hidden_mask(numbers, threshold, parents.get(column, False))
+        hide = hidden_cells(numbers, threshold, parents.get(column, False))
         masked[column] = pd.arrays.IntegerArray(numbers, hide)
     if "paid_idr" in frame and "paid" in columns and not frame["paid_idr"].isna().any():
         amounts = frame["paid_idr"].to_numpy(dtype="int64")
@@ -127,9 +112,9 @@ def _hidden_amounts(
     the latter cannot be complemented (a lone non-zero amount: the total would give it away),
     that amount stays shown: it is at least the threshold in monthly payments."""
     limit = threshold * MONTHLY_PAYMENT_IDR
-    hidden = _hidden_mask(amounts, limit, parent_hidden, hidden_paid)
+    hidden = hidden_cells(amounts, limit, parent_hidden, hidden_paid)
     if hidden.sum() == 1 and not parent_hidden:
-        return _hidden_mask(amounts, limit, parent_hidden)
+        return hidden_cells(amounts, limit, parent_hidden)
     return hidden
 
 

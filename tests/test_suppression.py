@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -178,4 +179,4 @@ def test_no_small_cell_survives_and_none_can_be_recovered(figure_pair, filters) 
     ],
 )
 def test_complementary_cells_are_the_smallest_until_the_hidden_sum_is_safe(values, hidden):
-    assert hidden_cells(pd.Series(values), THRESHOLD).tolist() == hidden
+    assert hidden_cells(np.array(values), THRESHOLD).tolist() == hidden
