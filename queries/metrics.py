@@ -155,8 +155,10 @@ def _run(
         ["TRUE", *(FILTER_FRAGMENTS[name] for name in params if name in FILTER_FRAGMENTS)]
     )
     table = table or ("weekly_waves" if filters.waves else "weekly_people")
-    rows = DAILY_ROWS if table == "facts" else PERIOD_ROWS[table]
-    if table != "facts":
+    if table == "facts":
+        rows = DAILY_ROWS
+    else:
+        rows = PERIOD_ROWS[table]
         params["weeks_from"], params["weeks_to"] = whole_weeks(filters.date_from, filters.date_to)
     return store.query(template.format(rows=rows, where=where), {**params, **extra})
 
