@@ -17,11 +17,15 @@ import pandas as pd
 NATION_CODE = "ID"
 NATION_NAME = "Indonesia"
 
-_CODE_PATTERN = re.compile(r"^\s*(\d{2})(?:\.?(\d{2}))?\s*$")
+_CODE_PATTERN = re.compile(r"^\s*(\d{2})(?:\.?(\d{2})(?:\.?(\d{2}))?)?\s*$")
+UNKNOWN_DISTRICT_SUFFIX = "??"
+"""``RRRR??``: the kecamatan-level row of a regency's registrants whose kecamatan code is not
+one of its kecamatan (missing, retired, mistyped, or of another regency)."""
 
 
 class UnknownRegionError(ValueError):
-    """A region code that is not a current province or regency (message in Bahasa Indonesia)."""
+    """A region code that is not a current province, regency or kecamatan (message in Bahasa
+    Indonesia)."""
 
 
 def read_vendored_csv(name: str, code_columns: tuple[str, ...]) -> pd.DataFrame:
@@ -32,7 +36,8 @@ def read_vendored_csv(name: str, code_columns: tuple[str, ...]) -> pd.DataFrame:
 
 
 def normalize_code(raw: str) -> str:
-    """Turn ``"32.16"``, ``"3216"`` or ``" 32 "`` into the canonical form, or raise.
+    """Turn ``"32.16"``, ``"3216"``, ``"32.16.01"``, ``"321601"`` or ``" 32 "`` into the
+    canonical form (2, 4 or 6 digits), or raise.
 
     Raises :class:`UnknownRegionError` for anything that is not shaped like a code; whether the
     code exists is checked by :func:`region_name` and friends.
@@ -40,13 +45,13 @@ def normalize_code(raw: str) -> str:
     match = _CODE_PATTERN.match(str(raw))
     if not match:
         raise UnknownRegionError(f"Kode wilayah tidak valid: {str(raw)[:20]!r}")
-    province, regency = match.groups()
-    return province + (regency or "")
+    return "".join(part for part in match.groups() if part)
 
 
 def dotted(code: str) -> str:
-    """Kemendagri display form: ``"3216"`` → ``"32.16"``; province codes are unchanged."""
-    return f"{code[:2]}.{code[2:]}" if len(code) == 4 else code
+    """Kemendagri display form: ``"3216"`` → ``"32.16"``, ``"321601"`` → ``"32.16.01"``;
+    province codes are unchanged."""
+    return ".".join(code[start : start + 2] for start in range(0, len(code), 2))
 
 
 class ReferenceCorrectionError(ValueError):
@@ -139,24 +144,34 @@ def all_regions() -> pd.DataFrame:
     return pd.concat([prov[columns], reg[columns]], ignore_index=True)
 
 
+LEVELS = {2: "province", 4: "regency", 6: "district"}
+
+
 def region_level(code: str) -> str:
-    """``"nation"``, ``"province"`` or ``"regency"`` for a canonical code."""
-    if code == NATION_CODE:
-        return "nation"
-    return "province" if len(code) == 2 else "regency"
+    """``"nation"``, ``"province"``, ``"regency"`` or ``"district"`` (kecamatan) for a
+    canonical code."""
+    return "nation" if code == NATION_CODE else LEVELS[len(code)]
 
 
 @cache
 def _names() -> dict[str, str]:
-    """Every current province and regency code with its name: every ``Filters`` checks its
-    region and every title names one, dozens of times per view, where building a set or
-    filtering the frame each time cost ~2 % of a first view (py-spy)."""
+    """Every current province, regency and kecamatan code with its name: every ``Filters``
+    checks its region and every title names one, dozens of times per view, where building a
+    set or filtering the frame each time cost ~2 % of a first view (py-spy). A kecamatan is
+    named with its regency, ``"Tarumajaya, Kabupaten Bekasi"``: kecamatan names repeat across
+    regencies (the bare name is ``districts()["name"]``)."""
     regions = all_regions()
-    return dict(zip(regions["code"], regions["name"].astype(str), strict=True))
+    names = dict(zip(regions["code"], regions["name"].astype(str), strict=True))
+    kecamatan = districts()
+    for code, regency, name in zip(
+        kecamatan["code"], kecamatan["regency_code"], kecamatan["name"].astype(str), strict=True
+    ):
+        names[code] = f"{name}, {names[regency]}"
+    return names
 
 
 def is_known(code: str) -> bool:
-    """True when ``code`` is the nation or a current province or regency."""
+    """True when ``code`` is the nation or a current province, regency or kecamatan."""
     return code == NATION_CODE or code in _names()
 
 

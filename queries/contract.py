@@ -67,6 +67,9 @@ registrants = Table(
     Column("birth_year", SmallInteger, nullable=False),
     Column("disability", Boolean, nullable=False),
     Column("employment_status", String(16), nullable=False),
+    # Optional: 6-digit Kemendagri code of the domicile kecamatan (district), e.g. '321601'.
+    # A replica without it works at regency level; see OPTIONAL_COLUMNS.
+    Column("district_code", String(6), nullable=True),
 )
 
 recipients = Table(
@@ -129,6 +132,7 @@ STORE_COLUMNS: dict[str, tuple[str, ...]] = {
         "gender",
         "birth_year",
         "disability",
+        "district_code",
     ),
     "recipients": ("id", "registrant_id", "wave", "selected_at"),
     "training_completions": ("id", "registrant_id", "course_id", "completed_at"),
@@ -148,3 +152,8 @@ STORE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The narrow columns the refresh job copies into the analytics store (no free text about
 people, and no employment status: the dashboard does not filter by it)."""
+
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"registrants": ("district_code",)}
+"""Contract columns a replica may lack: the refresh copies NULL for them (every registrant then
+counts in its regency's "kecamatan tidak dikenal" row) and the store's ``meta`` says so
+(``has_districts``), so the screens can say the replica has no kecamatan data."""

@@ -6,7 +6,9 @@ paid, keeping every filter dimension — so any date range, region or demographi
 plain SUM over it. The :data:`WEEKLY` tables hold the same sums per ISO week, each over fewer
 dimensions: a period is read as its whole weeks from one of them plus the few days at its ends
 from ``facts``, a fraction of the rows (``queries.metrics``). ``quarantine`` and
-``unknown_codes`` count rows the same way.
+``unknown_codes`` count rows the same way. ``district_facts`` and ``weekly_districts`` are the
+kecamatan level: the same sums per kecamatan, over the person's dimensions and the wave only
+(no platform or partner, which would multiply the rows for no screen).
 
 Every figure depends on one person's rows only (the contract's checks are per person, see
 ``queries.quality``), except where two people's rows share an id: those people are refreshed
@@ -21,7 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
+import pandas as pd
 
+from geo.regions import UNKNOWN_DISTRICT_SUFFIX, districts
 from geo.vintages import UNKNOWN, code_mapping
 from queries.duck import count_rows, run
 from queries.quality import quarantine_params, quarantine_sql
@@ -37,22 +41,29 @@ PERSON_KEYS = (
 )
 """The day and what a person is: every query may filter on these."""
 KEYS = (*PERSON_KEYS, "wave", "platform_id", "partner_id")
+DISTRICT_KEYS = (*PERSON_KEYS[:3], "district_code", *PERSON_KEYS[3:], "wave")
+"""The kecamatan level's keys: every regency-level filter but the platform and partner."""
 DAILY_ORDER = "day, province_code, regency_code"
-"""``facts`` is read only for the few days at a period's ends (and whole for the outreach
-effect), so it is sorted by day: those reads skip all other days' row groups."""
+"""The daily tables are read only for the few days at a period's ends (and ``facts`` whole
+for the outreach effect), so they are sorted by day: those reads skip all other days' row
+groups, and within a day a region's rows lie together."""
 WEEKLY_ORDER = "province_code, regency_code, day"
 """The weekly tables answer whole periods for a region, so they are sorted by region first."""
 WEEK_START = "CAST(date_trunc('week', day) AS DATE) AS day"
 
+DAILY = {"facts": KEYS, "district_facts": DISTRICT_KEYS}
+"""The tables summed per day, and their keys; each is its own aggregation of the same rows."""
+
 
 @dataclass(frozen=True)
 class Weekly:
-    """A weekly table: ``facts`` summed per ISO week (``day`` the Monday) over ``keys`` only,
-    for the ``rows`` matching a predicate. A query reads the smallest one that has the keys
-    it filters and groups on."""
+    """A weekly table: a daily table (``source``) summed per ISO week (``day`` the Monday)
+    over ``keys`` only, for the ``rows`` matching a predicate. A query reads the smallest one
+    that has the keys it filters and groups on."""
 
     keys: tuple[str, ...]
     rows: str = "TRUE"
+    source: str = "facts"
 
 
 WEEKLY = {
@@ -60,10 +71,13 @@ WEEKLY = {
     "weekly_waves": Weekly((*PERSON_KEYS, "wave")),
     "weekly_platforms": Weekly((*PERSON_KEYS, "wave", "platform_id"), "platform_id IS NOT NULL"),
     "weekly_partners": Weekly((*PERSON_KEYS, "wave", "partner_id"), "partner_id IS NOT NULL"),
+    "weekly_districts": Weekly(DISTRICT_KEYS, source="district_facts"),
 }
 """At scale 6 ``facts`` has 8.9 M rows; per week and without the wave, platform and partner
 (which multiply a person's later events) the people's table has 0.3 M."""
-TABLES = ("facts", *WEEKLY)
+TABLES = (*DAILY, *WEEKLY)
+PARTS = (*DAILY, "quarantine", "unknown")
+"""What one aggregation writes, each under a prefix (:func:`aggregate`)."""
 
 COUNTS = {
     "registrants": "INTEGER",
@@ -74,29 +88,41 @@ COUNTS = {
 }
 
 
-def facts_sql(facts: str, unknown: str) -> str:
-    """The aggregation over the ``valid_*`` tables into ``facts`` and ``unknown`` (each
-    ``TABLE name`` or ``TEMP TABLE name``)."""
+def facts_sql(prefix: str) -> str:
+    """The aggregation over the ``valid_*`` tables into the daily tables and ``unknown``, each
+    named ``{prefix}<part>`` (a prefix ``temp.x_`` makes temp tables)."""
+    daily = ";\n".join(
+        f"CREATE OR REPLACE {_created(prefix + table)} AS SELECT {', '.join(keys)}, {_sums()} "
+        f"FROM fine GROUP BY ALL ORDER BY {DAILY_ORDER}"
+        for table, keys in DAILY.items()
+    )
     return f"""
 -- One wide row per combination of dimensions, one column per metric, narrow types: plain
--- SUMs over it are about six times faster than FILTERed sums over a long table.
+-- SUMs over it are about six times faster than FILTERed sums over a long table. A kecamatan
+-- code counts when it is one of the person's (current) regency's kecamatan, written with the
+-- regency code the row carries or the current one (district_map): any other, or none, counts
+-- in the regency's 'RRRR??' row, so the kecamatan of a regency add up to it.
 CREATE OR REPLACE TEMP TABLE people AS
 SELECT r.id AS registrant_id,
        coalesce(m.regency_code, $unknown) AS regency_code,
+       coalesce(d.code, coalesce(m.regency_code, $unknown) || $unknown_district)
+           AS district_code,
        r.channel, r.gender, r.disability,
        CASE WHEN age < 18 THEN '<18' WHEN age <= 25 THEN '18-25' WHEN age <= 35 THEN '26-35'
             WHEN age <= 45 THEN '36-45' WHEN age <= 55 THEN '46-55' WHEN age <= 64 THEN '56-64'
             ELSE '65+' END AS age_band,
        CAST(r.registered_at AS DATE) AS day
 FROM (SELECT *, year(registered_at) - birth_year AS age FROM valid_registrants) r
-LEFT JOIN code_map m ON m.source_code = r.regency_code;
+LEFT JOIN code_map m ON m.source_code = r.regency_code
+LEFT JOIN district_map d
+    ON d.source_regency = r.regency_code AND d.source_code = r.district_code;
 
 CREATE OR REPLACE TEMP TABLE first_selection AS
 SELECT registrant_id, arg_min(wave, selected_at) AS wave,
        CAST(min(selected_at) AS DATE) AS day
 FROM valid_recipients GROUP BY registrant_id;
 
-CREATE OR REPLACE {facts} AS
+CREATE OR REPLACE TEMP TABLE fine AS
 WITH completed AS (
     SELECT registrant_id, CAST(min(completed_at) AS DATE) AS day,
            arg_min(platform_id, completed_at) AS platform_id
@@ -116,7 +142,7 @@ WITH completed AS (
     SELECT 'paid', registrant_id, day, NULL, partner_id, CAST(is_first AS INTEGER), amount_idr
     FROM payments
 )
-SELECT e.day, left(p.regency_code, 2) AS province_code, p.regency_code,
+SELECT e.day, left(p.regency_code, 2) AS province_code, p.regency_code, p.district_code,
        p.channel, p.gender,
        CAST(p.age_band AS ENUM('<18', '18-25', '26-35', '36-45', '46-55', '56-64', '65+'))
            AS age_band,
@@ -136,10 +162,11 @@ SELECT e.day, left(p.regency_code, 2) AS province_code, p.regency_code,
 FROM events e
 JOIN people p USING (registrant_id)
 LEFT JOIN first_selection s USING (registrant_id)
-GROUP BY ALL
-ORDER BY {DAILY_ORDER};
+GROUP BY ALL;
 
-CREATE OR REPLACE {unknown} AS
+{daily};
+
+CREATE OR REPLACE {_created(prefix + "unknown")} AS
 SELECT r.regency_code AS source_code, count(*) AS registrants
 FROM valid_registrants r ANTI JOIN code_map m ON m.source_code = r.regency_code
 GROUP BY r.regency_code ORDER BY registrants DESC, source_code;
@@ -151,22 +178,39 @@ def _run_script(con: duckdb.DuckDBPyConnection, script: str, params: dict) -> No
         run(con, statement, {k: v for k, v in params.items() if f"${k}" in statement})
 
 
+def district_mapping() -> pd.DataFrame:
+    """Every (regency code, kecamatan code) pair a registrant may carry → current kecamatan
+    code: source_regency, source_code, code. A kecamatan is known by its current code, and —
+    for a regency renumbered in 2022 — by its old regency code with the same last two digits
+    (910101 under 9101 is 930101 under 9301, as Kemendagri renumbered them)."""
+    pairs = code_mapping().merge(districts()[["code", "regency_code"]], on="regency_code")
+    pairs = pairs.rename(columns={"source_code": "source_regency"})
+    current = pairs.assign(source_code=pairs["code"])
+    renumbered = pairs.assign(source_code=pairs["source_regency"] + pairs["code"].str[4:])
+    frame = pd.concat([current, renumbered])[["source_regency", "source_code", "code"]]
+    return frame.drop_duplicates(ignore_index=True)
+
+
 def load_code_map(con: duckdb.DuckDBPyConnection) -> None:
-    """The regency code mapping to the current vintage, as a temp table."""
-    con.register("code_map_frame", code_mapping())
-    run(con, "CREATE OR REPLACE TEMP TABLE code_map AS SELECT * FROM code_map_frame")
-    con.unregister("code_map_frame")
+    """The regency code mapping to the current vintage and the kecamatan mapping
+    (:func:`district_mapping`), as temp tables."""
+    for name, frame in (("code_map", code_mapping()), ("district_map", district_mapping())):
+        con.register(f"{name}_frame", frame)
+        run(con, f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_frame")
+        con.unregister(f"{name}_frame")
 
 
-def aggregate(
-    con: duckdb.DuckDBPyConnection, source: str, until: datetime, outputs: tuple[str, str, str]
-) -> None:
-    """Check the ``{source}_*`` rows as of ``until`` and write (facts, quarantine,
-    unknown_codes) into ``outputs``; needs :func:`load_code_map` first."""
-    facts, quarantine, unknown = map(_created, outputs)
-    params = {**quarantine_params(until), "unknown": UNKNOWN}
-    _run_script(con, quarantine_sql(source, quarantine), params)
-    _run_script(con, facts_sql(facts, unknown), params)
+def aggregate(con: duckdb.DuckDBPyConnection, source: str, until: datetime, prefix: str) -> None:
+    """Check the ``{source}_*`` rows as of ``until`` and write the :data:`PARTS` (daily
+    tables, quarantine, unknown regency codes) as ``{prefix}<part>``; needs
+    :func:`load_code_map` first."""
+    params = {
+        **quarantine_params(until),
+        "unknown": UNKNOWN,
+        "unknown_district": UNKNOWN_DISTRICT_SUFFIX,
+    }
+    _run_script(con, quarantine_sql(source, _created(prefix + "quarantine")), params)
+    _run_script(con, facts_sql(prefix), params)
 
 
 def _created(name: str) -> str:
@@ -193,32 +237,34 @@ def _changes() -> str:
 
 
 def _weekly_rows(source: str, table: str) -> str:
-    """``source``'s rows (``facts`` or a delta of it) summed as ``table`` sums them."""
+    """``source``'s rows (the table's daily source or a delta of it) summed as ``table`` sums
+    them."""
     spec = WEEKLY[table]
     keys = ", ".join(WEEK_START if key == "day" else key for key in spec.keys)
     return f"SELECT {keys}, {_sums()} FROM {source} WHERE {spec.rows} GROUP BY ALL"
 
 
 def merge_facts(con: duckdb.DuckDBPyConnection, target: str, old: str, new: str) -> int:
-    """``target``'s ``facts`` and weekly tables − ``old`` + ``new``, rewriting only the rows
-    whose counts change (an affected person's unchanged registration nets to zero and its row
-    is left alone; rows that fall to zero go, as a rebuild would never make them); returns the
-    daily keys changed."""
-    run(
-        con,
-        f"""CREATE OR REPLACE TEMP TABLE delta AS SELECT {", ".join(KEYS)}, {_sums()}
-        FROM ({_summed(new)} UNION ALL {_summed(old, sign="-")})
-        GROUP BY ALL HAVING {_changes()}""",
-    )
-    _apply_delta(con, f"{target}.facts", "delta", KEYS, DAILY_ORDER)
+    """``target``'s daily and weekly tables − the ``{old}<table>`` + the ``{new}<table>``
+    rows, rewriting only the rows whose counts change (an affected person's unchanged
+    registration nets to zero and its row is left alone; rows that fall to zero go, as a
+    rebuild would never make them); returns the ``facts`` keys changed."""
+    for table, keys in DAILY.items():
+        run(
+            con,
+            f"""CREATE OR REPLACE TEMP TABLE delta_{table} AS SELECT {", ".join(keys)}, {_sums()}
+            FROM ({_summed(new + table, keys)} UNION ALL {_summed(old + table, keys, "-")})
+            GROUP BY ALL HAVING {_changes()}""",
+        )
+        _apply_delta(con, f"{target}.{table}", f"delta_{table}", keys, DAILY_ORDER)
     for table, spec in WEEKLY.items():
         run(
             con,
             f"CREATE OR REPLACE TEMP TABLE weekly_delta AS "
-            f"{_weekly_rows('delta', table)} HAVING {_changes()}",
+            f"{_weekly_rows(f'delta_{spec.source}', table)} HAVING {_changes()}",
         )
         _apply_delta(con, f"{target}.{table}", "weekly_delta", spec.keys, WEEKLY_ORDER)
-    return count_rows(con, "delta")
+    return count_rows(con, "delta_facts")
 
 
 def _apply_delta(
@@ -246,15 +292,16 @@ COUNT_TABLES = (
     ("quarantine", "table_name, reason", "rows", "table_name, reason"),
     ("unknown_codes", "source_code", "registrants", "registrants DESC, source_code"),
 )
+COUNT_PARTS = ("quarantine", "unknown")
+"""The :data:`PARTS` each of :data:`COUNT_TABLES` is summed from."""
 
 
-def merge_counts(
-    con: duckdb.DuckDBPyConnection, target: str, old: tuple[str, str], new: tuple[str, str]
-) -> None:
-    """The same subtraction for the small ``quarantine`` and ``unknown_codes`` tables, given
-    as (quarantine, unknown_codes) pairs."""
-    for spec, old_part, new_part in zip(COUNT_TABLES, old, new, strict=True):
+def merge_counts(con: duckdb.DuckDBPyConnection, target: str, old: str, new: str) -> None:
+    """The same subtraction for the small ``quarantine`` and ``unknown_codes`` tables, from
+    the ``{old}`` and ``{new}`` prefixed parts."""
+    for spec, part in zip(COUNT_TABLES, COUNT_PARTS, strict=True):
         table, keys, value, _ = spec
+        old_part, new_part = old + part, new + part
         _write_counts(
             con,
             target,
@@ -278,21 +325,22 @@ def _write_counts(
     )
 
 
-def sum_parts(con: duckdb.DuckDBPyConnection, target: str, parts: tuple[str, str, str]) -> None:
-    """``target``'s (facts, quarantine, unknown_codes) as the sums of the per-chunk rows in
-    ``parts``: each figure counts one person's rows, so the chunks of people add up to one
-    aggregation over everyone. Sorted as :func:`facts_sql` sorts; the weekly tables from it."""
-    facts, quarantine, unknown = parts
-    run(
-        con,
-        f"""CREATE OR REPLACE TABLE {target}.facts AS SELECT {", ".join(KEYS)}, {_sums()}
-        FROM {facts} GROUP BY ALL ORDER BY {DAILY_ORDER}""",
-    )
-    for table in WEEKLY:
+def sum_parts(con: duckdb.DuckDBPyConnection, target: str, prefix: str) -> None:
+    """``target``'s daily tables, quarantine and unknown_codes as the sums of the per-chunk
+    rows in the ``{prefix}<part>`` tables: each figure counts one person's rows, so the chunks
+    of people add up to one aggregation over everyone. Sorted as :func:`facts_sql` sorts; the
+    weekly tables from their daily ones."""
+    for table, keys in DAILY.items():
+        run(
+            con,
+            f"""CREATE OR REPLACE TABLE {target}.{table} AS SELECT {", ".join(keys)}, {_sums()}
+            FROM {prefix}{table} GROUP BY ALL ORDER BY {DAILY_ORDER}""",
+        )
+    for table, spec in WEEKLY.items():
         run(
             con,
             f"CREATE OR REPLACE TABLE {target}.{table} AS "
-            f"{_weekly_rows(f'{target}.facts', table)} ORDER BY {WEEKLY_ORDER}",
+            f"{_weekly_rows(f'{target}.{spec.source}', table)} ORDER BY {WEEKLY_ORDER}",
         )
-    for spec, part in zip(COUNT_TABLES, (quarantine, unknown), strict=True):
-        _write_counts(con, target, spec, f"SELECT {spec[1]}, {spec[2]} FROM {part}")
+    for counts, part in zip(COUNT_TABLES, COUNT_PARTS, strict=True):
+        _write_counts(con, target, counts, f"SELECT {counts[1]}, {counts[2]} FROM {prefix}{part}")

@@ -75,7 +75,7 @@ SELECT *,
 FROM {source}_registrants;
 
 CREATE OR REPLACE TEMP TABLE valid_registrants AS
-SELECT id, regency_code, registered_at, channel, gender, birth_year, disability
+SELECT id, regency_code, registered_at, channel, gender, birth_year, disability, district_code
 FROM checked_registrants WHERE reason IS NULL;
 
 CREATE OR REPLACE TEMP TABLE checked_recipients AS

@@ -26,7 +26,14 @@ import pandas as pd
 from geo.vintages import code_mapping
 from queries.contract import DIMENSION_TABLES, FACT_TABLES
 from queries.duck import count_rows, run
-from queries.facts import aggregate, merge_counts, merge_facts, sum_parts
+from queries.facts import (
+    PARTS,
+    aggregate,
+    district_mapping,
+    merge_counts,
+    merge_facts,
+    sum_parts,
+)
 
 STAGING_FILE = "staging.duckdb"
 MEMORY_LIMIT = "2500MB"
@@ -51,7 +58,6 @@ PERSONS_PER_CHUNK = 4_000_000
 """Registrant ids a rebuild aggregates at once. Every figure depends on one person's rows,
 so the pre-aggregates are built chunk of people by chunk, each chunk's checks and firsts in
 memory, and summed: one pass over every row at scale 6 sorted and spilled 25 GB."""
-PARTS = ("facts", "quarantine", "unknown")
 
 
 @dataclass
@@ -161,13 +167,11 @@ def rebuild_facts(con: duckdb.DuckDBPyConnection, plan: Plan, until: datetime) -
         for dimension in DIMENSION_TABLES:
             name = dimension.name
             run(con, f"CREATE OR REPLACE TEMP VIEW chunk_{name} AS FROM new_{name}")
-        aggregate(
-            con, "chunk", until, ("temp.chunk_facts", "temp.chunk_quarantine", "temp.chunk_unknown")
-        )
+        aggregate(con, "chunk", until, "temp.chunk_")
         for part in PARTS:
             run(con, f"CREATE TEMP TABLE IF NOT EXISTS all_{part} AS FROM chunk_{part} LIMIT 0")
             run(con, f"INSERT INTO all_{part} FROM chunk_{part}")
-    sum_parts(con, "version", ("all_facts", "all_quarantine", "all_unknown"))
+    sum_parts(con, "version", "all_")
     return len(chunks)
 
 
@@ -224,12 +228,9 @@ def update_facts(
         return 0
     _scope_rows(con, plan)
     for side, when in (("old", before), ("new", until)):
-        outputs = (f"temp.{side}_facts", f"temp.{side}_quarantine", f"temp.{side}_unknown")
-        aggregate(con, f"{side}_scope", when, outputs)
-    touched = merge_facts(con, "version", "old_facts", "new_facts")
-    merge_counts(
-        con, "version", ("old_quarantine", "old_unknown"), ("new_quarantine", "new_unknown")
-    )
+        aggregate(con, f"{side}_scope", when, f"temp.{side}_")
+    touched = merge_facts(con, "version", "old_", "new_")
+    merge_counts(con, "version", "old_", "new_")
     return touched
 
 
@@ -361,5 +362,7 @@ def commit(
 
 @cache
 def code_map_digest() -> str:
-    """A fingerprint of the regency code mapping the pre-aggregates were built with."""
-    return str(int(pd.util.hash_pandas_object(code_mapping(), index=False).sum()))
+    """A fingerprint of the regency and kecamatan code mappings the pre-aggregates were built
+    with."""
+    frames = (code_mapping(), district_mapping())
+    return str(sum(int(pd.util.hash_pandas_object(f, index=False).sum()) for f in frames))

@@ -40,7 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from queries import staging, urls
 from queries.cli import run_command, terminal
-from queries.contract import DIMENSION_TABLES, FACT_TABLES, STORE_COLUMNS
+from queries.contract import DIMENSION_TABLES, FACT_TABLES, OPTIONAL_COLUMNS, STORE_COLUMNS
 from queries.duck import count_rows, run, scalar
 from queries.facts import load_code_map
 from queries.health import (
@@ -71,7 +71,7 @@ from queries.store import (
 )
 
 Progress = Callable[[str, float], None]
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 SQLITE_CHUNK_ROWS = 250_000
 LATE_ROWS_WINDOW = 10_000
 """Ids below the watermark re-read on every incremental run, for rows that committed late."""
@@ -89,6 +89,7 @@ COLUMN_TYPES = {
     "id": "BIGINT",
     "registrant_id": "BIGINT",
     "regency_code": "VARCHAR",
+    "district_code": "VARCHAR",
     "registered_at": "DATE",  # only its day and year are used: a DATE halves the column
     "selected_at": "TIMESTAMP",
     "completed_at": "TIMESTAMP",
@@ -142,20 +143,27 @@ def _casts(table: str) -> str:
     )
 
 
-def _extract_sql(table: str, low: str, high: str) -> str:
-    """Replica-side SELECT of an id span; the table and columns come from the contract, never
-    from input."""
-    columns = ", ".join(STORE_COLUMNS[table])
+def _extract_sql(table: str, low: str, high: str, absent: frozenset[str]) -> str:
+    """Replica-side SELECT of an id span, NULL for the optional columns the replica lacks;
+    the table and columns come from the contract, never from input."""
+    columns = ", ".join(
+        f"NULL AS {name}" if name in absent else name for name in STORE_COLUMNS[table]
+    )
     return f"SELECT {columns} FROM {table} WHERE id > {low} AND id <= {high} ORDER BY id"
 
 
 def _copy_from_sqlite(
-    con: duckdb.DuckDBPyConnection, url: str, table: str, span: Span, into: str
+    con: duckdb.DuckDBPyConnection,
+    url: str,
+    table: str,
+    span: Span,
+    into: str,
+    absent: frozenset[str],
 ) -> None:
     path = urls.sqlite_path(url)
     with contextlib.closing(sqlite_readonly(path)) as source:
         chunks = pd.read_sql_query(
-            _extract_sql(table, "?", "?"), source, params=span, chunksize=SQLITE_CHUNK_ROWS
+            _extract_sql(table, "?", "?", absent), source, params=span, chunksize=SQLITE_CHUNK_ROWS
         )
         for chunk in chunks:
             con.register("chunk", chunk)
@@ -170,6 +178,7 @@ def _copy_from_postgres(
     spans: list[Span],
     into: str,
     workdir: Path,
+    absent: frozenset[str],
 ) -> None:
     """COPY ... TO STDOUT into a CSV file per span, then DuckDB reads it: the fastest path
     measured, and memory stays flat (the rows go through the disk, not Python's objects). A
@@ -179,7 +188,7 @@ def _copy_from_postgres(
 
         def fetch(index: int) -> Future[Path]:
             path = workdir / f"{table}-{index}.csv"
-            return fetcher.submit(_fetch_csv, source, table, spans[index], path)
+            return fetcher.submit(_fetch_csv, source, table, spans[index], path, absent)
 
         pending = fetch(0)
         for index in range(len(spans)):
@@ -191,9 +200,11 @@ def _copy_from_postgres(
             csv_path.unlink()
 
 
-def _fetch_csv(source: psycopg.Connection, table: str, span: Span, path: Path) -> Path:
+def _fetch_csv(
+    source: psycopg.Connection, table: str, span: Span, path: Path, absent: frozenset[str]
+) -> Path:
     """One span of the replica's rows as a CSV file."""
-    statement = f"COPY ({_extract_sql(table, '%s', '%s')}) TO STDOUT (FORMAT csv)"
+    statement = f"COPY ({_extract_sql(table, '%s', '%s', absent)}) TO STDOUT (FORMAT csv)"
     with source.cursor() as cursor, path.open("wb") as out, cursor.copy(statement, span) as copy:
         for block in copy:
             out.write(block)
@@ -236,17 +247,18 @@ def _copy_spans(
     spans: list[Span],
     into: str,
     workdir: Path,
+    absent: frozenset[str] = frozenset(),
 ) -> None:
     """Copy the replica's rows with ``lo < id <= hi`` for each span into the staging table
-    ``into``; values the contract's types cannot hold are schema drift (text in
-    ``amount_idr``, say)."""
+    ``into`` (NULL for the ``absent`` optional columns); values the contract's types cannot
+    hold are schema drift (text in ``amount_idr``, say)."""
     try:
         if urls.is_sqlite(url):
             for span in spans:
-                _copy_from_sqlite(con, url, table, span, into)
+                _copy_from_sqlite(con, url, table, span, into, absent)
         else:
             with pg_connect(url) as source:
-                _copy_from_postgres(con, source, table, spans, into, workdir)
+                _copy_from_postgres(con, source, table, spans, into, workdir, absent)
     except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
         raise SchemaDriftError(
             f"Replika tidak sesuai kontrak data: tabel {table} berisi nilai yang bukan tipe "
@@ -284,6 +296,8 @@ class Source:
     status: ReplicaStatus
     writable: list[str]
     scale: float | None
+    absent: frozenset[str] = frozenset()
+    """The optional contract columns the replica lacks (``contract.OPTIONAL_COLUMNS``)."""
 
 
 def _write_meta(con: duckdb.DuckDBPyConnection, source: Source, mode: str) -> None:
@@ -302,6 +316,7 @@ def _write_meta(con: duckdb.DuckDBPyConnection, source: Source, mode: str) -> No
         "data_until": str(period[1] or ""),
         "sync_mode": mode,
         "replica_writable": "; ".join(source.writable),
+        "has_districts": "0" if "district_code" in source.absent else "1",
     }
     run(con, "CREATE OR REPLACE TABLE version.meta (key VARCHAR, value VARCHAR)")
     run(
@@ -312,13 +327,19 @@ def _write_meta(con: duckdb.DuckDBPyConnection, source: Source, mode: str) -> No
 
 
 def _needs_full_rebuild(
-    con: duckdb.DuckDBPyConnection, state: dict[str, str], engine: Engine, url: str
+    con: duckdb.DuckDBPyConnection,
+    state: dict[str, str],
+    engine: Engine,
+    url: str,
+    absent: frozenset[str],
 ) -> bool:
     """A full rebuild when the staging holds no finished refresh, its schema changed, the
-    source changed, or the replica holds fewer rows than we copied (it was rebuilt: the id
-    watermarks are void)."""
+    source changed, an optional column appeared or went (the copied rows hold NULL or values
+    for it: they must all be read again), or the replica holds fewer rows than we copied (it
+    was rebuilt: the id watermarks are void)."""
     same_source = state.get("replica_url") == make_url(url).render_as_string(hide_password=True)
-    if state.get("schema_version") != SCHEMA_VERSION or not same_source:
+    same_columns = state.get("absent_columns") == _absent_text(absent)
+    if state.get("schema_version") != SCHEMA_VERSION or not same_source or not same_columns:
         return True
     return any(
         _replica_max_id(engine, table.name) < _watermark(con, table.name, state)
@@ -378,17 +399,18 @@ def _sync(url: str, directory: Path, *, full: bool, progress: Progress) -> SyncR
     engine = replica_engine(url)
     try:
         status = replica_status(engine)
-        source = Source(url, status, check_read_only(engine), synthetic_scale(engine))
-        _check_schema(engine)
+        writable = check_read_only(engine)
+        absent = _check_schema(engine)
+        source = Source(url, status, writable, synthetic_scale(engine), absent)
         with staging.opened(directory / staging.STAGING_FILE) as con:
             state = staging.read_state(con)
-            full = full or _needs_full_rebuild(con, state, engine, url)
+            full = full or _needs_full_rebuild(con, state, engine, url, absent)
             if full:
                 staging.reset(con)
                 state = {}
             report = SyncReport(mode="full" if full else "incremental")
             with tempfile.TemporaryDirectory(dir=directory) as workdir:
-                plan = _fill(con, engine, url, state, report, Path(workdir), progress)
+                plan = _fill(con, engine, source, state, report, Path(workdir), progress)
             target = _publish(con, directory, plan, state, report, source)
     finally:
         engine.dispose()
@@ -437,7 +459,7 @@ def _publish(
         _write_meta(con, source, report.mode)
         run(con, "CHECKPOINT version")
         run(con, "DETACH version")
-        state = {**_state(source.url), "version": target.name, "until": until.isoformat()}
+        state = {**_state(source), "version": target.name, "until": until.isoformat()}
         staging.commit(con, plan, state, updated=update)
     except BaseException:
         building.unlink(missing_ok=True)
@@ -448,12 +470,17 @@ def _publish(
     return target
 
 
-def _state(url: str) -> dict[str, str]:
+def _state(source: Source) -> dict[str, str]:
     return {
         "schema_version": SCHEMA_VERSION,
-        "replica_url": make_url(url).render_as_string(hide_password=True),
+        "replica_url": make_url(source.url).render_as_string(hide_password=True),
         "code_map": staging.code_map_digest(),
+        "absent_columns": _absent_text(source.absent),
     }
+
+
+def _absent_text(absent: frozenset[str]) -> str:
+    return ",".join(sorted(absent))
 
 
 def _why_rebuild(previous: Path | None, state: dict[str, str], plan: staging.Plan) -> str:
@@ -485,9 +512,17 @@ def check_read_only(engine: Engine) -> list[str]:
     return writable
 
 
-def _check_schema(engine: Engine) -> None:
-    """Every contract table and column the store copies must exist on the replica."""
-    for table, columns in STORE_COLUMNS.items():
+def _check_schema(engine: Engine) -> frozenset[str]:
+    """Every contract table and column the store copies must exist on the replica, except the
+    optional ones: returns those it lacks."""
+    absent = frozenset(
+        column
+        for table, optional in OPTIONAL_COLUMNS.items()
+        for column in optional
+        if not _has_column(engine, table, column)
+    )
+    for table, every in STORE_COLUMNS.items():
+        columns = [column for column in every if column not in absent]
         try:  # table and column names come from the contract, never from input
             run_readonly(engine, f"SELECT {', '.join(columns)} FROM {table} WHERE 1 = 0")
         except SQLAlchemyError as error:
@@ -495,12 +530,21 @@ def _check_schema(engine: Engine) -> None:
                 f"Replika tidak sesuai kontrak data: tabel {table} atau salah satu kolomnya "
                 f"({', '.join(columns)}) tidak ada ({first_line(error)[:160]})."
             ) from error
+    return absent
+
+
+def _has_column(engine: Engine, table: str, column: str) -> bool:
+    try:  # names come from the contract, never from input
+        run_readonly(engine, f"SELECT {column} FROM {table} WHERE 1 = 0")
+    except SQLAlchemyError:
+        return False
+    return True
 
 
 def _fill(
     con: duckdb.DuckDBPyConnection,
     engine: Engine,
-    url: str,
+    source: Source,
     state: dict[str, str],
     report: SyncReport,
     workdir: Path,
@@ -509,6 +553,7 @@ def _fill(
     """Copy into the staging what changed on the replica, without touching ``raw_*`` yet:
     dimension tables whole, fact tables' new ids, the trailing window of late commits, and
     one reconciled slice of older ids whose count or id sum differs from the replica."""
+    url, absent = source.url, source.absent
     plan = staging.Plan(full=report.mode == "full")
     tables = [*DIMENSION_TABLES, *FACT_TABLES]
     for done, table in enumerate(tables):
@@ -520,7 +565,8 @@ def _fill(
             plan.dimensions_changed |= staging.differs(con, name)
             continue
         if plan.full:
-            _copy_spans(con, url, name, _full_spans(engine, name), f"raw_{name}", workdir)
+            full_spans = _full_spans(engine, name)
+            _copy_spans(con, url, name, full_spans, f"raw_{name}", workdir, absent)
             report.rows_copied[name] = count_rows(con, f"raw_{name}")
             continue
         plan.watermarks[name] = _watermark(con, name, state)
@@ -532,7 +578,7 @@ def _fill(
         if not _matches_replica(con, engine, name, checked):
             spans.append(checked)
             report.recopied.append(name)
-        _copy_spans(con, url, name, spans, f"incoming_{name}", workdir)
+        _copy_spans(con, url, name, spans, f"incoming_{name}", workdir, absent)
         plan.spans[name] = spans
         report.rows_copied[name] = staging.net_rows(con, name, spans)
     return plan

@@ -16,7 +16,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from geo.regions import regencies
+from geo.regions import districts, regencies
 from geo.vintages import code_changes_2022
 from synthetic import planted
 
@@ -43,6 +43,11 @@ UNKNOWN_CODE_SHARE = 0.0002
 """Rows whose NIK-derived regency code is not a Kemendagri code (typos, foreign NIK)."""
 INVALID_CODES = ("0000", "9999", "3299", "1900")
 PAPUA_PROVINCES = ("91", "92", "93", "94", "95", "96")
+UNKNOWN_DISTRICT_SHARE = 0.004
+"""Rows whose kecamatan code is not one of their regency's: a third missing, a third a code
+no kecamatan has (``RRRR00``), a third another regency's kecamatan (a moved domicile)."""
+DISTRICT_NOISE = 0.6
+"""Sigma of the lognormal outreach noise on each kecamatan's weight."""
 _EMPLOYMENT_NAMES = np.array([kind for kind, _ in EMPLOYMENT])
 _BAND_LIMITS = np.array([band[:2] for band in AGE_BANDS])
 
@@ -56,6 +61,10 @@ class Geography:
     probability: np.ndarray
     province: np.ndarray
     provinces: np.ndarray
+    district_codes: tuple[np.ndarray, ...] = ()
+    """Per valid regency (as ``codes``), its kecamatan codes as the NIK writes them (with the
+    row's regency code), and the chance of each (:func:`district_weights`)."""
+    district_probability: tuple[np.ndarray, ...] = ()
 
     def index(self, code: str) -> int:
         return int(np.flatnonzero(self.codes == code)[0])
@@ -74,7 +83,56 @@ def geography(rng: np.random.Generator) -> Geography:
     weight = table["population"].to_numpy(dtype=float) * noise * remote
     codes = np.concatenate([_vintage_2020(table["code"].to_numpy()), INVALID_CODES])
     provinces, province = np.unique([code[:2] for code in codes], return_inverse=True)
-    return Geography(codes, weight / weight.sum(), province, provinces)
+    # a child generator: the parent's stream, and so every other table, stays as it was
+    kecamatan = district_weights(rng.spawn(1)[0])
+    groups = dict(tuple(kecamatan.groupby("regency_code", sort=False)))
+    written = [
+        (row_code + groups[now]["code"].str[4:]).to_numpy()
+        for row_code, now in zip(codes, table["code"], strict=False)
+    ]
+    shares = [
+        groups[now]["weight"].to_numpy() / groups[now]["weight"].sum() for now in table["code"]
+    ]
+    return Geography(
+        codes, weight / weight.sum(), province, provinces, tuple(written), tuple(shares)
+    )
+
+
+def district_weights(rng: np.random.Generator) -> pd.DataFrame:
+    """Each kecamatan's relative weight within its regency (code, regency_code, weight): the
+    kecamatan nearest the regency's label point (its capital, as a rule) weighs twice as
+    much, weight falls off with distance from that point (over the regency's median distance)
+    and grows with density — small, crowded kecamatan have near neighbours, so the weight is
+    inverse to the distance to the nearest other kecamatan's label point — times lognormal
+    noise: a few heavy, urban kecamatan and a long tail of small, remote ones."""
+    frame = districts().merge(
+        regencies()[["code", "lat", "lon"]].rename(
+            columns={"code": "regency_code", "lat": "capital_lat", "lon": "capital_lon"}
+        ),
+        on="regency_code",
+    )
+    parts = []
+    for _, group in frame.groupby("regency_code", sort=True):
+        points = np.radians(group[["lat", "lon"]].to_numpy(dtype=float))
+        capital = np.radians(group[["capital_lat", "capital_lon"]].to_numpy(dtype=float)[:1])
+        to_capital = _km(points, capital)[:, 0]
+        between = _km(points, points)
+        np.fill_diagonal(between, np.inf)
+        nearest = np.minimum(between.min(axis=1), 50.0) if len(group) > 1 else np.ones(1)
+        weight = np.exp(-to_capital / max(float(np.median(to_capital)), 1.0))
+        weight /= np.maximum(nearest, 1.0)
+        weight[np.argmin(to_capital)] *= 2.0
+        parts.append(group.assign(weight=weight))
+    result = pd.concat(parts, ignore_index=True)
+    result["weight"] *= rng.lognormal(0.0, DISTRICT_NOISE, size=len(result))
+    return result[["code", "regency_code", "weight"]]
+
+
+def _km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distances in km between (lat, lon) radians, equirectangular: fine within a regency."""
+    dlat = a[:, None, 0] - b[None, :, 0]
+    dlon = (a[:, None, 1] - b[None, :, 1]) * np.cos((a[:, None, 0] + b[None, :, 0]) / 2)
+    return 6371.0 * np.hypot(dlat, dlon)
 
 
 def _vintage_2020(codes: np.ndarray) -> np.ndarray:
@@ -160,6 +218,7 @@ def draw_chunk(
     people = {"code": code, "age": age, "disability": disability, "offline": offline}
     people["female"] = female
     _plant(rng, geo, times, people)
+    district = draw_districts(geo, np.random.default_rng([seed, number, 20]), people["code"])
     return pd.DataFrame(
         {
             "id": np.arange(first_id, first_id + n, dtype=np.int64),
@@ -170,8 +229,31 @@ def draw_chunk(
             "birth_year": (2020 - people["age"]).astype(np.int16),
             "disability": people["disability"],
             "employment_status": _EMPLOYMENT_NAMES[employment],
+            "district_code": district,
         }
     )
+
+
+def draw_districts(geo: Geography, rng: np.random.Generator, code: np.ndarray) -> np.ndarray:
+    """A kecamatan code (or None) for people of the regency indexes ``code``: drawn within
+    each regency by :func:`district_weights`, then :data:`UNKNOWN_DISTRICT_SHARE` of them made
+    unknown. Its own generator (the caller's stream stays as it was)."""
+    out = np.full(len(code), None, dtype=object)
+    order = np.argsort(code, kind="stable")
+    for group in np.split(order, np.flatnonzero(np.diff(code[order])) + 1):
+        index = int(code[group[0]]) if len(group) else len(geo.district_codes)
+        if index < len(geo.district_codes):
+            options = geo.district_codes[index]
+            out[group] = options[
+                rng.choice(len(options), len(group), p=geo.district_probability[index])
+            ]
+    unknown = np.flatnonzero(rng.random(len(code)) < UNKNOWN_DISTRICT_SHARE)
+    kind = rng.integers(0, 3, size=len(unknown))
+    out[unknown[kind == 0]] = None
+    out[unknown[kind == 1]] = [geo.codes[c] + "00" for c in code[unknown[kind == 1]]]
+    elsewhere = np.concatenate(geo.district_codes)
+    out[unknown[kind == 2]] = rng.choice(elsewhere, size=int((kind == 2).sum()))
+    return out
 
 
 def _group_share(group: str) -> float:
