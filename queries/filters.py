@@ -91,7 +91,13 @@ class Filters:
 
     @property
     def regency(self) -> str | None:
-        return self.region if len(self.region) == 4 else None
+        """The regency, also of a kecamatan region (``321601`` → ``3216``)."""
+        return self.region[:4] if len(self.region) >= 4 else None
+
+    @property
+    def district(self) -> str | None:
+        """The kecamatan (6-digit code) when the region is one."""
+        return self.region if len(self.region) == 6 else None
 
     def with_region(self, code: str) -> Filters:
         return replace(self, region=code)
@@ -111,6 +117,7 @@ class Filters:
             "date_to": self.date_to,
             "province": self.province,
             "regency": self.regency,
+            "district": self.district,
             "waves": list(self.waves),
             "channels": list(self.channels),
             "genders": list(self.genders),

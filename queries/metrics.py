@@ -10,9 +10,16 @@ Metric columns, everywhere:
 ``completed`` (first training completed in the period), ``paid`` (first incentive received
 in the period) and ``paid_idr`` (Rupiah paid in the period).
 
-``python -m queries.metrics --level province|regency`` prints the per-region metrics as CSV,
-with a ``data_source`` column that says ``synthetic demo`` when the store was built from the
-synthetic replica.
+Kecamatan (district) level: :func:`district_metrics` (one row per kecamatan of a regency or
+a province, with each regency's "kecamatan tidak dikenal" row ``RRRR??``, so a regency's rows
+add up to its figures exactly) and :func:`has_district_data`. A ``Filters`` whose region is a
+kecamatan (6 digits) makes :func:`totals`, :func:`weekly_series`, :func:`funnel` and the
+person breakdowns answer for that kecamatan; the platform and partner breakdowns do not exist
+at that level.
+
+``python -m queries.metrics --level province|regency|district`` prints the per-region metrics
+as CSV, with a ``data_source`` column that says ``synthetic demo`` when the store was built
+from the synthetic replica.
 """
 
 from __future__ import annotations
@@ -24,7 +31,15 @@ from typing import Any
 
 import pandas as pd
 
-from geo.regions import provinces, regencies
+from geo.regions import (
+    NATION_CODE,
+    UNKNOWN_DISTRICT_SUFFIX,
+    UnknownRegionError,
+    districts,
+    normalize_code,
+    provinces,
+    regencies,
+)
 from geo.vintages import UNKNOWN
 from queries.facts import COUNTS, WEEKLY
 from queries.filters import FilterError, Filters
@@ -36,6 +51,7 @@ PEOPLE_METRICS = ("registrants", "recipients", "completed", "paid")
 FILTER_FRAGMENTS = {
     "province": "province_code = $province",
     "regency": "regency_code = $regency",
+    "district": "district_code = $district",
     "channels": "list_contains($channels::VARCHAR[], channel)",
     "genders": "list_contains($genders::VARCHAR[], gender)",
     "age_bands": "list_contains($age_bands::VARCHAR[], age_band)",
@@ -48,16 +64,17 @@ DuckDB can prune row groups on plain predicates (the weekly tables are sorted by
 
 def _period_rows(table: str) -> str:
     """The period's rows as ``table`` keeps them: its whole weeks from ``table``, the days
-    before the first and after the last whole week from ``facts`` (sorted by day, so only those
-    days' row groups are read). ``$weeks_from`` is the first whole week's Monday, ``$weeks_to``
-    the last one's Sunday (before ``$weeks_from`` when the period holds no whole week: then
-    every day comes from ``facts``)."""
+    before the first and after the last whole week from its daily source (``facts`` or
+    ``district_facts``, sorted by day, so only those days' row groups are read).
+    ``$weeks_from`` is the first whole week's Monday, ``$weeks_to`` the last one's Sunday
+    (before ``$weeks_from`` when the period holds no whole week: then every day comes from the
+    daily table)."""
     spec = WEEKLY[table]
     columns = ", ".join([*spec.keys, *COUNTS])
     return f"""(
     SELECT {columns} FROM {table} WHERE day BETWEEN $weeks_from AND $weeks_to
     UNION ALL
-    SELECT {columns} FROM facts WHERE day BETWEEN $date_from AND $date_to
+    SELECT {columns} FROM {spec.source} WHERE day BETWEEN $date_from AND $date_to
         AND NOT day BETWEEN $weeks_from AND $weeks_to AND {spec.rows}
 )"""
 
@@ -135,6 +152,17 @@ BREAKDOWN_LABELS: dict[str, dict[Any, str]] = {
     "age_band": {"<18": "< 18 tahun", "65+": "65+ tahun"},
 }
 
+DISTRICT_SQL = f"""
+SELECT district_code AS code, {METRIC_COLUMNS} FROM {{rows}}
+WHERE {{where}} GROUP BY district_code
+"""
+
+UNKNOWN_DISTRICT_NAME = "Kecamatan tidak dikenal"
+"""The name of each regency's ``RRRR??`` row."""
+DISTRICT_TABLE = "weekly_districts"
+DISTRICT_BREAKDOWNS = ("gender", "age_band", "channel", "disability", "wave")
+"""The breakdowns a kecamatan has (its tables keep no platform or partner)."""
+
 UNKNOWN_CODES_SQL = "SELECT source_code, registrants FROM unknown_codes ORDER BY registrants DESC"
 QUARANTINE_SQL = "SELECT table_name, reason, rows FROM quarantine ORDER BY table_name, reason"
 DATA_PERIOD_SQL = "SELECT min(day) AS first_day, max(day) AS last_day FROM facts"
@@ -154,13 +182,20 @@ def _run(
     where = " AND ".join(
         ["TRUE", *(FILTER_FRAGMENTS[name] for name in params if name in FILTER_FRAGMENTS)]
     )
-    table = table or ("weekly_waves" if filters.waves else "weekly_people")
+    table = table or _smallest_table(filters)
     if table == "facts":
         rows = DAILY_ROWS
     else:
         rows = PERIOD_ROWS[table]
         params["weeks_from"], params["weeks_to"] = whole_weeks(filters.date_from, filters.date_to)
     return store.query(template.format(rows=rows, where=where), {**params, **extra})
+
+
+def _smallest_table(filters: Filters) -> str:
+    """The weekly table with every column the filters need."""
+    if filters.district:
+        return DISTRICT_TABLE
+    return "weekly_waves" if filters.waves else "weekly_people"
 
 
 def whole_weeks(date_from: date, date_to: date) -> tuple[date, date]:
@@ -216,6 +251,50 @@ def region_metrics(store: Store, filters: Filters, level: str) -> pd.DataFrame:
     return merged.reset_index(drop=True)
 
 
+def district_metrics(store: Store, filters: Filters) -> pd.DataFrame:
+    """Per kecamatan of the filters' regency (also when the region is one of its kecamatan),
+    or of every regency of the filters' province: code (6 digits; ``RRRR??`` for the regency's
+    "kecamatan tidak dikenal" row), name, regency_code, province_code, known (False for the
+    ``??`` row) and the metric columns. Every kecamatan of the reference is included, with
+    zeros if it has no activity, and every regency's ``??`` row, so each regency's rows add up
+    exactly to its :func:`region_metrics` row under the same filters. Ordered by regency, then
+    code (the ``??`` row last). Raises :class:`FilterError` for the nation."""
+    scope = filters.regency or filters.province
+    if scope is None:
+        raise FilterError("Pilih provinsi atau kabupaten/kota untuk melihat kecamatan.")
+    frame = _run(store, DISTRICT_SQL, filters.with_region(scope), DISTRICT_TABLE)
+    reference = _district_reference(scope)
+    merged = reference.merge(frame, on="code", how="left")
+    merged[list(METRICS)] = merged[list(METRICS)].fillna(0).astype("int64")
+    return merged
+
+
+def _district_reference(scope: str) -> pd.DataFrame:
+    """The kecamatan of a province or regency, each regency followed by its ``??`` row."""
+    known = districts().loc[lambda d: d["code"].str.startswith(scope)]
+    regency_codes = regencies().loc[lambda d: d["code"].str.startswith(scope), "code"]
+    unknown = pd.DataFrame(
+        {
+            "code": regency_codes + UNKNOWN_DISTRICT_SUFFIX,
+            "name": UNKNOWN_DISTRICT_NAME,
+            "regency_code": regency_codes,
+            "province_code": regency_codes.str[:2],
+        }
+    )
+    rows = pd.concat([known.assign(known=True), unknown.assign(known=False)])
+    columns = ["code", "name", "regency_code", "province_code", "known"]
+    return rows.sort_values(["regency_code", "known", "code"], ascending=[True, False, True])[
+        columns
+    ].reset_index(drop=True)
+
+
+def has_district_data(store: Store) -> bool:
+    """Whether the replica has kecamatan codes (``registrants.district_code``). Without them
+    every registrant counts in their regency's ``??`` row, and the kecamatan screens should
+    say, in one line, that the replica has no kecamatan data."""
+    return store.meta().get("has_districts", "0") == "1"
+
+
 def weekly_series(store: Store, filters: Filters) -> pd.DataFrame:
     """Per ISO week (Monday start): week_start and the metric columns."""
     return _run(store, WEEKLY_SQL, filters)
@@ -234,7 +313,10 @@ def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
     trainings by platform; ``partner`` counts first payments and Rupiah by payment partner."""
     if dimension not in BREAKDOWN_SQL:
         raise FilterError(f"Rincian tidak dikenal: {str(dimension)[:20]}")
-    frame = _run(store, BREAKDOWN_SQL[dimension], filters, BREAKDOWN_TABLES.get(dimension, ""))
+    if filters.district and dimension not in DISTRICT_BREAKDOWNS:
+        raise FilterError(f"Rincian {dimension} tidak tersedia per kecamatan.")
+    table = "" if filters.district else BREAKDOWN_TABLES.get(dimension, "")
+    frame = _run(store, BREAKDOWN_SQL[dimension], filters, table)
     labels = BREAKDOWN_LABELS.get(dimension, {})
     # Plain lists: Series.map and a column reorder cost more than the query's Python side.
     names = [_label(dimension, labels, value) for value in frame["value"].tolist()]
@@ -325,10 +407,11 @@ def _main(argv: list[str] | None) -> int:
     from queries.bootstrap import ensure_store
 
     parser = argparse.ArgumentParser(prog="python -m queries.metrics", description=__doc__)
-    parser.add_argument("--level", choices=("province", "regency"), required=True)
+    parser.add_argument("--level", choices=("province", "regency", "district"), required=True)
     parser.add_argument("--from", dest="date_from", type=date.fromisoformat)
     parser.add_argument("--to", dest="date_to", type=date.fromisoformat)
-    parser.add_argument("--province", help="2-digit province code (regency level only)")
+    parser.add_argument("--province", help="2-digit province code (regency or district level)")
+    parser.add_argument("--regency", help="4-digit regency code (district level)")
     parser.add_argument("--format", choices=("csv",), default="csv")
     args = parser.parse_args(argv)
     store = Store.open_current(ensure_store(notify=lambda line: print(line, file=sys.stderr)))
@@ -337,12 +420,17 @@ def _main(argv: list[str] | None) -> int:
         filters = Filters(
             date_from=args.date_from or first,
             date_to=args.date_to or last,
-            region=args.province or "ID",
+            region=_cli_region(args.level, args.province, args.regency),
         )
+        if args.level == "district":
+            frame = district_metrics(store, filters)
+            if not has_district_data(store):
+                print("Replika tidak memiliki data kecamatan.", file=sys.stderr)
+        else:
+            frame = region_metrics(store, filters, args.level)
     except FilterError as error:
         print(f"Galat: {error}", file=sys.stderr)
         return 2
-    frame = region_metrics(store, filters, args.level)
     synthetic = store.meta().get("source_kind") == "demo"
     if synthetic:
         print("Data sintetis (demo), bukan data peserta sesungguhnya.", file=sys.stderr)
@@ -350,6 +438,20 @@ def _main(argv: list[str] | None) -> int:
         sys.stdout, index=False
     )
     return 0
+
+
+def _cli_region(level: str, province: str | None, regency: str | None) -> str:
+    """The command line's region: the regency (district level only), the province, or the
+    nation; each code as typed (``32.16`` or ``3216``)."""
+    if regency and level != "district":
+        raise FilterError("--regency hanya untuk --level district.")
+    if level == "district" and not (regency or province):
+        raise FilterError("--level district memerlukan --regency KODE atau --province KODE.")
+    raw = regency or province or NATION_CODE
+    try:
+        return raw if raw == NATION_CODE else normalize_code(raw)
+    except UnknownRegionError as error:
+        raise FilterError(str(error)) from error
 
 
 if __name__ == "__main__":
