@@ -3,13 +3,15 @@ export, at every level and under every filter.
 
 A count below the threshold is hidden (NA). Figures form additive groups whose total is shown
 somewhere: the provinces (and the rows with unknown regency codes) add up to the nation, the
-regencies of a province to the province, the categories of a breakdown and the weeks of a
-series to the region's total. In each group, when a cell is hidden, more cells are hidden —
-the smallest first — until at least two are hidden and together they hold at least the
-threshold, so neither the total nor the other cells give a hidden one away. A cell's status
-is decided once, in its parent's group (a regency among its province's regencies, a province
-among the provinces), so every screen that shows it agrees; and when a total is hidden, every
-figure inside it is hidden too (a breakdown of a hidden total would reveal it).
+regencies of a province to the province, the kecamatan of a regency (with its "kecamatan tidak
+dikenal" row) to the regency, the categories of a breakdown and the weeks of a series to the
+region's total. In each group, when a cell is hidden, more cells are hidden — the smallest
+first — until at least two are hidden and together they hold at least the threshold, so
+neither the total nor the other cells give a hidden one away. A cell's status is decided
+once, in its parent's group (a kecamatan among its regency's kecamatan, a regency among its
+province's regencies, a province among the provinces), so every screen that shows it agrees;
+and when a total is hidden, every figure inside it is hidden too (a breakdown of a hidden
+total would reveal it).
 
 Rupiah is a cell of its own groups: an amount below the threshold times one monthly payment
 (Rp600.000) is hidden, since it could come from fewer people, and the amount of a hidden
@@ -31,7 +33,7 @@ import pandas as pd
 from geo.regions import NATION_CODE
 from geo.vintages import UNKNOWN
 from queries import metrics
-from queries.filters import Filters
+from queries.filters import FilterError, Filters
 from queries.store import Store
 
 DEFAULT_THRESHOLD = 10
@@ -191,6 +193,28 @@ class ProtectedFigures:
         parent = self._cell(self._provinces(filters), province)
         return suppress(frame, COUNTS, self.threshold, {k: pd.isna(v) for k, v in parent.items()})
 
+    def _districts_of(
+        self, filters: Filters, regency: str, province: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """The kecamatan of ``regency`` and its ``??`` row, protected under the regency's own
+        status; their raw figures are taken from ``province`` (a province's kecamatan) when
+        given."""
+        national = filters.with_region(NATION_CODE)  # one group for every region of the filters
+        return self._group(
+            ("districts", national, regency),
+            lambda: self._build_districts(national, regency, province),
+        )
+
+    def _build_districts(
+        self, filters: Filters, regency: str, province: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        if province is None:
+            frame = self.fetch("district_metrics", filters.with_region(regency))
+        else:  # the same rows, in the same order, as the regency's own query
+            frame = province.loc[province["regency_code"] == regency].reset_index(drop=True)
+        parent = self._cell(self._regencies_of(filters, regency[:2]), regency)
+        return suppress(frame, COUNTS, self.threshold, {k: pd.isna(v) for k, v in parent.items()})
+
     @staticmethod
     def _cell(group: pd.DataFrame, code: str) -> pd.Series:
         """The metric cells of one region, as nullable integers named by its group row (read
@@ -212,6 +236,8 @@ class ProtectedFigures:
             )
         if len(region) == 2:
             return self._cell(self._provinces(filters), region)
+        if len(region) == 6:
+            return self._cell(self._districts_of(filters, region[:4]), region)
         group = self._regencies_of(filters, region[:2])
         return self._cell(group, region)
 
@@ -232,6 +258,28 @@ class ProtectedFigures:
                 [self._regencies_of(filters, code, nation) for code in codes], ignore_index=True
             )
         return with_rates(frame.reset_index(drop=True))
+
+    def district_metrics(self, filters: Filters) -> pd.DataFrame:
+        """The kecamatan of the filters' regency (or of every regency of its province), as
+        :func:`queries.metrics.district_metrics` gives them, counts protected (hidden = NA),
+        with the rates of :func:`with_rates` and each count's share of its regency's
+        (``registrants_share`` …, 0–1; NA where the count is hidden)."""
+        if filters.regency:
+            frame = self._districts_of(filters, filters.regency)
+        elif filters.province:
+            rows = self.fetch("district_metrics", filters.with_region(filters.province))
+            frame = pd.concat(
+                [self._districts_of(filters, code, rows) for code in rows["regency_code"].unique()],
+                ignore_index=True,
+            )
+        else:
+            raise FilterError("Pilih provinsi atau kabupaten/kota untuk melihat kecamatan.")
+        codes = frame["regency_code"].unique()
+        parents = pd.DataFrame(
+            [self._cell(self._regencies_of(filters, code[:2]), code) for code in codes],
+            index=codes,
+        )
+        return with_shares(with_rates(frame), parents, "regency_code")
 
     def _under_total(self, frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         parent = self._group(("hidden totals", filters), lambda: self._hidden_totals(filters))
@@ -268,6 +316,18 @@ class ProtectedFigures:
 def _small(value: int, threshold: int, column: str) -> bool:
     unit = MONTHLY_PAYMENT_IDR if column == "paid_idr" else 1
     return 0 < value < threshold * unit
+
+
+def with_shares(frame: pd.DataFrame, parents: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Each count's share of its parent region's (``<count>_share``, 0–1): ``parents`` holds
+    the parents' protected counts, indexed by the codes in ``frame[key]``. NA where the count
+    or the parent's is hidden (a hidden parent hides every cell anyway)."""
+    out = frame.copy()
+    for column in COUNTS:
+        total = frame[key].map(parents[column].astype("Float64").astype(float))
+        count = frame[column].astype("Float64").astype(float)
+        out[f"{column}_share"] = count / total.where(total > 0)
+    return out
 
 
 def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
