@@ -1,6 +1,7 @@
 """An incremental refresh updates only the touched ``facts`` rows, and the result is exactly
-the store a full rebuild makes (issue #10): whole ``facts``, ``facts_weekly``, ``quarantine`` and
-``unknown_codes`` tables compared, on SQLite and PostgreSQL, for each kind of change."""
+the store a full rebuild makes (issue #10): whole ``facts``, the weekly tables, the kecamatan
+tables (issue #20), ``quarantine`` and ``unknown_codes`` tables compared, on SQLite and
+PostgreSQL, for each kind of change."""
 
 from __future__ import annotations
 
@@ -114,7 +115,41 @@ def one_more_day(replica: FaultReplica) -> None:
     assert added["registrants"] > 0 and added["incentive_payments"] > 0
 
 
-CASES = [late_rows, second_completion, reselection, quarantined_rows, one_more_day]
+def kecamatan_codes(replica: FaultReplica) -> None:
+    """New registrants whose kecamatan code is one of their regency's, another regency's,
+    one no kecamatan has, missing, or written with the regency's pre-2022 code, two of them
+    selected at once (their selection counts in their kecamatan)."""
+    first = _next_id(replica, "registrants")
+    cases = [
+        ("3216", "'321609'"),
+        ("3216", "'317101'"),
+        ("3216", "'321600'"),
+        ("3216", "NULL"),
+        ("9101", "'910101'"),
+        ("9101", "'930102'"),
+    ]
+    replica.execute(
+        *(
+            _registrant(first + i, regency_code=f"'{regency}'", district_code=code)
+            for i, (regency, code) in enumerate(cases)
+        )
+    )
+    row = _next_id(replica, "recipients")
+    replica.execute(
+        f"INSERT INTO recipients (id, registrant_id, wave, selected_at) VALUES "
+        f"({row}, {first}, 6, '2020-08-20 10:00:00'), ({row + 1}, {first + 4}, 6, "
+        "'2020-08-20 10:00:00')"
+    )
+
+
+CASES = [
+    late_rows,
+    second_completion,
+    reselection,
+    quarantined_rows,
+    one_more_day,
+    kecamatan_codes,
+]
 
 
 @pytest.mark.parametrize("change", CASES, ids=lambda case: case.__name__)

@@ -31,7 +31,7 @@ DIALECT: dict[str, dict[str, Any]] = {
     },
 }
 
-ORACLE = """
+FIRSTS = """
 WITH first_sel AS NOT MATERIALIZED (
     SELECT registrant_id, MIN(selected_at) AS first_at FROM recipients GROUP BY registrant_id
 ), sel AS NOT MATERIALIZED (
@@ -44,7 +44,12 @@ WITH first_sel AS NOT MATERIALIZED (
     GROUP BY registrant_id
 ), first_paid AS NOT MATERIALIZED (
     SELECT registrant_id, MIN(paid_at) AS at FROM incentive_payments GROUP BY registrant_id
-)
+)"""
+"""Each person's first selection (and its wave), first completion and first payment."""
+
+ORACLE = (
+    FIRSTS
+    + """
 SELECT
   (SELECT COUNT(*) FROM registrants p
     WHERE {day_reg} BETWEEN :a AND :b AND {person}) AS registrants,
@@ -61,6 +66,7 @@ SELECT
     LEFT JOIN sel ON sel.registrant_id = ip.registrant_id
     WHERE {day_ip} BETWEEN :a AND :b AND {person} AND {wave}) AS paid_idr
 """
+)
 
 
 def _source_codes(region: str) -> list[str]:
@@ -71,6 +77,21 @@ def _source_codes(region: str) -> list[str]:
 
 
 def oracle_totals(kind: str, url: str, filters: Filters) -> dict[str, int]:
+    sql, params, binds = oracle_sql(ORACLE, kind, filters)
+    engine = replica_engine(url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text(sql).bindparams(*binds), params).one()
+    finally:
+        engine.dispose()
+    return {name: int(value) for name, value in zip(metrics.METRICS, row, strict=True)}
+
+
+def oracle_sql(
+    template: str, kind: str, filters: Filters
+) -> tuple[str, dict[str, object], list[BindParameter[Any]]]:
+    """``template`` with the filters' conditions on a person ``p`` and their first selection
+    ``sel`` filled in, their parameters and the expanding binds."""
     dialect = DIALECT[kind]
     person = ["1 = 1"]
     params: dict[str, object] = {
@@ -100,7 +121,7 @@ def oracle_totals(kind: str, url: str, filters: Filters) -> dict[str, int]:
         wave = "sel.wave IN :waves"
         params["waves"] = list(filters.waves)
         binds.append(bindparam("waves", expanding=True))
-    sql = ORACLE.format(
+    sql = template.format(
         day_reg=dialect["day"].format("p.registered_at"),
         day_sel=dialect["day"].format("sel.selected_at"),
         day_done=dialect["day"].format("done.at"),
@@ -109,13 +130,7 @@ def oracle_totals(kind: str, url: str, filters: Filters) -> dict[str, int]:
         person=" AND ".join(person),
         wave=wave,
     )
-    engine = replica_engine(url)
-    try:
-        with engine.connect() as conn:
-            row = conn.execute(text(sql).bindparams(*binds), params).one()
-    finally:
-        engine.dispose()
-    return {name: int(value) for name, value in zip(metrics.METRICS, row, strict=True)}
+    return sql, params, binds
 
 
 FULL = (date(2020, 4, 11), date(2020, 9, 3))
