@@ -14,13 +14,12 @@ from datetime import date
 import pandas as pd
 import pytest
 from fault_fixtures import WHOLE, FaultReplica
-from sqlalchemy import bindparam, text
-from test_store_matches_replica import FIRSTS, FULL, oracle_sql
+from sqlalchemy import bindparam
+from test_store_matches_replica import FIRSTS, FULL, oracle_rows, oracle_sql
 
 from geo.regions import districts_of, regencies_of
 from queries import metrics
 from queries.filters import Filters
-from queries.replica import replica_engine
 from queries.store import Store
 
 KECAMATAN = """
@@ -63,13 +62,7 @@ def oracle_districts(kind: str, url: str, filters: Filters) -> dict[tuple[str, s
     sql, params, binds = oracle_sql(DISTRICT_ORACLE, kind, filters)
     params = {**params, "regency": filters.regency}
     params["known"] = districts_of(filters.regency)["code"].tolist()
-    binds = [*binds, bindparam("known", expanding=True)]
-    engine = replica_engine(url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(text(sql).bindparams(*binds), params).all()
-    finally:
-        engine.dispose()
+    rows = oracle_rows(url, sql, params, [*binds, bindparam("known", expanding=True)])
     return {(code, metric): int(value) for code, metric, value in rows if value}
 
 
