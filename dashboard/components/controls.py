@@ -10,17 +10,32 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import state
-from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC, MetricOption
+from dashboard.metric_options import (
+    BY_URL_NAME,
+    DEFAULT_METRIC,
+    METRIC_OPTIONS,
+    MetricOption,
+)
 
 Container = DeltaGenerator | ModuleType
 """Where a widget goes: the ``st`` module itself (the main area), a column or the sidebar."""
 
 
 def metric_select(
-    label: str, current: MetricOption, key: str, container: Container = st, help: str | None = None
+    label: str,
+    current: MetricOption,
+    key: str,
+    container: Container = st,
+    help: str | None = None,
+    *,
+    options: tuple[MetricOption, ...] = METRIC_OPTIONS,
+    url_key: str = "metrik",
+    default: MetricOption = DEFAULT_METRIC,
 ) -> MetricOption:
-    """Pick the metric for a map or ranking; mirrored into the URL as ``metrik``."""
-    names = list(BY_URL_NAME)
+    """Pick the metric for a map or ranking among ``options``; mirrored into the URL as
+    ``url_key``."""
+    names = [option.url_name for option in options]
+    current = current if current.url_name in names else default
     chosen = container.selectbox(
         label,
         options=names,
@@ -30,7 +45,7 @@ def metric_select(
         key=key,
         help=help,
     )
-    state.write_value("metrik", chosen, DEFAULT_METRIC.url_name)
+    state.write_value(url_key, chosen, default.url_name)
     return BY_URL_NAME[chosen]
 
 
