@@ -62,6 +62,18 @@ QUERIES: dict[str, Callable[[Store, Filters], object]] = {
         for dimension in metrics.BREAKDOWN_SQL
     },
     "daily_registrants (outreach effects, once per version)": metrics.daily_registrants,
+    # the kecamatan level (issue 20): the filters' regency (Kabupaten Bekasi, 23 kecamatan,
+    # for the national and provincial sets), the filters' province (Jawa Barat, 627, for the
+    # national ones), and one kecamatan's series
+    "district_metrics(regency)": lambda s, f: metrics.district_metrics(
+        s, f.with_region(f.regency or "3216")
+    ),
+    "district_metrics(province)": lambda s, f: metrics.district_metrics(
+        s, f.with_region(f.province or "32")
+    ),
+    "weekly_series(kecamatan)": lambda s, f: metrics.weekly_series(
+        s, f.with_region((f.regency or "3216") + "09")
+    ),
 }
 
 

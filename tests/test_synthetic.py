@@ -20,8 +20,11 @@ import pytest
 from conftest import _temporary_database
 from sqlalchemy import create_engine
 
+from geo.regions import districts, regencies
+from geo.vintages import code_changes_2022
 from queries import urls
 from queries.contract import metadata
+from queries.facts import district_mapping
 from synthetic import generator, registrants
 from synthetic.calibration import target_counts
 
@@ -168,3 +171,44 @@ def test_postgres_replica_has_the_contract_schema() -> None:
 def _validity_aside(rows: list[tuple]) -> list[tuple]:
     """Schema rows with the foreign keys' validated flag left out."""
     return [(*row[:3], None if row[2] == "f" else row[3], row[4]) for row in rows]
+
+
+def test_registrants_get_a_skewed_kecamatan_of_their_regency() -> None:
+    """The README's distribution: a kecamatan of the registrant's regency (written with the
+    regency code the row carries), heavier near the regency's label point and a long tail,
+    and 0.4% unknown — missing, ``RRRR00`` or another regency's — in about equal parts."""
+    people = generator.generate(0.01)["registrants"]
+    valid = people.loc[~people["regency_code"].isin(registrants.INVALID_CODES)]
+    mapping = district_mapping()
+    known = valid.merge(
+        mapping,
+        left_on=["regency_code", "district_code"],
+        right_on=["source_regency", "source_code"],
+    )
+    unknown = valid.loc[~valid["id"].isin(known["id"])]
+    assert 0.003 < len(unknown) / len(valid) < 0.005
+    kinds = [
+        unknown["district_code"].isna(),
+        unknown["district_code"].str.endswith("00", na=False),
+        unknown["district_code"].str[:4].ne(unknown["regency_code"])
+        & unknown["district_code"].notna(),
+    ]
+    assert all(0.2 < kind.mean() < 0.47 for kind in kinds)
+    counts = known.groupby(["regency_code", "code"]).size()
+    large = counts.groupby(level=0).sum().loc[lambda total: total >= 500].index
+    shares = (counts / counts.groupby(level=0).transform("sum")).loc[large]
+    top = shares.groupby(level=0).max()
+    kecamatan = districts().groupby("regency_code").size()
+    current = [code_changes_2022().get(code, code) for code in large]
+    assert (top.to_numpy() > 2 / kecamatan.loc[current].to_numpy()).mean() > 0.8
+    nearest = _nearest_to_label_point()
+    heaviest = shares.groupby(level=0).idxmax().map(lambda key: key[1])
+    assert heaviest.isin(nearest).mean() > 0.5
+
+
+def _nearest_to_label_point() -> set[str]:
+    table = districts().merge(
+        regencies()[["code", "lat", "lon"]].add_prefix("regency_"), on="regency_code"
+    )
+    distance = np.hypot(table["lat"] - table["regency_lat"], table["lon"] - table["regency_lon"])
+    return set(table.loc[distance.groupby(table["regency_code"]).idxmin(), "code"])
