@@ -193,8 +193,8 @@ def _draw_map(
     margin: float = 0.5,
 ) -> tuple[list, MapLayers]:
     """Regions and symbols on ``axes``; returns the legend handles and what was drawn."""
-    if level not in ("province", "regency"):
-        raise ValueError(f"'level' must be 'province' or 'regency', got {level!r}")
+    if level not in ("province", "regency", "district"):
+        raise ValueError(f"'level' must be 'province', 'regency' or 'district', got {level!r}")
     data = map_values(values, level, metric)
     layers = layers_for(level, focus_province, data, margin)
     axes.set_axis_off()
