@@ -336,14 +336,19 @@ def breakdown_frame(scope: DeckScope, dimension: str) -> tuple[pd.DataFrame, str
     return scope.figures.breakdown(scope.filters, dimension), metric
 
 
+def shown_dimensions(scope: DeckScope, dimensions: Sequence[str]) -> list[str]:
+    """The breakdowns the region has: a kecamatan's tables keep no platform or partner."""
+    if scope.filters.district:
+        return [d for d in dimensions if d in metrics.DISTRICT_BREAKDOWNS]
+    return list(dimensions)
+
+
 def breakdown_slide(scope: DeckScope, title: str, dimensions: Sequence[str]) -> Slide:
     """Up to four small bar charts in a 2×2 grid."""
     cell_w, cell_h = BODY_W / 2, (BODY_BOTTOM - BODY_TOP) / 2
     items: list[SlideItem] = []
     notes: list[str] = []
-    if scope.filters.district:  # a kecamatan's tables keep no platform or partner
-        dimensions = [d for d in dimensions if d in metrics.DISTRICT_BREAKDOWNS]
-    for index, dimension in enumerate(dimensions):
+    for index, dimension in enumerate(shown_dimensions(scope, dimensions)):
         frame, metric = breakdown_frame(scope, dimension)
         heading = f"{BREAKDOWN_TITLES[dimension]}: {charts.metric_label(metric).lower()}"
         size = (cell_w - 0.2, cell_h - 0.1)
