@@ -44,13 +44,13 @@ filters = filter_panel(filters, period, waves)
 
 # --- region pickers --------------------------------------------------------------------------
 pick = st.columns(3)
-province = pick[0].selectbox(
+province = controls.url_selectbox(
+    pick[0],
     "Provinsi",
-    options=list(PROVINCES),
-    index=list(PROVINCES).index(filters.province or "32"),
-    format_func=PROVINCES.__getitem__,
-    placeholder="Pilih provinsi…",
-    key="daerah_provinsi",
+    list(PROVINCES),
+    filters.province or "32",
+    "daerah_provinsi",
+    PROVINCES.__getitem__,
 )
 regency_names = {
     code: name
@@ -61,15 +61,15 @@ regency_names = {
 }
 regency_options = [WHOLE_PROVINCE, *regency_names]
 current_regency = filters.regency if filters.regency in regency_names else WHOLE_PROVINCE
-regency = pick[1].selectbox(
+regency = controls.url_selectbox(
+    pick[1],
     "Kabupaten/kota",
-    options=regency_options,
-    index=regency_options.index(current_regency),
-    format_func=lambda code: (
+    regency_options,
+    current_regency,
+    f"daerah_kabupaten_{province}",
+    lambda code: (
         "Seluruh provinsi" if code == WHOLE_PROVINCE else f"{regency_names[code]} ({dotted(code)})"
     ),
-    placeholder="Pilih kabupaten/kota…",
-    key=f"daerah_kabupaten_{province}",
 )
 district = filters.district if regency == filters.regency else None
 filters = filters.with_region(district or (province if regency == WHOLE_PROVINCE else regency))
@@ -84,13 +84,14 @@ sees_regencies = scope.sees_regencies_of(province)
 if not sees_regencies or filters.regency:
     map_level = "kabupaten"
 else:
-    map_level = st.radio(
+    map_level = controls.url_selectbox(
+        st,
         "Tingkat peta",
-        options=list(MAP_LEVELS),
-        index=list(MAP_LEVELS).index(map_level),
-        format_func=MAP_LEVELS.__getitem__,
-        horizontal=True,
-        key="daerah_tingkat",
+        list(MAP_LEVELS),
+        map_level,
+        "daerah_tingkat",
+        MAP_LEVELS.__getitem__,
+        horizontal_radio=True,
     )
     state.write_value("tingkat", map_level, "kabupaten")
 regency_values = data.region_metrics(filters, "regency")

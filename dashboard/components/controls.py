@@ -3,8 +3,10 @@ date field in Bahasa."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from types import ModuleType
+from typing import TypeVar
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -17,6 +19,7 @@ from dashboard.metric_options import (
     MetricOption,
 )
 
+T = TypeVar("T")
 Container = DeltaGenerator | ModuleType
 """Where a widget goes: the ``st`` module itself (the main area), a column or the sidebar."""
 
@@ -47,6 +50,42 @@ def metric_select(
     )
     state.write_value(url_key, chosen, default.url_name)
     return BY_URL_NAME[chosen]
+
+
+def follow_url(key: str, value: object) -> None:
+    """Make the keyed widget about to be drawn show ``value``, the URL's choice, when the URL
+    changed since the last run (a map click, a shared link) or the widget is new; a choice the
+    user just made in the widget stands (the URL follows it on this run). The widget must then
+    be drawn without a default (``index=None``), or Streamlit warns about two sources."""
+    seen = f"{key}__url"
+    changed = st.session_state.get(seen, value) != value
+    st.session_state[seen] = value
+    if changed or key not in st.session_state:
+        st.session_state[key] = value
+
+
+def url_selectbox(
+    container: Container,
+    label: str,
+    options: Sequence[T],
+    value: T,
+    key: str,
+    format_func: Callable[[T], str],
+    horizontal_radio: bool = False,
+) -> T:
+    """A selectbox (or a horizontal radio) whose choice lives in the URL: it shows ``value``
+    from the URL, follows the URL when a map click or link changes it, and returns the
+    user's choice."""
+    follow_url(key, value)
+    if horizontal_radio:
+        chosen = container.radio(
+            label, options, index=None, format_func=format_func, horizontal=True, key=key
+        )
+    else:
+        chosen = container.selectbox(
+            label, options, index=None, format_func=format_func, key=key, placeholder=label
+        )
+    return value if chosen is None else chosen
 
 
 def region_picker(label: str, regions: dict[str, str], key: str) -> str | None:

@@ -34,6 +34,7 @@ NO_DISTRICT_DATA = (
     "angka kabupaten/kota tetap lengkap."
 )
 METRIC_KEY = "metrik-kec"
+WHOLE_REGENCY = "__semua__"
 
 
 def district_section(filters: Filters, area: str, period: tuple[date, date]) -> None:
@@ -155,12 +156,12 @@ def district_choice(filters: Filters, scope: Scope, container: controls.Containe
         return None
     kecamatan = districts_of(regency)
     names = dict(zip(kecamatan["code"], kecamatan["name"], strict=True))
-    options = [None, *names]
-    chosen = container.selectbox(
+    chosen = controls.url_selectbox(
+        container,
         "Kecamatan",
-        options=options,
-        index=options.index(filters.district) if filters.district in names else 0,
-        format_func=lambda code: "Seluruh kabupaten/kota" if code is None else names[code],
-        key=f"daerah_kecamatan_{regency}",
+        [WHOLE_REGENCY, *names],
+        filters.district if filters.district in names else WHOLE_REGENCY,
+        f"daerah_kecamatan_{regency}",
+        lambda code: "Seluruh kabupaten/kota" if code == WHOLE_REGENCY else names[code],
     )
-    return chosen
+    return None if chosen == WHOLE_REGENCY else chosen
