@@ -55,8 +55,9 @@ def metric_select(
 def follow_url(key: str, value: object) -> None:
     """Make the keyed widget about to be drawn show ``value``, the URL's choice, when the URL
     changed since the last run (a map click, a shared link) or the widget is new; a choice the
-    user just made in the widget stands (the URL follows it on this run). The widget must then
-    be drawn without a default (``index=None``), or Streamlit warns about two sources."""
+    user just made in the widget stands (the URL follows it on this run). Streamlit logs a
+    warning for a widget with both a default and a state value unless
+    ``global.disableWidgetStateDuplicationWarning`` is set (``.streamlit/config.toml``)."""
     seen = f"{key}__url"
     changed = st.session_state.get(seen, value) != value
     st.session_state[seen] = value
@@ -77,14 +78,13 @@ def url_selectbox(
     from the URL, follows the URL when a map click or link changes it, and returns the
     user's choice."""
     follow_url(key, value)
+    index = list(options).index(value)  # not clearable, and the same choice as the state
     if horizontal_radio:
         chosen = container.radio(
-            label, options, index=None, format_func=format_func, horizontal=True, key=key
+            label, options, index=index, format_func=format_func, horizontal=True, key=key
         )
     else:
-        chosen = container.selectbox(
-            label, options, index=None, format_func=format_func, key=key, placeholder=label
-        )
+        chosen = container.selectbox(label, options, index=index, format_func=format_func, key=key)
     return value if chosen is None else chosen
 
 
