@@ -38,7 +38,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from queries import staging, urls
+from queries import demo, staging, urls
 from queries.cli import run_command, terminal
 from queries.contract import DIMENSION_TABLES, FACT_TABLES, STORE_COLUMNS
 from queries.duck import count_rows, run, scalar
@@ -61,13 +61,14 @@ from queries.replica import (
     sqlite_readonly,
     write_privileges,
 )
-from queries.settings import ACCEPT_WRITABLE_REPLICA, accepts_writable_replica
+from queries.settings import ACCEPT_WRITABLE_REPLICA, accepts_writable_replica, data_dir
 from queries.store import (
     StoreCorruptError,
     check_readable,
     current_version,
     publish_version,
     remove_leftovers,
+    store_dir,
 )
 
 Progress = Callable[[str, float], None]
@@ -562,18 +563,54 @@ def _matches_replica(
     return (int(count), int(total)) == (int(ours[0]), int(ours[1]))
 
 
+# --- the refresh of the configured or demo replica: the app, the service and the command ----
+
+
+def default_store_dir() -> Path:
+    return store_dir(data_dir())
+
+
+def refresh(
+    explicit_url: str | None = None, *, full: bool = False, progress: Progress | None = None
+) -> SyncReport:
+    """Refresh the store from the given, configured or demo replica (under the lock)."""
+    directory = default_store_dir()
+    with exclusive(directory):
+        return refresh_locked(explicit_url, directory, full=full, progress=progress)
+
+
+def refresh_locked(
+    explicit_url: str | None, directory: Path, *, full: bool, progress: Progress | None
+) -> SyncReport:
+    """:func:`refresh` for a caller that holds the lock (``queries.bootstrap.ensure_store``)."""
+    try:  # what fails before the sync (a bad setting, the demo build) is recorded here
+        url, kind = (explicit_url, "replica") if explicit_url else demo.source()
+        if kind == "demo":
+            demo.ensure_demo_replica(_scaled(progress, 0.0, 0.6))
+    except Exception as error:
+        record_failure(directory, describe(error))
+        raise
+    offset = 0.6 if kind == "demo" else 0.0
+    return sync_locked(url, directory, full=full, progress=_scaled(progress, offset, 1.0))
+
+
+def _scaled(progress: Progress | None, start: float, end: float) -> Progress | None:
+    """Map a step's 0–1 progress into [start, end] of the overall bar."""
+    if progress is None:
+        return None
+    return lambda step, fraction: progress(step, start + (end - start) * fraction)
+
+
 def main(argv: list[str] | None = None) -> int:
     return run_command(lambda: _main(argv))
 
 
 def _main(argv: list[str] | None) -> int:
-    from queries import bootstrap
-
     parser = argparse.ArgumentParser(prog="python -m queries.sync", description=__doc__)
     parser.add_argument("--full", action="store_true", help="rebuild the store from scratch")
     parser.add_argument("--replica", help="replica URL (default: configured, else the demo)")
     args = parser.parse_args(argv)
-    report = bootstrap.refresh(args.replica, full=args.full, progress=terminal())
+    report = refresh(args.replica, full=args.full, progress=terminal())
     recopied = f"; disalin ulang karena berbeda: {', '.join(report.recopied)}" * bool(
         report.recopied
     )
