@@ -76,6 +76,8 @@ SCHEMA_VERSION = "7"
 SQLITE_CHUNK_ROWS = 250_000
 LATE_ROWS_WINDOW = 10_000
 """Ids below the watermark re-read on every incremental run, for rows that committed late."""
+ID_NOT_POSITIVE = "id_not_positive"
+"""The quarantine reason of rows whose id is zero or negative (``queries.quality.REASONS``)."""
 RECONCILE_IDS = 250_000
 """Ids below the window whose count and id sum each incremental run compares with the
 replica, a slice after the previous run's: a bounded index range scan per run."""
@@ -126,6 +128,8 @@ class SyncReport:
     facts_rows_touched: int | None = None
     """``facts`` keys recomputed for the people touched; None when the pre-aggregates were
     rebuilt whole."""
+    ids_not_positive: dict[str, int] = field(default_factory=dict)
+    """Rows per replica table whose id is zero or negative: never copied, quarantined."""
 
 
 def _raw_ddl(table: str) -> str:
@@ -327,6 +331,31 @@ def _needs_full_rebuild(
     )
 
 
+def _ids_not_positive(engine: Engine) -> dict[str, int]:
+    """Rows per table whose id is zero or negative. Copies take ids above a watermark that
+    starts at 0, so these never reach the staging: counted here (an index range on the
+    primary key) so that they are quarantined like every other contract break."""
+    found = {}
+    for table in (*DIMENSION_TABLES, *FACT_TABLES):
+        sql = f"SELECT count(*) FROM {table.name} WHERE id <= :highest"
+        rows = int(run_readonly(engine, sql, {"highest": 0})[0][0])
+        if rows:
+            found[table.name] = rows
+    return found
+
+
+def _quarantine_ids_not_positive(con: duckdb.DuckDBPyConnection, counts: dict[str, int]) -> None:
+    """Replace the version's ``id_not_positive`` quarantine rows with this refresh's counts
+    (an update keeps the previous version's rows otherwise; the count is fresh each time)."""
+    run(con, "DELETE FROM version.quarantine WHERE reason = $reason", {"reason": ID_NOT_POSITIVE})
+    for table, rows in counts.items():
+        run(
+            con,
+            "INSERT INTO version.quarantine (table_name, reason, rows) VALUES ($t, $r, $n)",
+            {"t": table, "r": ID_NOT_POSITIVE, "n": rows},
+        )
+
+
 def _replica_max_id(engine: Engine, table: str) -> int:
     # the table name comes from the contract, never from input
     return int(run_readonly(engine, f"SELECT coalesce(max(id), 0) FROM {table}")[0][0])
@@ -388,6 +417,7 @@ def _sync(url: str, directory: Path, *, full: bool, progress: Progress) -> SyncR
                 staging.reset(con)
                 state = {}
             report = SyncReport(mode="full" if full else "incremental")
+            report.ids_not_positive = _ids_not_positive(engine)
             with tempfile.TemporaryDirectory(dir=directory) as workdir:
                 plan = _fill(con, engine, url, state, report, Path(workdir), progress)
             target = _publish(con, directory, plan, state, report, source)
@@ -435,6 +465,7 @@ def _publish(
         else:
             staging.copy_dimensions(con, "version")
             staging.rebuild_facts(con, plan, until)
+        _quarantine_ids_not_positive(con, report.ids_not_positive)
         _write_meta(con, source, report.mode)
         run(con, "CHECKPOINT version")
         run(con, "DETACH version")
