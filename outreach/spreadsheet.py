@@ -35,8 +35,11 @@ COLUMNS = (
 SHEET = "Agenda"
 MAX_ROWS = 2_000
 FIRST_DATA_ROW = 2
-MAX_UPLOAD_MB = -(-xlsx.MAX_FILE_BYTES // 2**20)
-"""The app's uploader refuses a larger file before it reaches the server's memory."""
+MAX_UPLOAD_MB = 10
+"""The app's uploader refuses a file above this before it reaches the server's memory
+(Streamlit's default is 200 MB). It is above :data:`outreach.xlsx.MAX_FILE_BYTES` on purpose:
+a file a little too large gets the import's own Bahasa line; only an absurd one meets
+Streamlit's (English) size notice."""
 FORMULA_HINT = "buka dan simpan lagi berkasnya di Excel atau LibreOffice, atau tulis nilainya."
 
 
