@@ -4,8 +4,12 @@
 cell compressed to 310 kB and to 1 MB, a million rows, broken sheet XML, an XML entity bomb, a
 file over the size limit, and a valid file as the baseline), runs
 ``python -m outreach import FILE`` on each in a fresh process and prints the wall time, the
-peak RSS (``os.wait4``) and the one line it printed. Exits 1 if a hostile file is not refused
-with one Bahasa line within 3 s and 300 MB. The figures are recorded in docs/RELIABILITY.md.
+CPU seconds and peak RSS (``os.wait4``) and the one line it printed. Exits 1 if a hostile file
+is not refused with one Bahasa line within 3 s of CPU and 300 MB. CPU, not wall time, is what
+the limit is checked on: on this shared 2-core machine the wall time of even ``--help`` is
+3-7 s under load, while the command costs about 1.1 s of CPU, nearly all of it the interpreter
+and its imports (the refusal itself takes 0.01 s in-process). The figures are recorded in
+docs/RELIABILITY.md.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -122,18 +127,20 @@ class Outcome:
     file_kb: float
     exit_code: int
     seconds: float
+    cpu_seconds: float
     peak_mb: float
     said: str
 
     def within_limits(self, hostile: bool) -> bool:
         lines = self.said.splitlines()
         refused = self.exit_code == 2 and len(lines) == 1 and "Traceback" not in self.said
-        return not hostile or (refused and self.seconds <= LIMIT_S and self.peak_mb <= LIMIT_MB)
+        within = self.cpu_seconds <= LIMIT_S and self.peak_mb <= LIMIT_MB
+        return not hostile or (refused and within)
 
 
-def run_import(path: Path, database: Path) -> tuple[int, float, float, str]:
-    """Exit code, wall seconds, peak RSS (MB, this child's own from ``wait4``) and output of
-    one import command."""
+def run_import(path: Path, database: Path) -> tuple[int, float, float, float, str]:
+    """Exit code, wall and CPU seconds, peak RSS (MB; this child's own, from ``wait4``) and
+    output of one import command."""
     env = {**os.environ, "PRAKERJA_APP_DB_URL": f"sqlite:///{database}"}
     command = [sys.executable, "-m", "outreach", "import", str(path)]
     command += ["--by", "bench@example.go.id", "--scope", "ID"]
@@ -145,13 +152,14 @@ def run_import(path: Path, database: Path) -> tuple[int, float, float, str]:
         process.returncode = os.waitstatus_to_exitcode(status)
         output.seek(0)
         said = output.read().decode(errors="replace").strip()
-    return process.returncode, seconds, usage.ru_maxrss / 1024, said
+    cpu = usage.ru_utime + usage.ru_stime
+    return process.returncode, seconds, cpu, usage.ru_maxrss / 1024, said
 
 
 def measure(case: Case, folder: Path) -> Outcome:
-    path = case.build(folder / f"{case.name.split(',')[0].replace(' ', '-')}.xlsx")
-    code, seconds, peak, said = run_import(path, folder / "agenda.sqlite")
-    return Outcome(case.name, path.stat().st_size / 1024, code, seconds, peak, said)
+    path = case.build(folder / f"{re.sub(r'[^a-z0-9]+', '-', case.name.lower())}.xlsx")
+    code, seconds, cpu, peak, said = run_import(path, folder / "agenda.sqlite")
+    return Outcome(case.name, path.stat().st_size / 1024, code, seconds, cpu, peak, said)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,14 +170,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="hostile-xlsx-") as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        print("| file | size | exit | wall s | peak RSS MB | says |\n|---|---:|---:|---:|---:|---|")
+        print("| file | size | exit | wall s | CPU s | peak RSS MB | says |")
+        print("|---|---:|---:|---:|---:|---:|---|")
         for case in CASES:
             outcome = measure(case, folder)
             failed |= not outcome.within_limits(case.hostile)
             said = outcome.said.replace("\n", " / ")
             print(
                 f"| {case.name} | {outcome.file_kb:,.0f} kB | {outcome.exit_code} "
-                f"| {outcome.seconds:.2f} | {outcome.peak_mb:.0f} | {said} |",
+                f"| {outcome.seconds:.2f} | {outcome.cpu_seconds:.2f} | {outcome.peak_mb:.0f} "
+                f"| {said} |",
                 flush=True,
             )
     print(f"load average {' / '.join(f'{v:.1f}' for v in os.getloadavg())}")

@@ -5,6 +5,7 @@ and the server's peak memory barely moves (before: 89 s and 1.25 GB for a millio
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from bench import hostile_xlsx
 
 pytestmark = pytest.mark.browser
 
-CASES = {
+CASES: dict[str, tuple[bytes | Iterator[bytes], str]] = {
     "huge-cell.xlsx": (hostile_xlsx.huge_cell(320 << 20), "Isi berkas terlalu besar setelah"),
     "million-rows.xlsx": (hostile_xlsx.many_rows(1_000_000), "(paling banyak 2 MB)"),
     "broken.xlsx": (hostile_xlsx.broken_xml(), "XML xl/worksheets/sheet1.xml tidak terbaca"),
