@@ -21,7 +21,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -138,22 +137,39 @@ class Outcome:
         return not hostile or (refused and within)
 
 
+_TIMER = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as out:
+    code, wall = os.waitstatus_to_exitcode(status), time.perf_counter() - started
+    print(code, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, file=out)
+"""
+"""Runs the command and writes its exit code, wall and CPU seconds and peak RSS (kB). A small
+process of its own: Linux counts the memory a process had when it called ``exec`` in its peak
+RSS, so a child started straight from a large parent (a test session) would report the
+parent's size."""
+
+
 def run_import(path: Path, database: Path) -> tuple[int, float, float, float, str]:
-    """Exit code, wall and CPU seconds, peak RSS (MB; this child's own, from ``wait4``) and
+    """Exit code, wall and CPU seconds, peak RSS (MB; the command's own, from ``wait4``) and
     output of one import command."""
     env = {**os.environ, "PRAKERJA_APP_DB_URL": f"sqlite:///{database}"}
     command = [sys.executable, "-m", "outreach", "import", str(path)]
     command += ["--by", "bench@example.go.id", "--scope", "ID"]
-    with tempfile.TemporaryFile() as output:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        output.seek(0)
-        said = output.read().decode(errors="replace").strip()
-    cpu = usage.ru_utime + usage.ru_stime
-    return process.returncode, seconds, cpu, usage.ru_maxrss / 1024, said
+    with tempfile.TemporaryDirectory() as scratch:
+        figures = Path(scratch) / "figures"
+        result = subprocess.run(
+            [sys.executable, "-c", _TIMER, str(figures), *command],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            check=True,
+        )
+        code, seconds, cpu, peak_kb = figures.read_text().split()
+    said = result.stdout.decode(errors="replace").strip()
+    return int(code), float(seconds), float(cpu), int(peak_kb) / 1024, said
 
 
 def measure(case: Case, folder: Path) -> Outcome:
