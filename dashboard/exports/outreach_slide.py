@@ -1,5 +1,6 @@
-"""The deck's "Dampak sosialisasi" slide: the region's offline registrations per week with its
-outreach events marked, and what the latest events did, in words.
+"""The deck's "Dampak sosialisasi" slide: the region's weekly registrations of the latest
+event's primary measure with its outreach events marked, that event's pre-trend check, which
+registrants are counted, and what the latest events did, in words.
 
 The agenda is read from the application database; when it cannot be reached, or holds no
 event for the region, the slide says so and the rest of the deck is unaffected.
@@ -7,9 +8,8 @@ event for the region, the slide says so and the rest of the deck is unaffected.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 BODY_W = PAGE_W - 2 * MARGIN
 LATEST = 3
-MEASURE = "offline"
 
 
 def outreach_slide(scope: DeckScope) -> Slide:
@@ -45,30 +44,36 @@ def outreach_slide(scope: DeckScope) -> Slide:
     today = date.today()
     past = sorted((e for e in events if not e.is_planned(today)), key=lambda e: e.start_date)
     latest = past[-LATEST:][::-1]
-    found = effect.effects_from_store(scope.store, latest, everyone, today)
-    lines = [_headline_sentence(event, found, scope.threshold) for event in latest]
-    chart = outreach_view.impact_chart(
-        _weekly(scope), events, today, effect.MEASURES[MEASURE][0], width=900, height=230
-    )
-    items: list[SlideItem] = [
-        Picture(MARGIN, 1.2, BODY_W, 3.3, chart_png(chart)),
-        Text(MARGIN, 4.6, BODY_W, 2.3, "\n".join(lines), 13),
+    scope_fields = effect.population(scope.filters)
+    found = effect.effects_from_store(scope.store, latest, everyone, today, scope_fields)
+    primary = [_primary(event, found) for event in latest]
+    lines = [
+        f"{outreach_view.title(event)}: {outreach_view.sentence(main, scope.threshold)}"
+        for event, main in zip(latest, primary, strict=True)
+        if main is not None
     ]
-    return Slide(title, items, "\n".join(lines))
+    measure = effect.primary_measure(latest[0]) if latest else "registrants"
+    words = "\n".join([outreach_view.scope_text(scope.filters), *lines])
+    chart = outreach_view.impact_chart(
+        _weekly(scope, measure), events, today, effect.MEASURES[measure][0], width=900, height=150
+    )
+    items: list[SlideItem] = [Picture(MARGIN, 1.2, BODY_W, 2.0, chart_png(chart))]
+    study = next((main for main in primary if main is not None and main.weekly_gap), None)
+    if study is not None:
+        pre_trend = outreach_view.event_study_chart(study, width=900, height=110)
+        items.append(Picture(MARGIN, 3.25, BODY_W, 1.55, chart_png(pre_trend)))
+    items.append(Text(MARGIN, 4.85, BODY_W, 2.1, words, 11))
+    return Slide(title, items, words)
 
 
-def _headline_sentence(event: Event, found: list[effect.Effect], threshold: int) -> str:
-    measure = effect.headline_measure(event)
-    main = next(f for f in found if f.event_id == event.id and f.measure == measure)
-    return f"{outreach_view.title(event)}: {outreach_view.sentence(main, threshold)}"
+def _primary(event: Event, found: list[effect.Effect]) -> effect.Effect | None:
+    return next((f for f in found if f.event_id == event.id and f.primary), None)
 
 
-def _weekly(scope: DeckScope) -> pd.DataFrame:
-    fields: dict[str, Any] = {
-        "channels": ("offline",),
-        "genders": (),
-        "age_bands": (),
-        "disability": None,
-    }
-    weekly = metrics.weekly_series(scope.store, replace(scope.filters, **fields))
+def _weekly(scope: DeckScope, measure: str) -> pd.DataFrame:
+    """The region's weekly series of the measure, among the deck's population filters."""
+    chosen = effect.measure_filters(scope.filters, measure)
+    if chosen is None:
+        return pd.DataFrame({"week_start": [], "registrants": []})
+    weekly = metrics.weekly_series(scope.store, chosen)
     return outreach_view.protected_weekly(weekly[["week_start", "registrants"]], scope.threshold)
