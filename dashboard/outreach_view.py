@@ -14,11 +14,16 @@ from datetime import date
 import pandas as pd
 
 from dashboard import charts, formatting
+from geo.adjacency import NEAREST_POINTS
 from geo.regions import region_name
 from outreach.effect import (
+    BASELINE_DAYS,
     JUDGED,
+    MAX_DAYS,
     MIN_CONTROLS,
     MIN_COUNT,
+    MIN_DAYS,
+    NEAREST,
     NO_ESTIMATE,
     VERDICTS,
     WEEKS_SHOWN_BEFORE,
@@ -343,6 +348,67 @@ def scope_text(filters: Filters) -> str:
     ]
     tail = f"; filter {' dan '.join(ignored)} tidak berlaku di sini" if ignored else ""
     return f"Dampak dihitung atas {counted}{tail}."
+
+
+def rules_markdown() -> str:
+    """The verdict rules as Tentang Data states them (``outreach.effect.verdict_of``)."""
+    widest = formatting.number(WIDEST_BAND_POINTS)
+    return f"""
+- **Jendela**: sesudah = {MIN_DAYS}–{MAX_DAYS} hari sejak hari pertama kegiatan (selama
+  kegiatan berlangsung, paling sedikit {MIN_DAYS} dan paling lama {MAX_DAYS} hari); sebelum =
+  {BASELINE_DAYS // 7} minggu sebelum kegiatan, dibandingkan per hari. Satu minggu buruk
+  sebelum kegiatan hanya berbobot 1/{BASELINE_DAYS // 7}.
+- **Pembanding**: kabupaten/kota di provinsi yang sama ditambah {NEAREST} yang paling mirip
+  (penduduk dan tingkat pendaftaran sebelum kegiatan), tanpa kegiatan sendiri pada
+  minggu-minggu itu dan **bukan tetangga** kabupaten/kota kegiatan (dari batas wilayah bila
+  tersedia, selain itu dari {NEAREST_POINTS} ibu kota terdekat).
+- **Rentang ketidakpastian 95%** memperhitungkan sebaran antar-kabupaten/kota (tren sendiri,
+  naik-turun mingguan) yang terlihat di pembanding, dengan koreksi untuk pembanding yang
+  sedikit (distribusi t).
+- **Satu ukuran utama per kegiatan**, ditetapkan oleh sasarannya sebelum data dilihat: kelompok
+  sasaran; untuk sasaran umum semua pendaftar, kecuali layanan pendaftaran luring yang kedua
+  jendelanya jatuh setelah pendaftaran luring dibuka (15 Juni 2020): pendaftar luring. Ukuran
+  lain ditampilkan sebagai pendukung dan **tidak dinilai**.
+- **Penilaian**, berurutan:
+  1. kurang dari {MIN_COUNT} pendaftar di kedua jendela, kurang dari {MIN_CONTROLS}
+     pembanding, atau riwayat 8 minggu belum ada: **data belum cukup**;
+  2. dalam 4 minggu terakhir sebelum kegiatan selisih dengan pembanding sudah bergeser
+     melebihi rentang ketidakpastiannya: **sudah berbeda sebelum kegiatan**;
+  3. seluruh rentang di atas nol: **naik**; seluruhnya di bawah nol: **turun**;
+  4. rentang mencakup nol dan lebih lebar dari {widest} poin: **data belum cukup**; selain
+     itu: **tidak terlihat dampak**.
+- Selisih ditulis dalam **poin** (persen dari jumlah sebelum kegiatan), perubahan sendiri dalam
+  **persen**; keduanya tidak dicampur dalam satu kalimat, dan tanda + atau − selalu ditulis.
+"""
+
+
+def calibration_text(saved: dict | None) -> str:
+    """The latest ``python -m outreach calibrate`` result in one paragraph, or how to run it."""
+    if not saved:
+        return (
+            "Kalibrasi belum dijalankan pada data ini. Jalankan `python -m outreach calibrate "
+            "--placebos 500` untuk mengukur seberapa sering metode ini salah menyebut dampak."
+        )
+    rows = {
+        row["placement"]: row
+        for row in saved["rows"]
+        if row["measure"] == "registrants" and row["baseline_days"] == BASELINE_DAYS
+    }
+
+    def share(row: dict) -> str:
+        wrong = row["verdicts"]["naik"] + row["verdicts"]["turun"]
+        of_all = formatting.percent(wrong / max(1, row["placebos"]), 1)
+        of_estimated = formatting.percent(wrong / max(1, row["estimated"]), 1)
+        return f"{of_all} ({of_estimated} dari yang dapat dinilai)"
+
+    return (
+        f"Kalibrasi terakhir ({formatting.timestamp(saved['ran_at'])}, "
+        f"{formatting.number(saved['placebos'])} kegiatan plasebo per penempatan, seed "
+        f"{saved['seed']}): kegiatan plasebo (tanpa kegiatan sungguhan) dibaca naik atau turun "
+        f"pada {share(rows['random'])} bila ditempatkan acak, dan {share(rows['after_dip'])} "
+        "bila ditempatkan tepat setelah minggu terburuk kabupaten/kota itu. "
+        f"Baris terakhir: `{saved['last_line']}`."
+    )
 
 
 ACTIONS = {"create": "dibuat", "update": "diubah", "delete": "dihapus"}

@@ -156,6 +156,16 @@ class Effect:
         return scale * self.lift, scale * self.lift_low, scale * self.lift_high
 
     @property
+    def estimated(self) -> bool:
+        """Whether there is an estimate to judge: counts, comparison regencies and history
+        enough (its band may still be too wide)."""
+        return (
+            not self.reason
+            and self.before + self.after >= MIN_COUNT
+            and self.controls >= MIN_CONTROLS
+        )
+
+    @property
     def band_points(self) -> float:
         """The band's width in percentage points."""
         _, low, high = self.points
@@ -180,12 +190,12 @@ def primary_measure(event: Event) -> str:
     return "registrants"
 
 
-def windows(event: Event) -> tuple[date, date, int]:
+def windows(event: Event, baseline_days: int = BASELINE_DAYS) -> tuple[date, date, int]:
     """(first day before, first day after, W): before = [first_before, start) of
-    :data:`BASELINE_DAYS`, after = [start, start + W)."""
+    ``baseline_days``, after = [start, start + W)."""
     length = (event.end_date - event.start_date).days + 1
     days = min(MAX_DAYS, max(MIN_DAYS, length))
-    return event.start_date - timedelta(days=BASELINE_DAYS), event.start_date, days
+    return event.start_date - timedelta(days=baseline_days), event.start_date, days
 
 
 def population(filters: Filters) -> dict[str, Any]:
@@ -376,16 +386,18 @@ def estimate(
     matrix: pd.DataFrame,
     others: Sequence[Event],
     primary: bool | None = None,
+    baseline_days: int = BASELINE_DAYS,
 ) -> Effect:
     """The effect of one event on one measure, from that measure's regency × day matrix
-    (``primary`` defaults to whether it is the event's primary measure)."""
+    (``primary`` defaults to whether it is the event's primary measure; ``baseline_days``
+    other than 8 weeks only for calibration's comparison of baselines)."""
     if primary is None:
         primary = measure == primary_measure(event)
-    first_before, start, days = windows(event)
+    first_before, start, days = windows(event, baseline_days)
     end = start + timedelta(days=days)
     if end - timedelta(days=1) > matrix.columns[-1].date():
         return _not_judged(event, measure, primary, days, "window")
-    if first_before < matrix.columns[0].date():
+    if min(first_before, start - timedelta(days=BASELINE_DAYS)) < matrix.columns[0].date():
         return _not_judged(event, measure, primary, days, "history")
     if measure == "offline" and first_before < OFFLINE_OPENED:
         return _not_judged(event, measure, primary, days, "offline")
@@ -398,12 +410,12 @@ def estimate(
     me = matrix.index.get_loc(event.regency_code)
     rows = matrix.index.get_indexer(controls)
     own = (
-        float(_sums(matrix, np.array([me]), first_before, BASELINE_DAYS)[0]),
+        float(_sums(matrix, np.array([me]), first_before, baseline_days)[0]),
         float(_sums(matrix, np.array([me]), start, days)[0]),
     )
-    pool = (_sums(matrix, rows, first_before, BASELINE_DAYS), _sums(matrix, rows, start, days))
-    main = did(own, pool, (BASELINE_DAYS, days))
-    half = BASELINE_DAYS // 2
+    pool = (_sums(matrix, rows, first_before, baseline_days), _sums(matrix, rows, start, days))
+    main = did(own, pool, (baseline_days, days))
+    half = baseline_days // 2
     middle = first_before + timedelta(days=half)
     pre = did(
         (
@@ -413,7 +425,7 @@ def estimate(
         (_sums(matrix, rows, first_before, half), _sums(matrix, rows, middle, half)),
         (half, half),
     )
-    scale = days / BASELINE_DAYS
+    scale = days / baseline_days
     low, high = main.band
     control_change = math.expm1(main.control_log_change)
     band_points = (1 + control_change) * (math.exp(high) - math.exp(low)) * 100
