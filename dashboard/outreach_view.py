@@ -133,7 +133,8 @@ def sentence(effect: Effect, threshold: int) -> str:
         return f"{label}: data belum cukup, jumlah pendaftarnya terlalu kecil."
     counts = (
         f"{_count(effect.after, threshold)} orang dalam {days} hari sejak kegiatan, dibanding "
-        f"rata-rata {_count(effect.before, threshold)} per {days} hari dalam 8 minggu sebelumnya"
+        f"rata-rata {_count(effect.before, threshold)} per {days} hari dalam 8 minggu sebelumnya, "
+        "tanpa minggu terakhir sebelum kegiatan"
     )
     changes = (
         f"{label} {change_words(effect.change)} ({counts}); di {effect.controls} "
@@ -144,8 +145,8 @@ def sentence(effect: Effect, threshold: int) -> str:
     if effect.verdict == "sudah_berbeda":
         pre = (1 + effect.control_change) * effect.pre_lift
         judged = (
-            "Penilaian: sudah berbeda sebelum kegiatan. Dalam 4 minggu terakhir sebelum "
-            f"kegiatan, selisihnya dengan pembanding sudah bergeser {signed_points(pre)}, "
+            "Penilaian: sudah berbeda sebelum kegiatan. Sebelum kegiatan, selisihnya dengan "
+            f"pembanding sudah bergeser {signed_points(pre)} dalam 4 minggu, "
             "sehingga perubahan sesudahnya tidak dapat disebut dampak kegiatan."
         )
     elif effect.verdict == "tidak_cukup":
@@ -356,8 +357,10 @@ def rules_markdown() -> str:
     return f"""
 - **Jendela**: sesudah = {MIN_DAYS}–{MAX_DAYS} hari sejak hari pertama kegiatan (selama
   kegiatan berlangsung, paling sedikit {MIN_DAYS} dan paling lama {MAX_DAYS} hari); sebelum =
-  {BASELINE_DAYS // 7} minggu sebelum kegiatan, dibandingkan per hari. Satu minggu buruk
-  sebelum kegiatan hanya berbobot 1/{BASELINE_DAYS // 7}.
+  {BASELINE_DAYS // 7} minggu yang berakhir satu minggu sebelum kegiatan, dibandingkan per
+  hari. Minggu terakhir sebelum kegiatan tidak dihitung (kegiatan sering diadakan justru
+  setelah minggu yang buruk), dan minggu buruk lainnya hanya berbobot
+  1/{BASELINE_DAYS // 7}.
 - **Pembanding**: kabupaten/kota di provinsi yang sama ditambah {NEAREST} yang paling mirip
   (penduduk dan tingkat pendaftaran sebelum kegiatan), tanpa kegiatan sendiri pada
   minggu-minggu itu dan **bukan tetangga** kabupaten/kota kegiatan (dari batas wilayah bila
@@ -372,8 +375,8 @@ def rules_markdown() -> str:
 - **Penilaian**, berurutan:
   1. kurang dari {MIN_COUNT} pendaftar di kedua jendela, kurang dari {MIN_CONTROLS}
      pembanding, atau riwayat 8 minggu belum ada: **data belum cukup**;
-  2. dalam 4 minggu terakhir sebelum kegiatan selisih dengan pembanding sudah bergeser
-     melebihi rentang ketidakpastiannya: **sudah berbeda sebelum kegiatan**;
+  2. antara paruh pertama dan paruh kedua jendela sebelum, selisih dengan pembanding sudah
+     bergeser melebihi rentang ketidakpastiannya: **sudah berbeda sebelum kegiatan**;
   3. seluruh rentang di atas nol: **naik**; seluruhnya di bawah nol: **turun**;
   4. rentang mencakup nol dan lebih lebar dari {widest} poin: **data belum cukup**; selain
      itu: **tidak terlihat dampak**.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -103,8 +104,8 @@ def _effects(agenda: Agenda, args: argparse.Namespace) -> int:
     threshold = suppression_threshold()
     for row in found:
         event = by_id[row.event_id]
-        points = [f"{value * 100:.1f}" for value in row.points]
-        pre = (1 + row.control_change) * row.pre_lift * 100
+        points = [_number(value * 100, 1) for value in row.points]
+        pre = _number((1 + row.control_change) * row.pre_lift * 100, 1)
         writer.writerow(
             [
                 row.event_id,
@@ -119,10 +120,10 @@ def _effects(agenda: Agenda, args: argparse.Namespace) -> int:
                 row.control_after,
                 row.controls,
                 *points,
-                f"{row.lift:.3f}",
-                f"{row.lift_low:.3f}",
-                f"{row.lift_high:.3f}",
-                f"{pre:.1f}",
+                _number(row.lift, 3),
+                _number(row.lift_low, 3),
+                _number(row.lift_high, 3),
+                pre,
                 row.verdict,
                 row.neighbours_left_out,
                 row.neighbour_source,
@@ -130,6 +131,11 @@ def _effects(agenda: Agenda, args: argparse.Namespace) -> int:
             ]
         )
     return 0
+
+
+def _number(value: float, decimals: int) -> str:
+    """A CSV number; empty where there is no estimate."""
+    return "" if math.isnan(value) else f"{value:.{decimals}f}"
 
 
 def _calibrate(agenda: Agenda, args: argparse.Namespace) -> int:

@@ -2,7 +2,7 @@
 (regencies and dates without any event) run through the very estimator the screen uses.
 
 Two placements: at random (a regency and a start day drawn uniformly among those with a
-full 8-week before window and a complete after window), and right after one of the
+full before window and a complete after window), and right after one of the
 regency's own dips (a 7-day block in the bottom :data:`DIP_SHARE` of its weeks, measured
 as its share of the nation's registrants, so the national launch rush and waves do not
 count as dips): Pemda act after a bad month, which a naive before/after rewards. Placebos
@@ -95,7 +95,8 @@ def _starts(matrix: pd.DataFrame, length: int) -> tuple[date, date]:
     """First and last start day with a full before window and a complete after window."""
     first, last = _span(matrix)
     days = min(effect.MAX_DAYS, max(effect.MIN_DAYS, length))
-    return first + timedelta(days=effect.BASELINE_DAYS), last - timedelta(days=days - 1)
+    history = effect.BASELINE_DAYS + effect.GAP_DAYS
+    return first + timedelta(days=history), last - timedelta(days=days - 1)
 
 
 def _free(code: str, start: date, length: int, events: Sequence[Event]) -> bool:
@@ -103,7 +104,9 @@ def _free(code: str, start: date, length: int, events: Sequence[Event]) -> bool:
     near, _ = neighbours()
     days = min(effect.MAX_DAYS, max(effect.MIN_DAYS, length))
     busy = effect.busy_regencies(
-        events, start - timedelta(days=effect.BASELINE_DAYS), start + timedelta(days=days)
+        events,
+        start - timedelta(days=effect.BASELINE_DAYS + effect.GAP_DAYS),
+        start + timedelta(days=days),
     )
     return code not in busy and not (near.get(code, frozenset()) & busy)
 
@@ -174,8 +177,12 @@ def tally(
     events: Sequence[Event],
     baseline_days: int = effect.BASELINE_DAYS,
 ) -> Row:
-    """Each placebo judged on ``measure`` as if it were its primary measure."""
-    found = [effect.estimate(p, measure, matrix, events, True, baseline_days) for p in placebos]
+    """Each placebo judged on ``measure`` as if it were its primary measure (a baseline
+    other than 8 weeks is the old one: as long as the window, right before the event)."""
+    gap = effect.GAP_DAYS if baseline_days == effect.BASELINE_DAYS else 0
+    found = [
+        effect.estimate(p, measure, matrix, events, True, baseline_days, gap) for p in placebos
+    ]
     verdicts = [f.verdict for f in found]
     counts = {v: verdicts.count(v) for v in VERDICT_COLUMNS}
     estimated = sum(f.estimated for f in found)

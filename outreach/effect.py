@@ -4,8 +4,10 @@ overdispersion, regency-specific trends and few comparison regencies. The method
 assumptions and its limits: ``docs/OUTREACH_EFFECT.md``.
 
 - **Windows.** *After*: the ``W`` days from the event's first day (``W`` = the event's length,
-  at least 14 and at most 42 days). *Before*: the :data:`BASELINE_DAYS` (8 weeks) before it,
-  compared per day, so that one bad week before an event weighs 1/8, not 1/2.
+  at least 14 and at most 42 days). *Before*: :data:`BASELINE_DAYS` (8 weeks) ending
+  :data:`GAP_DAYS` (one week) before it, compared per day: the week right before an event,
+  when a Pemda decides to act because registrations sagged, is not the yardstick, and any
+  other bad week weighs 1/8, not 1/2.
 - **Comparison.** The regencies of the same province plus the :data:`NEAREST` most similar
   nationally (population and the measure's rate in the before window), leaving out every
   regency with an event of its own near those weeks and the event regency's neighbours
@@ -45,6 +47,9 @@ from queries.store import Store
 MIN_DAYS, MAX_DAYS = 14, 42
 BASELINE_DAYS = 56
 """The before window: 8 weeks, whatever the event's length."""
+GAP_DAYS = 7
+"""The week right before the event is left out of the before window: Pemda act after a bad
+week, which would otherwise make any event look like a rise (regression to the mean)."""
 OFFLINE_OPENED = date(2020, 6, 15)
 """Offline registration (layanan luring) opened: before it the offline count is zero."""
 NEAREST = 10
@@ -190,12 +195,15 @@ def primary_measure(event: Event) -> str:
     return "registrants"
 
 
-def windows(event: Event, baseline_days: int = BASELINE_DAYS) -> tuple[date, date, int]:
-    """(first day before, first day after, W): before = [first_before, start) of
-    ``baseline_days``, after = [start, start + W)."""
+def windows(
+    event: Event, baseline_days: int = BASELINE_DAYS, gap_days: int = GAP_DAYS
+) -> tuple[date, date, int]:
+    """(first day before, first day after, W): before = ``baseline_days`` from first_before,
+    ending ``gap_days`` before the event; after = [start, start + W)."""
     length = (event.end_date - event.start_date).days + 1
     days = min(MAX_DAYS, max(MIN_DAYS, length))
-    return event.start_date - timedelta(days=baseline_days), event.start_date, days
+    first_before = event.start_date - timedelta(days=baseline_days + gap_days)
+    return first_before, event.start_date, days
 
 
 def population(filters: Filters) -> dict[str, Any]:
@@ -387,13 +395,14 @@ def estimate(
     others: Sequence[Event],
     primary: bool | None = None,
     baseline_days: int = BASELINE_DAYS,
+    gap_days: int = GAP_DAYS,
 ) -> Effect:
     """The effect of one event on one measure, from that measure's regency × day matrix
-    (``primary`` defaults to whether it is the event's primary measure; ``baseline_days``
-    other than 8 weeks only for calibration's comparison of baselines)."""
+    (``primary`` defaults to whether it is the event's primary measure; other baselines
+    only for calibration's comparison of baselines)."""
     if primary is None:
         primary = measure == primary_measure(event)
-    first_before, start, days = windows(event, baseline_days)
+    first_before, start, days = windows(event, baseline_days, gap_days)
     end = start + timedelta(days=days)
     if end - timedelta(days=1) > matrix.columns[-1].date():
         return _not_judged(event, measure, primary, days, "window")
@@ -404,7 +413,8 @@ def estimate(
     near, source = neighbours()
     skipped = near.get(event.regency_code, frozenset())
     left_out = busy_regencies(others, first_before, end) | set(skipped)
-    controls = comparison_regencies(event.regency_code, left_out, matrix, first_before, start)
+    last_before = first_before + timedelta(days=baseline_days)
+    controls = comparison_regencies(event.regency_code, left_out, matrix, first_before, last_before)
     if len(controls) < 2:
         return _not_judged(event, measure, primary, days, "controls")
     me = matrix.index.get_loc(event.regency_code)

@@ -1,17 +1,22 @@
-"""Outreach events planted in the synthetic replica, with known effects (the demo's truth).
+"""Outreach events planted in the synthetic replica, with known effects (the demo's truth),
+and the harder truth around them that real registrations have.
 
 The synthetic agenda (:data:`PLANTED_EVENTS`) sits beside the synthetic replica. In an
 event's window (its length, within 14 and 42 days, as the effect estimate reads it),
 registrants of those same days join the event's population (they are given its regency and
-its group: offline channel, women, youth, disability) with the chance that makes the
-window's expected count ``1 + lift`` times what it would have been, so a planted lift of 1.0
-doubles it. They come from every other regency in
-proportion to its size (a few hundred people out of millions at scale 1), nobody is added or
-removed, so the calibrated totals stay exact, and the window before the event is untouched.
+its group: everyone, offline channel, women, youth, disability) with the chance that makes
+the window's expected count ``1 + lift`` times what it would have been, so a planted lift of
+1.0 doubles it. They come from every other regency in proportion to its size, nobody is
+added or removed, so the calibrated totals stay exact, and the window before the event is
+untouched. Events with a lift of 0 are planted too: the estimate must find no effect.
 
-Measures: ``offline`` (offline registrations, any group) or ``target`` (the target group's
-registrations, any channel). Events with a lift of 0 are planted too: the effect estimate
-must report them as showing no effect.
+Around them (:func:`weekly_shares`, :func:`reassign`): each regency's share of its province
+follows its own random-walk trend (:data:`TREND_SD`) with week-to-week scatter beyond Poisson
+(:data:`WEEKLY_SD`), and sinks by :data:`DIP` in the week before each planted event;
+registrants are redrawn within their own province, so every province's (and the nation's)
+count stays exactly what the calibration drew. Each lifted event also spills
+:data:`SPILLOVER` of its lift into its nearest neighbours (:func:`spillovers`), which the
+estimate must keep out of its comparison.
 """
 
 from __future__ import annotations
@@ -68,27 +73,27 @@ def _event(
 PLANTED_EVENTS = (
     _event(
         "3201",
-        date(2020, 8, 10),
+        date(2020, 7, 13),
+        "layanan_luring",
+        "umum",
+        "registrants",
+        0.4,
+        "Meja pendaftaran luring di kantor Disnakertrans selama empat pekan.",
+        28,
+    ),
+    _event(
+        "3204",
+        date(2020, 8, 17),
         "layanan_luring",
         "umum",
         "offline",
         1.5,
-        "Meja pendaftaran luring di kantor Disnakertrans selama dua pekan.",
+        "Layanan pendaftaran luring di aula kecamatan selama dua pekan.",
         14,
     ),
     _event(
-        "3204",
-        date(2020, 7, 13),
-        "sosialisasi",
-        "umum",
-        "registrants",
-        0.4,
-        "Sosialisasi keliling aula kecamatan bersama kepala desa selama empat pekan.",
-        28,
-    ),
-    _event(
         "3578",
-        date(2020, 8, 17),
+        date(2020, 8, 20),
         "layanan_luring",
         "umum",
         "offline",
@@ -158,13 +163,14 @@ PLANTED_EVENTS = (
     ),
 )
 """Nine events in large regencies, each right after a dip in its regency's registrations
-(:data:`DIP`): two two-week offline registration services with offline lifts (+150%,
-+200%; both windows after offline registration opened, so offline is their primary
-measure), a four-week event lifting all registrants by 40%, three four-week events without
-any effect, six-week events with +50% among women and +60% among youth, and a one-day event
-for people with disabilities in a small city (Kota Madiun), too few to tell. Every lifted
-event spills :data:`SPILLOVER` of its lift into its :data:`SPILL_NEIGHBOURS` nearest
-regencies."""
+(:data:`DIP`): a four-week offline registration desk lifting all registrants by 40% (its
+before window starts before offline registration opened, so all registrants is its primary
+measure), two two-week offline registration services with offline lifts (+150%, +200%;
+both windows after offline registration opened, so offline is their primary measure),
+three four-week events without any effect, six-week events with +50% among women and +60%
+among youth, and a one-day event for people with disabilities in a small city (Kota Madiun),
+too few to tell. Every lifted event spills :data:`SPILLOVER` of its lift into its
+:data:`SPILL_NEIGHBOURS` nearest regencies."""
 
 TREND_SD = 0.02
 """Each regency's own trend: its log share of its province wanders by N(0, 0.02) a week (a

@@ -35,7 +35,8 @@ def test_a_clear_lift_reads_with_signs_and_points_apart_from_percentages() -> No
     found = effect(100, 138, 1000, 1100, 138 / 110 - 1, 0.05, 0.5, "naik")
     assert outreach_view.sentence(found, 10) == (
         "Pendaftar luring naik 38% (138 orang dalam 14 hari sejak kegiatan, dibanding rata-rata "
-        "100 per 14 hari dalam 8 minggu sebelumnya); di 27 kabupaten/kota pembanding naik 10%. "
+        "100 per 14 hari dalam 8 minggu sebelumnya, tanpa minggu terakhir sebelum kegiatan); di "
+        "27 kabupaten/kota pembanding naik 10%. "
         "Selisihnya +28 poin (rentang ketidakpastian +6 s.d. +55 poin). Penilaian: naik. Lebih "
         "tinggi daripada perkiraan tanpa kegiatan, kemungkinan besar dampak kegiatan."
     )
