@@ -42,9 +42,8 @@ def _border_neighbours(_available: bool) -> Neighbours | None:
     frame = boundaries_or_none("regency")
     if frame is None:
         return None
-    shapes = frame.geometry.buffer(TOUCH_DEGREES)
     codes = frame["code"].to_numpy()
-    pairs = shapes.sindex.query(frame.geometry, predicate="intersects")
+    pairs = frame.sindex.query(frame.geometry, predicate="dwithin", distance=TOUCH_DEGREES)
     found: dict[str, set[str]] = {code: set() for code in codes}
     for left, right in zip(*pairs, strict=True):
         if left != right:
