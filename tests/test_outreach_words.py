@@ -71,7 +71,8 @@ def test_no_effect_cannot_tell_and_not_judged_are_said_plainly() -> None:
     words = outreach_view.sentence(thin, 10)
     assert "<10 orang dalam 14 hari" in words and "rata-rata <10 per 14 hari" in words
     assert "data belum cukup, jumlah pendaftarnya terlalu kecil" in words
-    late = replace(effect(0, 0, 0, 0, *[float("nan")] * 3, "belum"), reason="window")
+    nothing = float("nan")
+    late = replace(effect(0, 0, 0, 0, nothing, nothing, nothing, "belum"), reason="window")
     assert outreach_view.sentence(late, 10) == (
         "Pendaftar luring: belum dapat dinilai, jendela setelah kegiatan belum lengkap."
     )
