@@ -262,13 +262,14 @@ def impact_chart(
             ],
         },
     }
-    view = {
-        "layer": [line, rules],
-        "width": width,
-        "height": height,
-        # The accessible name; without it Streamlit names the chart "Vega visualization".
-        "description": f"Tren mingguan {measure_label} dan tanggal kegiatan sosialisasi",
-    }
+    description = f"Tren mingguan {measure_label} dan tanggal kegiatan sosialisasi"
+    return _layered([line, rules], width, height, description)
+
+
+def _layered(layers: list[dict], width: int, height: int, description: str) -> charts.Spec:
+    """Layers as one top-level chart; the description is its accessible name (without it
+    Streamlit names the chart "Vega visualization")."""
+    view = {"layer": layers, "width": width, "height": height, "description": description}
     return charts.top_level(view)
 
 
@@ -322,13 +323,8 @@ def event_study_chart(effect: Effect, *, width: int = 640, height: int = 200) ->
         },
     }
     zero = {"mark": {"type": "rule", "aria": False}, "encoding": {"y": {"datum": 0}}}
-    view = {
-        "layer": [bars, zero],
-        "width": width,
-        "height": height,
-        "description": f"Selisih mingguan {effect.label} dengan kabupaten/kota pembanding",
-    }
-    return charts.top_level(view)
+    description = f"Selisih mingguan {effect.label} dengan kabupaten/kota pembanding"
+    return _layered([bars, zero], width, height, description)
 
 
 SCOPE_WORDS = {"genders": {"F": "perempuan", "M": "laki-laki"}}
