@@ -287,7 +287,9 @@ def event_study_frame(effect: Effect) -> pd.DataFrame:
     )
 
 
-def event_study_chart(effect: Effect, *, width: int = 640, height: int = 200) -> charts.Spec:
+def event_study_chart(
+    effect: Effect, *, width: int = 640, height: int = 200, title: str | None = None
+) -> charts.Spec:
     """The pre-trend check as a picture: per week, how far the regency sits above or below
     its comparison regencies, relative to its average gap in the 8 weeks before the event.
     Flat before the event is what the method needs; a drift there is why a verdict reads
@@ -301,7 +303,10 @@ def event_study_chart(effect: Effect, *, width: int = 640, height: int = 200) ->
                 "field": "week",
                 "type": "ordinal",
                 "title": "Minggu sejak kegiatan (0 = minggu pertama kegiatan)",
-                "axis": {"labelExpr": charts.id_number_expr("datum.value", "+,.0f")},
+                "axis": {
+                    "labelExpr": charts.id_number_expr("datum.value", "+,.0f"),
+                    "labelAngle": 0,
+                },
             },
             "y": {
                 "field": "gap",
@@ -324,7 +329,8 @@ def event_study_chart(effect: Effect, *, width: int = 640, height: int = 200) ->
     }
     zero = {"mark": {"type": "rule", "aria": False}, "encoding": {"y": {"datum": 0}}}
     description = f"Selisih mingguan {effect.label} dengan kabupaten/kota pembanding"
-    return _layered([bars, zero], width, height, description)
+    chart = _layered([bars, zero], width, height, description)
+    return {**chart, "title": title} if title else chart
 
 
 SCOPE_WORDS = {"genders": {"F": "perempuan", "M": "laki-laki"}}

@@ -16,6 +16,7 @@ import pandas as pd
 from dashboard import outreach_view
 from dashboard.exports.files import chart_png
 from dashboard.exports.slides import MARGIN, PAGE_W, Picture, Slide, SlideItem, Text
+from geo.regions import region_name
 from outreach import effect
 from outreach.events import Event
 from outreach.storage import Agenda, AgendaUnavailableError
@@ -55,14 +56,17 @@ def outreach_slide(scope: DeckScope) -> Slide:
     measure = effect.primary_measure(latest[0]) if latest else "registrants"
     words = "\n".join([outreach_view.scope_text(scope.filters), *lines])
     chart = outreach_view.impact_chart(
-        _weekly(scope, measure), events, today, effect.MEASURES[measure][0], width=900, height=150
+        _weekly(scope, measure), events, today, effect.MEASURES[measure][0], width=520, height=170
     )
-    items: list[SlideItem] = [Picture(MARGIN, 1.2, BODY_W, 2.0, chart_png(chart))]
+    half = BODY_W / 2 - 0.1
+    items: list[SlideItem] = [Picture(MARGIN, 1.15, half, 2.5, chart_png(chart))]
     study = next((main for main in primary if main is not None and main.weekly_gap), None)
-    if study is not None:
-        pre_trend = outreach_view.event_study_chart(study, width=900, height=110)
-        items.append(Picture(MARGIN, 3.25, BODY_W, 1.55, chart_png(pre_trend)))
-    items.append(Text(MARGIN, 4.85, BODY_W, 2.1, words, 11))
+    if study is not None:  # the latest judged event's pre-trend check, beside the trend
+        event = next(e for e in latest if e.id == study.event_id)
+        named = f"Cek tren sebelum kegiatan: {region_name(event.regency_code)}"
+        pre_trend = outreach_view.event_study_chart(study, width=520, height=150, title=named)
+        items.append(Picture(MARGIN + half + 0.2, 1.15, half, 2.5, chart_png(pre_trend)))
+    items.append(Text(MARGIN, 3.75, BODY_W, 3.05, words, 12))
     return Slide(title, items, words)
 
 
