@@ -20,6 +20,7 @@ from outreach.effect import (
     BASELINE_DAYS,
     JUDGED,
     MAX_DAYS,
+    MEASURES,
     MIN_CONTROLS,
     MIN_COUNT,
     MIN_DAYS,
@@ -331,6 +332,13 @@ def event_study_chart(
     description = f"Selisih mingguan {effect.label} dengan kabupaten/kota pembanding"
     chart = _layered([bars, zero], width, height, description)
     return {**chart, "title": title} if title else chart
+
+
+def outside_scope(event: Event) -> str:
+    """Why an event has no verdict under the page's filters: its primary measure is outside
+    the population they select (women's registrants when the page shows men)."""
+    label = MEASURES[primary_measure(event)][0]
+    return f"Ukuran utama kegiatan ini ({label}) berada di luar filter halaman: tidak dinilai."
 
 
 SCOPE_WORDS = {"genders": {"F": "perempuan", "M": "laki-laki"}}

@@ -126,6 +126,15 @@ def test_the_impact_chart_writes_indonesian_numbers_on_its_axis() -> None:
     assert "+30%" in svg and ">−8<" in svg
 
 
+def test_an_event_whose_primary_measure_the_filters_exclude_says_so() -> None:
+    women = Event("3507", date(2020, 7, 20), date(2020, 8, 30), "sosialisasi", "perempuan", "D")
+    assert estimate_module.scoped_fields("perempuan", {"genders": ("M",)}) is None
+    assert outreach_view.outside_scope(women) == (
+        "Ukuran utama kegiatan ini (pendaftar perempuan) berada di luar filter halaman: "
+        "tidak dinilai."
+    )
+
+
 def test_the_scope_line_says_which_registrants_are_counted() -> None:
     assert outreach_view.scope_text(Filters()) == "Dampak dihitung atas semua pendaftar."
     women = Filters(genders=("F",), channels=("online",))

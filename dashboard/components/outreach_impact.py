@@ -70,6 +70,8 @@ def _event_effects(event: Event, own: list[Effect]) -> None:
     st.markdown(f"**{outreach_view.title(event)}**")
     own = sorted(own, key=lambda found: not found.primary)  # the primary measure first
     lines = [outreach_view.sentence(found, threshold) for found in own]
+    if not any(found.primary for found in own):
+        lines.insert(0, outreach_view.outside_scope(event))
     st.markdown("\n".join(f"- {line}" for line in lines))
     main = next((found for found in own if found.primary and found.weekly_gap), None)
     if main is not None:
