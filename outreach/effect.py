@@ -246,6 +246,16 @@ def measure_filters(filters: Filters, measure: str) -> Filters | None:
     return replace(filters, **{**cleared, **fields})
 
 
+def chart_filters(event: Event, filters: Filters) -> tuple[str, Filters]:
+    """The measure whose weekly series goes with an event, and its filters: its primary
+    measure, or all registrants when the filters exclude it."""
+    for measure in (primary_measure(event), "registrants"):
+        chosen = measure_filters(filters, measure)
+        if chosen is not None:
+            return measure, chosen
+    raise ValueError("All registrants are within any population filter.")
+
+
 def daily_counts(
     store: Store, period: tuple[date, date], measure: str, scope: Mapping[str, Any] | None = None
 ) -> pd.DataFrame | None:

@@ -125,3 +125,21 @@ def test_the_deck_slide_counts_the_decks_population_and_says_so(
     assert all(e.after <= counted[(e.event_id, e.measure)] for e in only_women)
     assert sum(e.after for e in only_women) < sum(counted.values())
     store.close()
+
+
+def test_a_deck_whose_filters_exclude_an_events_measure_says_so(
+    fresh_agenda, sqlite_replica
+) -> None:
+    from dashboard.exports.context import context_from_store
+    from dashboard.exports.deck import DeckScope
+    from dashboard.exports.outreach_slide import outreach_slide
+
+    Agenda(fresh_agenda).migrate().seed_demo(date.today())
+    store = sqlite_replica.store()
+    men = Filters(date(2020, 4, 11), date(2020, 9, 3), genders=("M",), region="35")
+    scope = DeckScope(store, men, context_from_store(store, men, "Jawa Timur"), "province", 10)
+    lines = outreach_slide(scope).notes.splitlines()
+    assert lines[0] == "Dampak dihitung atas pendaftar laki-laki (filter halaman)."
+    [malang] = [line for line in lines if "Kabupaten Malang" in line]
+    assert malang.endswith("(pendaftar perempuan) berada di luar filter halaman: tidak dinilai.")
+    store.close()

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import agenda, outreach_view, settings
 from dashboard.components import chart_view, tables
-from outreach.effect import MEASURES, Effect, measures_for, primary_measure
+from outreach.effect import MEASURES, Effect, chart_filters, measure_filters, measures_for
 from outreach.events import Event
 from queries.filters import Filters
 
@@ -38,13 +38,17 @@ def impact_section(filters: Filters, region_label: str) -> None:
     effects = agenda.effects(listing.events, filters)
     st.caption(METHOD_CAPTION)
     st.caption(outreach_view.scope_text(filters))
-    measures = list(dict.fromkeys(m for e in listing.events for m in measures_for(e)))
     past = [event for event in listing.events if not event.is_planned(today)]
     latest = max(past, key=lambda e: e.start_date, default=listing.events[0])
+    measures = [
+        m
+        for m in dict.fromkeys(m for e in listing.events for m in measures_for(e))
+        if measure_filters(filters, m) is not None  # within the page's population
+    ]
     measure = st.radio(
         "Ukuran pada grafik",
         measures,
-        index=measures.index(primary_measure(latest)),
+        index=measures.index(chart_filters(latest, filters)[0]),
         format_func=lambda key: MEASURES[key][0].capitalize(),
         horizontal=True,
         key=f"dampak_ukuran_{filters.region}",

@@ -21,6 +21,7 @@ from outreach import effect
 from outreach.events import Event
 from outreach.storage import Agenda, AgendaUnavailableError
 from queries import metrics
+from queries.filters import Filters
 
 if TYPE_CHECKING:
     from dashboard.exports.deck import DeckScope
@@ -49,14 +50,18 @@ def outreach_slide(scope: DeckScope) -> Slide:
     found = effect.effects_from_store(scope.store, latest, everyone, today, scope_fields)
     primary = [_primary(event, found) for event in latest]
     lines = [
-        f"{outreach_view.title(event)}: {outreach_view.sentence(main, scope.threshold)}"
+        f"{outreach_view.title(event)}: "
+        + (
+            outreach_view.sentence(main, scope.threshold)
+            if main is not None
+            else outreach_view.outside_scope(event)
+        )
         for event, main in zip(latest, primary, strict=True)
-        if main is not None
     ]
-    measure = effect.primary_measure(latest[0]) if latest else "registrants"
+    measure, chosen = effect.chart_filters((latest or events)[0], scope.filters)
     words = "\n".join([outreach_view.scope_text(scope.filters), *lines])
     chart = outreach_view.impact_chart(
-        _weekly(scope, measure), events, today, effect.MEASURES[measure][0], width=520, height=170
+        _weekly(scope, chosen), events, today, effect.MEASURES[measure][0], width=520, height=170
     )
     half = BODY_W / 2 - 0.1
     items: list[SlideItem] = [Picture(MARGIN, 1.15, half, 2.5, chart_png(chart))]
@@ -74,10 +79,7 @@ def _primary(event: Event, found: list[effect.Effect]) -> effect.Effect | None:
     return next((f for f in found if f.event_id == event.id and f.primary), None)
 
 
-def _weekly(scope: DeckScope, measure: str) -> pd.DataFrame:
-    """The region's weekly series of the measure, among the deck's population filters."""
-    chosen = effect.measure_filters(scope.filters, measure)
-    if chosen is None:
-        return pd.DataFrame({"week_start": [], "registrants": []})
+def _weekly(scope: DeckScope, chosen: Filters) -> pd.DataFrame:
+    """The region's weekly series of one measure, among the deck's population filters."""
     weekly = metrics.weekly_series(scope.store, chosen)
     return outreach_view.protected_weekly(weekly[["week_start", "registrants"]], scope.threshold)
