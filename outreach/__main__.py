@@ -159,14 +159,23 @@ def _calibrate(agenda: Agenda, args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(raw: str) -> int:
+def _whole(raw: str, least: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"Harus bilangan bulat positif: {raw}")
+        value = least - 1
+    if value < least:
+        words = "bilangan bulat positif" if least > 0 else "bilangan bulat 0 atau lebih"
+        raise argparse.ArgumentTypeError(f"Harus {words}: {raw}")
     return value
+
+
+def _positive(raw: str) -> int:
+    return _whole(raw, 1)
+
+
+def _seed(raw: str) -> int:
+    return _whole(raw, 0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     effects.add_argument("--region", type=_scope, default=NATION_CODE)
     checks = commands.add_parser("calibrate", help="false effect rate on placebo events")
     checks.add_argument("--placebos", type=_positive, required=True, help="per placement")
-    checks.add_argument("--seed", type=int, default=1)
+    checks.add_argument("--seed", type=_seed, default=1)
     args = parser.parse_args(argv)
     if args.command == "template":
         args.out.write_bytes(spreadsheet.template())

@@ -86,6 +86,9 @@ def test_calibrate_refuses_a_bad_count_in_one_line(fresh_agenda, capsys) -> None
         main(["calibrate", "--placebos", "nol"])
     assert exit_.value.code == 2
     assert "Harus bilangan bulat positif: nol" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["calibrate", "--placebos", "5", "--seed", "x"])
+    assert "Harus bilangan bulat 0 atau lebih: x" in capsys.readouterr().err
 
 
 def test_neighbours_come_from_shared_borders_else_from_nearest_capitals(
