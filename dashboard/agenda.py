@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -118,19 +118,27 @@ def editor(scope: access.Scope) -> Editor:
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
-def _effects(version: str, events: tuple[Event, ...], others: tuple[Event, ...]) -> list:
-    return effect.effects_from_store(data.store(), events, others, date.today())
+def _effects(
+    version: str,
+    events: tuple[Event, ...],
+    others: tuple[Event, ...],
+    scope: tuple[tuple[str, object], ...],
+) -> list:
+    return effect.effects_from_store(data.store(), events, others, date.today(), dict(scope))
 
 
-def effects(found: list[Event]) -> list[effect.Effect]:
-    """Effects of the given events, compared against regencies free of every known event."""
+def effects(found: list[Event], filters: Filters | None = None) -> list[effect.Effect]:
+    """Effects of the given events (among the page's population when ``filters`` are
+    given), compared against regencies free of every known event."""
     others = tuple(events("ID").events) or tuple(found)
-    return _effects(data.store_version(), tuple(found), others)
+    scope = tuple(effect.population(filters).items()) if filters else ()
+    return _effects(data.store_version(), tuple(found), others, scope)
 
 
 def weekly_measure(filters: Filters, measure: str) -> pd.DataFrame:
-    """The region's weekly series of one measure (registrants column)."""
-    fields = effect.MEASURES[measure][1]
-    cleared = {"channels": (), "genders": (), "age_bands": (), "disability": None}
-    chosen = replace(filters, **{**cleared, **fields})
+    """The region's weekly series of one measure among the page's population (registrants
+    column; empty when the population excludes the measure)."""
+    chosen = effect.measure_filters(filters, measure)
+    if chosen is None:
+        return pd.DataFrame({"week_start": [], "registrants": []})
     return data.weekly_series(chosen)[["week_start", "registrants"]]

@@ -3,11 +3,12 @@ how region codes are handled, and who made the boundary and reference data."""
 
 import streamlit as st
 
-from dashboard import data, formatting, settings
+from dashboard import data, formatting, outreach_view, settings
 from dashboard.components import header, tables
 from geo.vintages import code_changes_2022
+from outreach import calibrate
 from queries.quality import REASONS, TABLE_WORDS
-from queries.settings import ALL_SETTINGS
+from queries.settings import ALL_SETTINGS, data_dir
 
 header.page_header("Tentang Data", "Sumber, kesegaran, definisi, dan atribusi.", [])
 info = data.meta()
@@ -72,6 +73,12 @@ st.markdown(
     f'ditampilkan sebagai "<{threshold}", dan sel lain ikut disembunyikan bila perlu '
     "agar total atau angka lain di layar tidak membuka angka yang disembunyikan."
 )
+
+# --- outreach effect ---------------------------------------------------------------------------
+st.header("Dampak sosialisasi: aturan penilaian")
+st.markdown(outreach_view.rules_markdown())
+st.markdown(outreach_view.calibration_text(calibrate.latest(data_dir())))
+st.caption("Metode, asumsi dan batasannya: docs/OUTREACH_EFFECT.md.")
 
 # --- region codes ----------------------------------------------------------------------------
 st.header("Kode wilayah")

@@ -261,6 +261,7 @@ def _group_share(group: str) -> float:
     offline = (1 - DISABILITY_SHARE) * OFFLINE_SHARE[0] + DISABILITY_SHARE * OFFLINE_SHARE[1]
     youth = sum(share for low, high, share in AGE_BANDS if high <= planted.YOUTH_AGES[1])
     return {
+        "registrants": 1.0,
         "offline": offline,
         "perempuan": FEMALE_SHARE,
         "pemuda": youth,
@@ -270,6 +271,7 @@ def _group_share(group: str) -> float:
 
 def _in_group(people: dict[str, np.ndarray], group: str) -> np.ndarray:
     return {
+        "registrants": lambda: np.ones(len(people["code"]), dtype=bool),
         "offline": lambda: people["offline"],
         "perempuan": lambda: people["female"],
         "pemuda": lambda: people["age"] <= planted.YOUTH_AGES[1],
@@ -280,19 +282,26 @@ def _in_group(people: dict[str, np.ndarray], group: str) -> np.ndarray:
 def _plant(
     rng: np.random.Generator, geo: Geography, times: np.ndarray, people: dict[str, np.ndarray]
 ) -> None:
-    """Apply the planted lifts (``synthetic.planted``) to the chunk's people, in place."""
-    for event in planted.PLANTED_EVENTS:
+    """Move registrants between the regencies of their province week by week (trends,
+    scatter, dips: ``synthetic.planted``), then apply the planted lifts and their
+    spillovers, in place."""
+    valid = len(geo.probability)
+    weeks = planted.week_index(times)
+    shares = planted.weekly_shares(geo.codes[:valid], geo.probability, geo.province[:valid])
+    planted.reassign(rng, shares, geo.province[:valid], people["code"], weeks)
+    for event in (*planted.PLANTED_EVENTS, *planted.spillovers()):
         group = event.group
-        home = people["code"] == geo.index(event.regency_code)
-        chance = geo.share(event.regency_code) * _group_share(group)
+        where = geo.index(event.regency_code)
+        home = people["code"] == where
+        chance = shares[where, weeks] * (1 - UNKNOWN_CODE_SHARE) * _group_share(group)
         joined = planted.joining(rng, event, times, home & _in_group(people, group), chance)
         if not joined.any():
             continue
-        people["code"][joined] = geo.index(event.regency_code)
+        people["code"][joined] = where
         if group == "pemuda":
             people["age"][joined] = rng.integers(
                 *planted.YOUTH_AGES, endpoint=True, size=joined.sum()
             )
-        else:
+        elif group != "registrants":
             key = {"offline": "offline", "perempuan": "female", "disabilitas": "disability"}[group]
             people[key][joined] = True

@@ -126,7 +126,8 @@ def test_daerah_saya_explains_the_effect_of_each_event(agenda_url) -> None:
     assert (
         "Layanan pendaftaran luring — Kabupaten Bogor, 13 Juli 2020 – 9 Agustus 2020" in sentences
     )
-    assert "dalam 28 hari sejak kegiatan" in sentences
+    assert "orang dalam 28 hari sejak kegiatan" in sentences
+    assert "Dampak dihitung atas semua pendaftar." in [c.value for c in at.caption]
     assert any("Kegiatan terakhir" in table.value.columns for table in at.table)
 
 
@@ -157,13 +158,15 @@ def test_deck_slide_tells_the_latest_events_effects(agenda_url, sqlite_replica) 
     )
     slide = outreach_slide(scope)
     assert slide.title == "Dampak sosialisasi — Jawa Barat"
-    assert slide.notes.splitlines()[0].startswith(
-        "Media lokal — Kabupaten Garut, 3 Agustus 2020 – 30 Agustus 2020 (sasaran: umum): "
-        "Pendaftar luring"
+    lines = slide.notes.splitlines()
+    assert lines[0] == "Dampak dihitung atas semua pendaftar."
+    assert lines[1].startswith(
+        "Layanan pendaftaran luring — Kabupaten Bandung, 17 Agustus 2020 – 30 Agustus 2020 "
+        "(sasaran: umum): Pendaftar luring"
     )
-    assert "Kabupaten Bekasi, 13 Juli 2020" in slide.notes.splitlines()[1]
-    assert len(slide.notes.splitlines()) == 3
-    assert any(isinstance(item, Picture) for item in slide.items)
+    assert "Kabupaten Garut, 3 Agustus 2020" in lines[2]
+    assert len(lines) == 4
+    assert sum(isinstance(item, Picture) for item in slide.items) == 2  # trend, pre-trend
     assert to_pptx([slide])[:2] == b"PK"
     store.close()
 

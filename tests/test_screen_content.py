@@ -60,6 +60,10 @@ def test_synthetic_rates_have_the_programmes_magnitude(sqlite_replica) -> None:
 def test_tentang_data_says_how_rates_are_scaled(app_env) -> None:
     texts = _texts(run("tentang-data"))
     assert "per 1.000 penduduk tetap sebesar angka program" in texts
+    # the outreach effect's verdict rules, and the calibration (not run on this store yet)
+    assert "lebih lebar dari 50 poin: **data belum cukup**" in texts
+    assert "**sudah berbeda sebelum kegiatan**" in texts
+    assert "Kalibrasi belum dijalankan pada data ini" in texts
 
 
 def test_per_capita_trend_panels_say_what_they_show_in_the_order_picked() -> None:
