@@ -6,7 +6,7 @@ paid, keeping every filter dimension — so any date range, region or demographi
 plain SUM over it. The :data:`WEEKLY` tables hold the same sums per ISO week, each over fewer
 dimensions: a period is read as its whole weeks from one of them plus the few days at its ends
 from ``facts``, a fraction of the rows (``queries.metrics``). ``quarantine`` and
-``unknown_codes`` count rows the same way. ``district_facts`` and ``weekly_districts`` are the
+``unknown_codes`` count rows the same way. ``district_facts`` and its two weekly tables are the
 kecamatan level: the same sums per kecamatan, over the person's dimensions and the wave only
 (no platform or partner, which would multiply the rows for no screen).
 
@@ -71,10 +71,12 @@ WEEKLY = {
     "weekly_waves": Weekly((*PERSON_KEYS, "wave")),
     "weekly_platforms": Weekly((*PERSON_KEYS, "wave", "platform_id"), "platform_id IS NOT NULL"),
     "weekly_partners": Weekly((*PERSON_KEYS, "wave", "partner_id"), "partner_id IS NOT NULL"),
+    "weekly_district_people": Weekly(DISTRICT_KEYS[:-1], source="district_facts"),
     "weekly_districts": Weekly(DISTRICT_KEYS, source="district_facts"),
 }
 """At scale 6 ``facts`` has 8.9 M rows; per week and without the wave, platform and partner
-(which multiply a person's later events) the people's table has 0.3 M."""
+(which multiply a person's later events) the people's table has 0.3 M. The kecamatan level
+has the same split: without the wave (most views) and with it."""
 TABLES = (*DAILY, *WEEKLY)
 PARTS = (*DAILY, "quarantine", "unknown")
 """What one aggregation writes, each under a prefix (:func:`aggregate`)."""
@@ -91,9 +93,9 @@ COUNTS = {
 def facts_sql(prefix: str) -> str:
     """The aggregation over the ``valid_*`` tables into the daily tables and ``unknown``, each
     named ``{prefix}<part>`` (a prefix ``temp.x_`` makes temp tables)."""
-    daily = ";\n".join(
+    daily = ";\n".join(  # unsorted: sum_parts sorts the sums, a merge only reads them
         f"CREATE OR REPLACE {_created(prefix + table)} AS SELECT {', '.join(keys)}, {_sums()} "
-        f"FROM fine GROUP BY ALL ORDER BY {DAILY_ORDER}"
+        f"FROM fine GROUP BY ALL"
         for table, keys in DAILY.items()
     )
     return f"""

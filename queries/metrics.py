@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -159,7 +160,6 @@ WHERE {{where}} GROUP BY district_code
 
 UNKNOWN_DISTRICT_NAME = "Kecamatan tidak dikenal"
 """The name of each regency's ``RRRR??`` row."""
-DISTRICT_TABLE = "weekly_districts"
 DISTRICT_BREAKDOWNS = ("gender", "age_band", "channel", "disability", "wave")
 """The breakdowns a kecamatan has (its tables keep no platform or partner)."""
 
@@ -194,8 +194,13 @@ def _run(
 def _smallest_table(filters: Filters) -> str:
     """The weekly table with every column the filters need."""
     if filters.district:
-        return DISTRICT_TABLE
+        return _district_table(filters)
     return "weekly_waves" if filters.waves else "weekly_people"
+
+
+def _district_table(filters: Filters) -> str:
+    """The kecamatan level's weekly table: with the wave only when the filters need it."""
+    return "weekly_districts" if filters.waves else "weekly_district_people"
 
 
 def whole_weeks(date_from: date, date_to: date) -> tuple[date, date]:
@@ -262,15 +267,17 @@ def district_metrics(store: Store, filters: Filters) -> pd.DataFrame:
     scope = filters.regency or filters.province
     if scope is None:
         raise FilterError("Pilih provinsi atau kabupaten/kota untuk melihat kecamatan.")
-    frame = _run(store, DISTRICT_SQL, filters.with_region(scope), DISTRICT_TABLE)
+    frame = _run(store, DISTRICT_SQL, filters.with_region(scope), _district_table(filters))
     reference = _district_reference(scope)
     merged = reference.merge(frame, on="code", how="left")
     merged[list(METRICS)] = merged[list(METRICS)].fillna(0).astype("int64")
     return merged
 
 
+@cache
 def _district_reference(scope: str) -> pd.DataFrame:
-    """The kecamatan of a province or regency, each regency followed by its ``??`` row."""
+    """The kecamatan of a province or regency, each regency followed by its ``??`` row (kept
+    per scope: building it cost more than the query; callers only merge it into new frames)."""
     known = districts().loc[lambda d: d["code"].str.startswith(scope)]
     regency_codes = regencies().loc[lambda d: d["code"].str.startswith(scope), "code"]
     unknown = pd.DataFrame(
@@ -313,9 +320,11 @@ def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
     trainings by platform; ``partner`` counts first payments and Rupiah by payment partner."""
     if dimension not in BREAKDOWN_SQL:
         raise FilterError(f"Rincian tidak dikenal: {str(dimension)[:20]}")
-    if filters.district and dimension not in DISTRICT_BREAKDOWNS:
-        raise FilterError(f"Rincian {dimension} tidak tersedia per kecamatan.")
-    table = "" if filters.district else BREAKDOWN_TABLES.get(dimension, "")
+    table = BREAKDOWN_TABLES.get(dimension, "")
+    if filters.district:
+        if dimension not in DISTRICT_BREAKDOWNS:
+            raise FilterError(f"Rincian {dimension} tidak tersedia per kecamatan.")
+        table = "weekly_districts" if dimension == "wave" else ""
     frame = _run(store, BREAKDOWN_SQL[dimension], filters, table)
     labels = BREAKDOWN_LABELS.get(dimension, {})
     # Plain lists: Series.map and a column reorder cost more than the query's Python side.

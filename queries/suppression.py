@@ -177,21 +177,7 @@ class ProtectedFigures:
     ) -> pd.DataFrame:
         """The regencies of ``province``, protected under the province's own status; their raw
         figures are taken from ``nation`` (every regency) when given."""
-        national = filters.with_region(NATION_CODE)  # one group for every region of the filters
-        return self._group(
-            ("regencies", national, province),
-            lambda: self._build_regencies(national, province, nation),
-        )
-
-    def _build_regencies(
-        self, filters: Filters, province: str, nation: pd.DataFrame | None
-    ) -> pd.DataFrame:
-        if nation is None:
-            frame = self.fetch("region_metrics", filters.with_region(province), "regency")
-        else:  # the same rows, in the same (reference) order, as the province's own query
-            frame = nation.loc[nation["province_code"] == province].reset_index(drop=True)
-        parent = self._cell(self._provinces(filters), province)
-        return suppress(frame, COUNTS, self.threshold, {k: pd.isna(v) for k, v in parent.items()})
+        return self._inside("regency", filters, province, nation)
 
     def _districts_of(
         self, filters: Filters, regency: str, province: pd.DataFrame | None = None
@@ -199,21 +185,35 @@ class ProtectedFigures:
         """The kecamatan of ``regency`` and its ``??`` row, protected under the regency's own
         status; their raw figures are taken from ``province`` (a province's kecamatan) when
         given."""
+        return self._inside("district", filters, regency, province)
+
+    def _inside(
+        self, level: str, filters: Filters, parent: str, wider: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        """The regions of ``level`` inside ``parent``, as one group protected under the
+        parent's cell; the raw rows are ``wider``'s (a query over a larger area, in the same
+        order) when given, else the parent's own query."""
         national = filters.with_region(NATION_CODE)  # one group for every region of the filters
         return self._group(
-            ("districts", national, regency),
-            lambda: self._build_districts(national, regency, province),
+            (level, national, parent), lambda: self._build_inside(level, national, parent, wider)
         )
 
-    def _build_districts(
-        self, filters: Filters, regency: str, province: pd.DataFrame | None
+    def _build_inside(
+        self, level: str, filters: Filters, parent: str, wider: pd.DataFrame | None
     ) -> pd.DataFrame:
-        if province is None:
-            frame = self.fetch("district_metrics", filters.with_region(regency))
-        else:  # the same rows, in the same order, as the regency's own query
-            frame = province.loc[province["regency_code"] == regency].reset_index(drop=True)
-        parent = self._cell(self._regencies_of(filters, regency[:2]), regency)
-        return suppress(frame, COUNTS, self.threshold, {k: pd.isna(v) for k, v in parent.items()})
+        column = "province_code" if level == "regency" else "regency_code"
+        if wider is not None:  # the same rows, in the same (reference) order, as the parent's
+            frame = wider.loc[wider[column] == parent].reset_index(drop=True)
+        elif level == "regency":
+            frame = self.fetch("region_metrics", filters.with_region(parent), "regency")
+        else:
+            frame = self.fetch("district_metrics", filters.with_region(parent))
+        if level == "regency":
+            parents = self._provinces(filters)
+        else:
+            parents = self._regencies_of(filters, parent[:2])
+        cell = self._cell(parents, parent)
+        return suppress(frame, COUNTS, self.threshold, {k: pd.isna(v) for k, v in cell.items()})
 
     @staticmethod
     def _cell(group: pd.DataFrame, code: str) -> pd.Series:

@@ -14,13 +14,20 @@ from datetime import date
 import pandas as pd
 import pytest
 from fault_fixtures import WHOLE, FaultReplica
-from sqlalchemy import bindparam, text
-from test_store_matches_replica import FIRSTS, FULL, oracle_sql
+from sqlalchemy import bindparam
+from test_store_matches_replica import FIRSTS, FULL, oracle_rows, oracle_sql
 
-from geo.regions import districts_of, regencies_of
+from geo.regions import (
+    districts_of,
+    dotted,
+    is_known,
+    normalize_code,
+    regencies_of,
+    region_level,
+    region_name,
+)
 from queries import metrics
-from queries.filters import Filters
-from queries.replica import replica_engine
+from queries.filters import Filters, from_query_params
 from queries.store import Store
 
 KECAMATAN = """
@@ -63,13 +70,7 @@ def oracle_districts(kind: str, url: str, filters: Filters) -> dict[tuple[str, s
     sql, params, binds = oracle_sql(DISTRICT_ORACLE, kind, filters)
     params = {**params, "regency": filters.regency}
     params["known"] = districts_of(filters.regency)["code"].tolist()
-    binds = [*binds, bindparam("known", expanding=True)]
-    engine = replica_engine(url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(text(sql).bindparams(*binds), params).all()
-    finally:
-        engine.dispose()
+    rows = oracle_rows(url, sql, params, [*binds, bindparam("known", expanding=True)])
     return {(code, metric): int(value) for code, metric, value in rows if value}
 
 
@@ -200,3 +201,19 @@ def test_a_replica_without_district_code_works_at_regency_level(faulty: FaultRep
         frame = metrics.district_metrics(store, filters)
         assert frame[list(metrics.METRICS)].iloc[:-1].to_numpy().sum() == 0
         assert frame[list(metrics.METRICS)].iloc[-1].to_dict() == _regency_row(store, filters)
+
+
+def test_kecamatan_codes_are_regions() -> None:
+    assert normalize_code("32.16.01") == normalize_code(" 321601 ") == "321601"
+    assert (region_level("321601"), dotted("321601")) == ("district", "32.16.01")
+    assert region_name("321601") == "Tarumajaya, Kabupaten Bekasi"
+    assert is_known("321601") and not is_known("321600") and not is_known("3216??")
+    filters = Filters(region="321601")
+    assert (filters.province, filters.regency, filters.district) == ("32", "3216", "321601")
+    assert Filters(region="3216").district is None
+    # a shared link to a kecamatan waits for the kecamatan screens, with a notice
+    parsed, notices = from_query_params({"wilayah": "32.16.01"}, default_to=date(2020, 9, 3))
+    assert parsed.region == "ID" and notices == [
+        "Parameter 'wilayah' diabaikan: Tampilan kecamatan belum tersedia; buka kabupaten/kota "
+        "3216."
+    ]

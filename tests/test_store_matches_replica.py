@@ -77,14 +77,20 @@ def _source_codes(region: str) -> list[str]:
 
 
 def oracle_totals(kind: str, url: str, filters: Filters) -> dict[str, int]:
-    sql, params, binds = oracle_sql(ORACLE, kind, filters)
+    (row,) = oracle_rows(url, *oracle_sql(ORACLE, kind, filters))
+    return {name: int(value) for name, value in zip(metrics.METRICS, row, strict=True)}
+
+
+def oracle_rows(
+    url: str, sql: str, params: dict[str, object], binds: list[BindParameter[Any]]
+) -> list[Any]:
+    """The rows of an oracle statement, read on the replica as the dashboard would."""
     engine = replica_engine(url)
     try:
         with engine.connect() as conn:
-            row = conn.execute(text(sql).bindparams(*binds), params).one()
+            return list(conn.execute(text(sql).bindparams(*binds), params).all())
     finally:
         engine.dispose()
-    return {name: int(value) for name, value in zip(metrics.METRICS, row, strict=True)}
 
 
 def oracle_sql(
