@@ -109,10 +109,11 @@ def cache_file(level: AnyLevel, detail: Detail) -> Path:
 
 def boundaries_available() -> bool:
     """True when every cache file exists (their content is checked by ``load_boundaries``)."""
-    return all(cache_file(level, detail).is_file() for level, detail in _cache_keys())
+    return all(cache_file(level, detail).is_file() for level, detail in cache_keys())
 
 
-def _cache_keys() -> list[tuple[AnyLevel, Detail]]:
+def cache_keys() -> list[tuple[AnyLevel, Detail]]:
+    """Every (level, detail) the cache holds."""
     return [(level, detail) for level, details in LEVEL_DETAILS.items() for detail in details]
 
 
@@ -231,9 +232,10 @@ def _inside_label_points(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     shapes = np.asarray(frame.geometry.array)
     upstream = shapely.points(frame["label_lon"].to_numpy(), frame["label_lat"].to_numpy())
     table = shapely.points(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
-    inside = shapely.point_on_surface(shapes)
+    empty = shapely.is_empty(shapes)  # a kecamatan without a polygon: the table's point
+    inside = np.where(empty, table, shapely.point_on_surface(shapes))
     use_upstream = shapely.distance(shapes, upstream) <= near
-    use_table = (shapely.distance(shapes, table) <= near) | shapely.is_empty(shapes)
+    use_table = (shapely.distance(shapes, table) <= near) | empty
     x, y = shapely.get_x(inside), shapely.get_y(inside)
     lon = np.where(use_upstream, frame["label_lon"], np.where(use_table, frame["lon"], x))
     lat = np.where(use_upstream, frame["label_lat"], np.where(use_table, frame["lat"], y))

@@ -40,6 +40,7 @@ import shapely
 
 from geo.boundaries import (
     AnyLevel,
+    BoundaryError,
     Detail,
     boundaries_available,
     boundaries_or_none,
@@ -140,10 +141,13 @@ def _district_view(
     if focus is None or len(focus) not in DISTRICT_CONTEXT:
         raise ValueError(f"a kecamatan view needs a regency or province code, not {focus!r}")
     regencies = boundaries_or_none("regency", "province")
-    if regencies is None or boundaries_or_none("district", "province") is None:
+    if regencies is None:
         return None
     is_regency = len(focus) == 4
-    labels = district_shapes(regency_code=focus) if is_regency else district_shapes(None, focus)
+    try:
+        labels = district_shapes(focus) if is_regency else district_shapes(province_code=focus)
+    except BoundaryError:
+        return None
     if labels.empty:
         raise ValueError(f"'focus' {focus!r} is not a known regency or province code")
     inside = regencies["code" if is_regency else "province_code"] == focus

@@ -138,9 +138,9 @@ def boundary_offer() -> None:
         return
     with st.expander("Batas wilayah belum tersedia — peta memakai simbol di titik ibu kota"):
         st.write(
-            "Unduhan otomatis gagal (tidak ada koneksi internet?). Unduh batas provinsi dan "
-            "kabupaten/kota (cahyadsn/wilayah_boundaries, MIT) sekali saja, atau jalankan "
-            "`python -m geo fetch --from FOLDER` dari salinan lokal."
+            "Unduhan otomatis gagal (tidak ada koneksi internet?). Unduh batas provinsi, "
+            "kabupaten/kota dan kecamatan (cahyadsn/wilayah_boundaries, MIT) sekali saja, atau "
+            "jalankan `python -m geo fetch --from FOLDER` dari salinan lokal."
         )
         if st.button("Unduh batas wilayah"):
             bar = st.progress(0.0, text="Mengunduh batas wilayah…")
