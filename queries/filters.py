@@ -180,8 +180,6 @@ def _parse_region(raw: str) -> str:
         raise FilterError(str(error)) from error
     if not is_known(code):
         raise FilterError(f"Kode wilayah tidak dikenal: {code}")
-    if len(code) == 6:  # until the screens show kecamatan (issue 20): their queries can
-        raise FilterError(f"Tampilan kecamatan belum tersedia; buka kabupaten/kota {code[:4]}.")
     return code
 
 

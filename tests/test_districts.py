@@ -211,9 +211,10 @@ def test_kecamatan_codes_are_regions() -> None:
     filters = Filters(region="321601")
     assert (filters.province, filters.regency, filters.district) == ("32", "3216", "321601")
     assert Filters(region="3216").district is None
-    # a shared link to a kecamatan waits for the kecamatan screens, with a notice
+    # a shared link opens the kecamatan (Daerah Saya shows it); an unknown one is dropped
     parsed, notices = from_query_params({"wilayah": "32.16.01"}, default_to=date(2020, 9, 3))
+    assert (parsed.region, notices) == ("321601", [])
+    parsed, notices = from_query_params({"wilayah": "321699"}, default_to=date(2020, 9, 3))
     assert parsed.region == "ID" and notices == [
-        "Parameter 'wilayah' diabaikan: Tampilan kecamatan belum tersedia; buka kabupaten/kota "
-        "3216."
+        "Parameter 'wilayah' diabaikan: Kode wilayah tidak dikenal: 321699"
     ]
