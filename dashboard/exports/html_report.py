@@ -27,7 +27,7 @@ from geo.regions import NATION_CODE, region_name
 from queries.filters import Filters
 from queries.metrics import PEOPLE_METRICS
 from queries.store import Store
-from queries.suppression import ProtectedFigures
+from queries.suppression import ProtectedFigures, hidden_figures
 
 ASSET_PLACEHOLDER = "inline-asset:/"
 PRIORITY_ROWS = 10
@@ -89,7 +89,7 @@ def map_values(scope: deck.DeckScope) -> tuple[pd.DataFrame, Level]:
 def _map(scope: deck.DeckScope) -> folium.Map:
     values, level = map_values(scope)
     return choropleth_map(
-        values,
+        values.assign(hidden=hidden_figures(values, deck.MAP_METRIC)),
         level=level,
         value_column=deck.MAP_METRIC,
         format_value=formatting.rate_per_1000,
@@ -97,6 +97,7 @@ def _map(scope: deck.DeckScope) -> folium.Map:
         selected_code=scope.filters.regency,
         focus_province=scope.filters.province,
         asset_base_url=ASSET_PLACEHOLDER,
+        threshold=scope.threshold,
     )
 
 

@@ -10,7 +10,7 @@ is drawn once; each frame only recolours it, which keeps a 21-frame GIF to a few
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from fractions import Fraction
@@ -19,15 +19,21 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.collections import Collection
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 from matplotlib.text import Text
 from PIL import Image
 
 from dashboard import formatting
 from dashboard.exports.context import ExportContext, context_from_store
-from dashboard.exports.static_map import MapLayers, layers_for, map_values
+from dashboard.exports.static_map import (
+    MapLayers,
+    layers_for,
+    legend_patches,
+    map_values,
+    region_colours,
+)
+from dashboard.settings import suppression_threshold
 from geo.boundaries import Level
-from geo.classify import NO_DATA_COLOR, NO_DATA_LABEL, class_index, classify, legend_labels, palette
+from geo.classify import NO_DATA_COLOR, legend_entries, map_classes
 from geo.regions import NATION_CODE, region_name
 from queries import metrics
 from queries.filters import Filters
@@ -110,29 +116,22 @@ def _frames(
     highlight: str | None,
 ) -> Iterator[Image.Image]:
     """One RGB image per week; the map is drawn once and recoloured."""
-    everything = pd.concat([week.values["value"] for week in weeks], ignore_index=True)
-    bins = classify(everything, "quantiles", 5)
-    colours = palette(len(bins))
+    everything = pd.concat([week.values for week in weeks], ignore_index=True)
+    bins = map_classes(everything["value"], "quantiles", 5)
     layers = layers_for(level, focus, weeks[0].values)
     figure = Figure(figsize=SIZE_IN, dpi=DPI)
     axes = figure.add_axes((0.01, 0.1, 0.66, 0.72))
     axes.set_axis_off()
     shapes = _draw_base(axes, layers, highlight)
-    _legend(figure, bins, colours)
+    _legend(figure, bins, bool(everything["hidden"].any()))
     week_text = _stamps(figure, context)
-    order = (layers.regions if layers.regions is not None else layers.points)["code"]
+    order = (layers.regions if layers.regions is not None else layers.points)[["code"]]
     for week in weeks:
-        by_code = dict(zip(week.values["code"], week.values["value"], strict=True))
-        shapes.set_facecolor([_colour(by_code.get(code), bins, colours) for code in order])
+        shapes.set_facecolor(region_colours(order.merge(week.values, how="left"), bins))
         week_text.set_text(week.label())
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=DPI)
         yield Image.open(buffer).convert("RGB")
-
-
-def _colour(value: float | None, bins: Sequence[float], colours: list[str]) -> str:
-    index = class_index(value, bins)
-    return NO_DATA_COLOR if index is None else colours[index]
 
 
 def _draw_base(axes: Axes, layers: MapLayers, highlight: str | None) -> Collection:
@@ -153,15 +152,10 @@ def _draw_base(axes: Axes, layers: MapLayers, highlight: str | None) -> Collecti
     return shapes
 
 
-def _legend(figure: Figure, bins: Sequence[float], colours: list[str]) -> None:
-    labels = legend_labels(bins, formatting.rate_per_1000)
-    handles = [
-        Patch(facecolor=c, edgecolor="#999999", label=t)
-        for c, t in zip(colours, labels, strict=True)
-    ]
-    handles.append(Patch(facecolor=NO_DATA_COLOR, edgecolor="#999999", label=NO_DATA_LABEL))
+def _legend(figure: Figure, bins: list[float], any_hidden: bool) -> None:
+    entries = legend_entries(bins, formatting.rate_per_1000, any_hidden, suppression_threshold())
     figure.legend(
-        handles=handles,
+        handles=legend_patches(entries),
         title="Per 1.000 penduduk\n(per minggu)",
         loc="center left",
         bbox_to_anchor=(0.69, 0.46),

@@ -1,0 +1,172 @@
+"""Hidden is not missing, empty says so, presenter files agree with the screen (issue #23,
+items 2, 3 and 7): real stores, real boundary files, real PNGs and GIFs read back."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import Replica
+from PIL import Image
+
+from dashboard.components import tables
+from dashboard.exports import html_report, static_map, timelapse
+from dashboard.exports.context import context_from_store
+from dashboard.metric_options import BY_KEY
+from geo.boundary_files import boundary_file
+from geo.classify import EMPTY_LABEL, HIDDEN_COLOR, NO_DATA_COLOR, NO_DATA_LABEL, hidden_label
+from geo.map_spec import map_spec
+from queries import metrics
+from queries.filters import Filters
+from queries.store import Store
+from queries.suppression import ProtectedFigures, hidden_figures
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+HIDDEN = hidden_label(10)
+
+
+@pytest.fixture(scope="module")
+def store(sqlite_replica: Replica) -> Iterator[Store]:
+    opened = sqlite_replica.store()
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def women_disability(store: Store) -> Filters:
+    """Women with a disability in Jawa Barat: most regencies' counts are hidden."""
+    first, last = metrics.data_period(store)
+    return Filters(first, last, genders=("F",), disability=True, region="32")
+
+
+@pytest.fixture
+def boundaries(boundary_cache: Path) -> Path:
+    from geo.boundaries import clear_boundary_cache
+
+    clear_boundary_cache()
+    return boundary_cache
+
+
+def _regencies(store: Store, filters: Filters) -> pd.DataFrame:
+    return ProtectedFigures.direct(store).region_metrics(filters, "regency")
+
+
+# --- 2. hidden is not missing --------------------------------------------------------------------
+
+
+def test_hidden_figures_are_told_apart_from_missing_ones() -> None:
+    frame = pd.DataFrame(
+        {
+            "registrants": pd.array([50, pd.NA, 0], dtype="Int64"),
+            "recipients": pd.array([pd.NA, pd.NA, 0], dtype="Int64"),
+            "recipient_rate": [float("nan"), float("nan"), float("nan")],
+        }
+    )
+    # a rate over a hidden count is hidden; a rate over zero is simply missing
+    assert hidden_figures(frame, "recipient_rate").tolist() == [True, True, False]
+    assert hidden_figures(frame, "registrants").tolist() == [False, True, False]
+
+
+def test_screen_map_draws_and_names_hidden_regencies(
+    store: Store, women_disability: Filters, boundaries: Path, tmp_path: Path
+) -> None:
+    values = _regencies(store, women_disability)
+    shapes = boundary_file(tmp_path, "regency", "32")
+    for kind, metric in (("rate", "recipient_rate"), ("count", "recipients")):
+        hidden = values.loc[hidden_figures(values, metric), "code"]
+        assert len(hidden) >= 5  # many of Jawa Barat's regencies, as in the issue
+        spec = map_spec(
+            values.assign(hidden=hidden_figures(values, metric)),
+            level="regency",
+            kind=kind,  # type: ignore[arg-type]
+            value_column=metric,
+            format_value=BY_KEY[metric].format,
+            legend_title=BY_KEY[metric].label,
+            boundaries=shapes,
+            boundary_url="/b.json",
+            focus_province="32",
+        )
+        for code in hidden:
+            assert spec["regions"][code] == [HIDDEN, HIDDEN_COLOR], (kind, code)
+        assert html.escape(HIDDEN) in spec["legend"] and HIDDEN_COLOR in spec["legend"]
+        missing = values.loc[values[metric].isna() & ~hidden_figures(values, metric), "code"]
+        no_data = {code for code, (text, _fill) in spec["regions"].items() if text == NO_DATA_LABEL}
+        assert no_data == set(missing)  # "Tidak ada data" only where there is none
+
+
+def test_ranking_table_says_hidden(store: Store, women_disability: Filters) -> None:
+    values = _regencies(store, women_disability)
+    option = BY_KEY["registrants_per_1000"]
+    table = tables.ranking_frame(values, option)
+    hidden = int(hidden_figures(values, option.key).sum())
+    assert hidden and (table[option.label] == HIDDEN).sum() == hidden
+    assert "–" not in set(table[option.label])
+
+
+def _pixel_share(png: bytes, colour: str) -> float:
+    """The share of the image's pixels exactly ``colour``."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    target = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    counts = dict((rgb, n) for n, rgb in image.getcolors(image.width * image.height) or [])
+    return counts.get(target, 0) / (image.width * image.height)
+
+
+def test_static_map_png_paints_hidden_regencies_apart(
+    store: Store, women_disability: Filters, boundaries: Path
+) -> None:
+    values = _regencies(store, women_disability)
+    context = context_from_store(store, women_disability, "Penerima per pendaftar")
+    png = static_map.map_png(values, "regency", "recipient_rate", context, "32")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "test-map-hidden-regencies.png").write_bytes(png)
+    assert _pixel_share(png, HIDDEN_COLOR) > 0.05  # most of the province is drawn hidden
+    assert _pixel_share(png, NO_DATA_COLOR) < _pixel_share(png, HIDDEN_COLOR)
+    svg = static_map.map_svg(values, "regency", "recipients", context, "32")
+    assert html.escape(HIDDEN) in svg and HIDDEN_COLOR in svg.lower()
+
+
+def test_offline_report_names_hidden_regencies(
+    store: Store, women_disability: Filters, boundaries: Path
+) -> None:
+    page = html_report.build_html_report(store, women_disability, "32")
+    labels = [json.loads(f'"{text}"') for text in re.findall(r'"label": "([^"]*)"', page)]
+    assert labels.count(HIDDEN) >= 5 and page.count(HIDDEN_COLOR) >= 2  # fills and legend
+
+
+def test_timelapse_frames_paint_hidden_regencies_apart(
+    store: Store, women_disability: Filters, boundaries: Path
+) -> None:
+    frames = timelapse.timelapse_frames(store, women_disability, "32")
+    buffer = io.BytesIO()
+    frames[len(frames) // 2].save(buffer, format="PNG")
+    (ARTIFACTS / "test-timelapse-hidden-frame.png").write_bytes(buffer.getvalue())
+    assert _pixel_share(buffer.getvalue(), HIDDEN_COLOR) > 0.004  # regencies, not only the legend
+
+
+# --- 3. a period without data ---------------------------------------------------------------------
+
+
+def test_a_period_without_data_is_not_ranked_or_classed(store: Store, boundaries: Path) -> None:
+    before = Filters(date(2020, 3, 20), date(2020, 4, 5))
+    values = ProtectedFigures.direct(store).region_metrics(before, "province")
+    assert (values["registrants"] == 0).all()
+    spec = map_spec(
+        values,
+        level="province",
+        kind="rate",
+        value_column="registrants_per_1000",
+        format_value=BY_KEY["registrants_per_1000"].format,
+        legend_title="Pendaftar per 1.000 penduduk",
+        boundaries=None,
+    )
+    assert "≤" not in spec["legend"] and EMPTY_LABEL.lower() in spec["legend"].lower()
+    context = context_from_store(store, before, "Pendaftar per 1.000 penduduk")
+    svg = static_map.map_svg(values, "province", "registrants_per_1000", context)
+    assert "≤" not in svg and "periode dan filter ini" in svg
