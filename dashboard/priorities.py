@@ -46,6 +46,8 @@ def _reason(row: pd.Series, reference: pd.Series, reference_name: str) -> str:
     parts = []
     reach = _shortfall(row["registrants_per_1000"], reference["registrants_per_1000"])
     convert = _shortfall(row["recipient_rate"], reference["recipient_rate"])
+    # a gap that rounds to "0%" says nothing: it is left out (and the region reads as level)
+    reach, convert = (0.0 if formatting.percent(g, 0) == "0%" else g for g in (reach, convert))
     if reach > 0:
         parts.append(
             f"pendaftar per 1.000 penduduk {formatting.percent(reach, 0)} di bawah {reference_name}"

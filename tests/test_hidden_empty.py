@@ -170,3 +170,78 @@ def test_a_period_without_data_is_not_ranked_or_classed(store: Store, boundaries
     context = context_from_store(store, before, "Pendaftar per 1.000 penduduk")
     svg = static_map.map_svg(values, "province", "registrants_per_1000", context)
     assert "≤" not in svg and "periode dan filter ini" in svg
+
+
+# --- 7. presenter files agree with the screen ---------------------------------------------------
+
+
+def test_map_png_of_a_regency_outlines_it(store: Store, boundaries: Path) -> None:
+    from dashboard.components import downloads
+
+    filters = Filters(*metrics.data_period(store), region="3216")  # Kabupaten Bekasi
+    values = ProtectedFigures.direct(store).region_metrics(filters, "regency")
+    context = context_from_store(store, filters.with_region("32"), "Pendaftar — Jawa Barat")
+    png_file, svg_file = downloads.map_files(
+        values, "regency", "registrants_per_1000", context, "32", filters
+    )
+    png = png_file[3]()
+    assert isinstance(png, bytes) and _pixel_share(png, static_map.SELECTED) > 0.0005
+    assert static_map.SELECTED in str(svg_file[3]()).lower()
+
+
+def _mp4_shown_ms(data: bytes) -> list[int]:
+    """How long each coded frame of an MP4 is on screen, in milliseconds."""
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        starts = [int(frame.pts * stream.time_base * 1000) for frame in container.decode(stream)]
+        end = int((stream.duration or 0) * stream.time_base * 1000)
+    return [b - a for a, b in zip(starts, [*starts[1:], end], strict=True)]
+
+
+def test_gif_and_mp4_show_every_week_equally_long(store: Store, boundaries: Path) -> None:
+    filters = Filters(date(2020, 7, 1), date(2020, 8, 31))
+    gif = timelapse.build_timelapse(store, filters, "75", "gif")
+    with Image.open(io.BytesIO(gif)) as image:
+        gif_ms = []
+        for index in range(image.n_frames):
+            image.seek(index)
+            gif_ms.append(int(image.info["duration"]))
+    mp4_ms = _mp4_shown_ms(timelapse.build_timelapse(store, filters, "75", "mp4"))
+    held = len(mp4_ms) - len(gif_ms) + 1  # the MP4 codes the held last week more than once
+    assert gif_ms == [*mp4_ms[:-held], sum(mp4_ms[-held:])]
+    assert set(gif_ms[:-1]) == {timelapse.FRAME_MS} and 1000 <= timelapse.FRAME_MS <= 2000
+
+
+def test_partial_weeks_of_the_timelapse_are_scaled_and_said(store: Store) -> None:
+    filters = Filters(date(2020, 7, 1), date(2020, 9, 3), region="75")
+    _level, weeks = timelapse.weekly_values(store, filters)
+    first, last = weeks[0], weeks[-1]
+    assert (first.days, last.days) == (5, 4)  # Wednesday 1 July; Thursday 3 September
+    assert "4 hari" in last.label() and "hari" not in weeks[1].label()
+    raw = metrics.region_metrics(
+        store, Filters(date(2020, 8, 31), date(2020, 9, 3), region="75"), "regency"
+    )
+    rate = static_map.map_values(raw, "regency", "registrants_per_1000")["value"]
+    assert last.values["value"].tolist() == pytest.approx((rate * 7 / 4).tolist(), nan_ok=True)
+
+
+def test_a_priority_reason_never_reads_zero_percent() -> None:
+    from dashboard import priorities
+
+    regions = pd.DataFrame(
+        {
+            "code": ["3216", "3201"],
+            "name": ["Kabupaten Bekasi", "Kabupaten Bogor"],
+            "registrants_per_1000": [40.0, 60.0],
+            "recipient_rate": [0.1997, 0.30],  # 0,15% below the province: rounds to 0%
+        }
+    )
+    province = pd.Series({"registrants_per_1000": 50.0, "recipient_rate": 0.2})
+    reasons = priorities.outreach_priorities(regions, province)["reason"].tolist()
+    assert reasons == [
+        "Pendaftar per 1.000 penduduk 20% di bawah provinsi",
+        "Setara atau di atas provinsi",
+    ]
+    assert not any(" 0% " in reason for reason in reasons)

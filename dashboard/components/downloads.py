@@ -112,21 +112,35 @@ def render_map_image_downloads(
     """Buttons for the static map (1920×1080 PNG for slides, SVG for print)."""
     log_filters = filters or context.filters_text
     name = _slug(f"peta-{metric}-{level}-{focus_province or 'nasional'}")
-    files = (
+    files = map_files(values, level, metric, context, focus_province, filters)
+    _download_row(files, name, "peta", log_filters, context.region_code)
+
+
+def map_files(
+    values: pd.DataFrame,
+    level: Level,
+    metric: str,
+    context: ExportContext,
+    focus_province: str | None = None,
+    filters: Filters | None = None,
+) -> tuple[FileSpec, FileSpec]:
+    """The static map's PNG and SVG, the chosen regency (``filters.regency``) outlined as on
+    the screen's map, the deck, the offline report and the time-lapse."""
+    highlight = filters.regency if filters else None
+    return (
         (
             "Peta PNG",
             "png",
             "image/png",
-            lambda: map_png(values, level, metric, context, focus_province),
+            lambda: map_png(values, level, metric, context, focus_province, highlight),
         ),
         (
             "Peta SVG",
             "svg",
             "image/svg+xml",
-            lambda: map_svg(values, level, metric, context, focus_province),
+            lambda: map_svg(values, level, metric, context, focus_province, highlight),
         ),
     )
-    _download_row(files, name, "peta", log_filters, context.region_code)
 
 
 def render_deck_button(

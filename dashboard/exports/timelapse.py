@@ -41,20 +41,29 @@ from queries.store import Store
 
 METRIC = "registrants_per_1000"
 SIZE_IN, DPI = (9.6, 5.4), 100
-FRAME_MS, LAST_FRAME_MS = 700, 2500
+FRAME_MS, LAST_FRAME_MS = 1000, 3000
+"""One second per week in the GIF and the MP4 alike (time for a hall to read the week), the last
+week held three (a whole number of frames, for the MP4's constant frame rate)."""
 MAX_BYTES = 5_000_000
 
 
 @dataclass(frozen=True)
 class Week:
-    """One frame's days (the first and last week may be partial) and values by region."""
+    """One frame's days (the first and last week may be partial) and values by region, per
+    seven days: a partial week's rate is scaled to a whole week, so a 4-day last week does not
+    look like a collapse, and its label says so."""
 
     first: date
     last: date
     values: pd.DataFrame
 
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
     def label(self) -> str:
-        return f"Minggu {formatting.long_date(self.first)} – {formatting.long_date(self.last)}"
+        text = f"Minggu {formatting.long_date(self.first)} – {formatting.long_date(self.last)}"
+        return text if self.days == 7 else f"{text} ({self.days} hari, disetarakan 7 hari)"
 
 
 def weekly_values(store: Store, filters: Filters) -> tuple[Level, list[Week]]:
@@ -65,7 +74,9 @@ def weekly_values(store: Store, filters: Filters) -> tuple[Level, list[Week]]:
     weeks = []
     for first, last in _weeks(filters.date_from, filters.date_to):
         values = metrics.region_metrics(store, replace(scope, date_from=first, date_to=last), level)
-        weeks.append(Week(first, last, map_values(values, level, METRIC)))
+        shown = map_values(values, level, METRIC)
+        days = (last - first).days + 1
+        weeks.append(Week(first, last, shown.assign(value=shown["value"] * 7 / days)))
     return level, weeks
 
 
@@ -208,25 +219,23 @@ def _gif(frames: list[Image.Image]) -> bytes:
 
 
 def _mp4(frames: list[Image.Image]) -> bytes:
-    """H.264 (yuv420p, which every player decodes) through PyAV's bundled FFmpeg: one coded
-    frame per week at its own time (milliseconds), and the last week again at the end so
-    players hold it for :data:`LAST_FRAME_MS` like the GIF."""
+    """H.264 (yuv420p, which every player decodes) through PyAV's bundled FFmpeg at a constant
+    one frame per :data:`FRAME_MS`, the last week repeated to fill :data:`LAST_FRAME_MS`, so
+    every player shows each week as long as the GIF does (a longer gap between two coded
+    frames was played at the stream's frame rate by some)."""
     import av
 
+    held = [*frames, *[frames[-1]] * (LAST_FRAME_MS // FRAME_MS - 1)]
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=Fraction(1000, FRAME_MS))
         stream.width, stream.height = frames[0].size
         stream.pix_fmt = "yuv420p"
-        stream.codec_context.time_base = Fraction(1, 1000)
+        stream.codec_context.time_base = Fraction(FRAME_MS, 1000)
         stream.options = {"crf": "23", "preset": "medium", "tune": "stillimage"}
-        times = [index * FRAME_MS for index in range(len(frames))]
-        for image, pts in [
-            *zip(frames, times, strict=True),
-            (frames[-1], times[-1] + LAST_FRAME_MS),
-        ]:
+        for index, image in enumerate(held):
             frame = av.VideoFrame.from_image(image)
-            frame.pts, frame.time_base = pts, Fraction(1, 1000)
+            frame.pts, frame.time_base = index, Fraction(FRAME_MS, 1000)
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
     return buffer.getvalue()
