@@ -75,7 +75,8 @@ def comparison_frame(rows: dict[str, pd.Series], per_capita: bool = False) -> pd
     if per_capita:
         columns = {
             f"{BY_KEY[key].label} per 1.000 penduduk": [
-                formatting.number(row[key] / row["population"] * 1000, 2) for row in rows.values()
+                formatting.rate_per_1000(row[key] / row["population"] * 1000)
+                for row in rows.values()
             ]
             for key in TABLE_COLUMNS[:-1]
         }
