@@ -129,8 +129,9 @@ def effects(found: list[Event]) -> list[effect.Effect]:
 
 
 def weekly_measure(filters: Filters, measure: str) -> pd.DataFrame:
-    """The region's weekly series of one measure (registrants column)."""
+    """The region's weekly series of one measure (registrants column), with each week's
+    ``days`` in the period."""
     fields = effect.MEASURES[measure][1]
     cleared = {"channels": (), "genders": (), "age_bands": (), "disability": None}
     chosen = replace(filters, **{**cleared, **fields})
-    return data.weekly_series(chosen)[["week_start", "registrants"]]
+    return data.weekly_series(chosen)[["week_start", "registrants", "days"]]

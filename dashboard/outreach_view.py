@@ -147,7 +147,10 @@ def impact_chart(
     width: int = 640,
     height: int = 280,
 ) -> charts.Spec:
-    """The weekly series of one measure, with a vertical rule at each event's first day."""
+    """The weekly series of one measure, with a vertical rule at each event's first day;
+    partial weeks and gaps marked and said as on every weekly line (``charts.week_notes``)."""
+    if "days" not in weekly:
+        weekly = weekly.assign(days=7)
     series = weekly.assign(
         week_text=weekly["week_start"].map(charts.short_date),
         value_text=weekly["registrants"].map(formatting.number),
@@ -207,8 +210,12 @@ def impact_chart(
             ],
         },
     }
+    partial = {"data": {"values": series}, **charts.partial_points()}
+    partial["encoding"] = {k: line["encoding"][k] for k in ("x", "y", "tooltip")}
+    notes = charts.week_notes(series, ["registrants"], None)
     view = {
-        "layer": [line, rules],
+        "layer": [line, partial, rules],
+        **({"title": {"text": "", "subtitle": notes}} if notes else {}),
         "width": width,
         "height": height,
         # The accessible name; without it Streamlit names the chart "Vega visualization".

@@ -242,3 +242,72 @@ def test_a_priority_reason_never_reads_zero_percent() -> None:
         "Setara atau di atas provinsi",
     ]
     assert not any(" 0% " in reason for reason in reasons)
+
+
+# --- 3. empty and partial, said plainly ---------------------------------------------------------
+
+
+def test_a_breakdown_with_nothing_to_show_says_why(store: Store, women_disability: Filters) -> None:
+    from dashboard import charts
+
+    frame = ProtectedFigures.direct(store).breakdown(women_disability, "partner")
+    chart = charts.breakdown_chart(frame, "paid", "Mitra pembayaran — Jawa Barat", 10)
+    reason = charts.chart_empty_reason(chart)
+    assert reason is not None and "disembunyikan" in reason and "di bawah 10" in reason
+    page = html_report._chart(chart, "partner")
+    assert "data-empty" in page and "<svg" not in page and "disembunyikan" in page
+    shown = charts.breakdown_chart(
+        ProtectedFigures.direct(store).breakdown(women_disability.with_region("ID"), "gender"),
+        "registrants",
+    )
+    assert charts.chart_empty_reason(shown) is None
+
+
+def test_a_period_without_data_has_no_trend_to_draw(store: Store) -> None:
+    from dashboard import charts
+
+    before = Filters(date(2020, 3, 20), date(2020, 4, 5))
+    series = ProtectedFigures.direct(store).weekly_series(before)
+    chart = charts.weekly_chart(series, ["registrants", "recipients"], "Tren mingguan")
+    assert charts.chart_empty_reason(chart) == charts.NO_DATA_REASON
+
+
+def test_weekly_lines_mark_partial_weeks_and_explain_gaps(
+    store: Store, women_disability: Filters
+) -> None:
+    import vl_convert
+
+    from dashboard import charts
+    from dashboard.exports.files import vega_spec
+
+    figures = ProtectedFigures.direct(store)
+    filters = Filters(date(2020, 7, 1), date(2020, 9, 3), region="32")
+    series = figures.weekly_series(filters)
+    assert series["days"].tolist()[0] == 5 and series["days"].tolist()[-1] == 4
+    assert set(series["days"].tolist()[1:-1]) == {7}
+    chart = charts.weekly_chart(series, ["registrants"], "Tren — Jawa Barat", threshold=10)
+    svg = vl_convert.vegalite_to_svg(vega_spec(chart))
+    assert "Titik kosong: minggu tidak penuh" in svg and "(4 hari)" in svg
+    hollow = re.search(r'layer_2_marks"[^>]*>(.*?)</g>', svg)  # the partial weeks' layer
+    assert hollow is not None and hollow.group(1).count("<path") == 2
+    assert 'fill="#' not in hollow.group(1)  # rings, not dots
+    gaps = figures.weekly_series(women_disability)
+    assert gaps["registrants"].isna().any()  # hidden weeks: gaps in the line
+    chart = charts.weekly_chart(gaps, ["registrants"], "Tren — Jawa Barat", threshold=10)
+    svg = vl_convert.vegalite_to_svg(vega_spec(chart))
+    assert "Garis terputus: minggu dengan jumlah di bawah 10" in svg
+
+
+def test_weeks_without_rows_are_zero_not_skipped() -> None:
+    from dashboard import charts
+
+    series = pd.DataFrame(
+        {
+            "week_start": pd.to_datetime(["2020-07-06", "2020-07-20"]),
+            "registrants": pd.array([12, pd.NA], dtype="Int64"),
+            "days": [7, 7],
+        }
+    )
+    full = charts.every_week(series, ["registrants"])
+    assert full["week_start"].dt.day.tolist() == [6, 13, 20]
+    assert full["registrants"].tolist()[:2] == [12, 0] and pd.isna(full["registrants"].iloc[2])

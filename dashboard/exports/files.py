@@ -33,6 +33,7 @@ COLUMN_LABELS = {
     "province_code": "Kode provinsi",
     "population": "Penduduk",
     "week_start": "Awal minggu",
+    "days": "Hari dalam periode",
     "value": "Nilai",
     "label": "Kategori",
     "stage": "Tahap (kode)",

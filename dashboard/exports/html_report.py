@@ -170,6 +170,14 @@ def trend_chart(series: pd.DataFrame) -> charts.Spec:
 
 
 def _chart(chart: charts.Spec, name: str) -> str:
+    """The chart as inline SVG, or the sentence saying why it has nothing to draw."""
+    reason = charts.chart_empty_reason(chart)
+    if reason:
+        title = chart.get("description") or ""
+        return (
+            f'<figure class="chart" data-chart="{name}" data-empty>'
+            f"<figcaption><b>{_e(title)}</b></figcaption><p>{_e(reason)}</p></figure>"
+        )
     return f'<figure class="chart" data-chart="{name}">{chart_svg(chart)}</figure>'
 
 
