@@ -196,13 +196,19 @@ def _title(
 ) -> Spec:
     """The title properties of an optional title (a chart without one gets none), wrapped into
     lines of at most ``line_chars`` so it fits its chart's width."""
-    if not title and not subtitle:
-        return {}
-    text: Spec = {"text": _lines(title, line_chars) if title else ""}
+    if not title:  # Vega draws no subtitle under an empty title: the notes alone, as plain text
+        return {"title": note_title(subtitle)} if subtitle else {}
+    text: Spec = {"text": _lines(title, line_chars)}
     if subtitle:
         text["subtitle"] = _lines(subtitle, TITLE_LINE_CHARS["subtitle"])
-    named = {"description": title} if title else {}  # the description is the accessible name
-    return {"title": text, **named}
+    return {"title": text, "description": title}  # the description is the accessible name
+
+
+def note_title(note: str | Sequence[str]) -> Spec:
+    """A chart's notes in the place of a title, in the subtitle's size and weight."""
+    lines = [note] if isinstance(note, str) else list(note)
+    wrapped = [part for line in lines for part in textwrap.wrap(line, TITLE_LINE_CHARS["subtitle"])]
+    return {"text": wrapped, "fontSize": FONT_SIZES["subtitle"], "fontWeight": "normal"}
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], argument: str) -> None:

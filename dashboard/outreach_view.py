@@ -215,7 +215,7 @@ def impact_chart(
     notes = charts.week_notes(series, ["registrants"], None)
     view = {
         "layer": [line, partial, rules],
-        **({"title": {"text": "", "subtitle": notes}} if notes else {}),
+        **({"title": charts.note_title(notes)} if notes else {}),
         "width": width,
         "height": height,
         # The accessible name; without it Streamlit names the chart "Vega visualization".
