@@ -198,9 +198,13 @@ def _title(
     lines of at most ``line_chars`` so it fits its chart's width."""
     if not title:  # Vega draws no subtitle under an empty title: the notes alone, as plain text
         return {"title": note_title(subtitle)} if subtitle else {}
-    text: Spec = {"text": _lines(title, line_chars)}
-    if subtitle:
-        text["subtitle"] = _lines(subtitle, TITLE_LINE_CHARS["subtitle"])
+    # "What — where": the region goes under the title, so charts side by side have titles of
+    # the same height (and plots in line) instead of one wrapping at half the page's width
+    head, _dash, place = title.partition(" — ")
+    below = [line for line in (place, subtitle) if line]
+    text: Spec = {"text": _lines(head, line_chars)}
+    if below:
+        text["subtitle"] = _lines(" · ".join(below), TITLE_LINE_CHARS["subtitle"])
     return {"title": text, "description": title}  # the description is the accessible name
 
 

@@ -100,3 +100,17 @@ def test_one_precision_per_thousand_people() -> None:
     row["population"] = 1_000_000
     table = tables.comparison_frame({"Jawa Barat": row}, per_capita=True)
     assert table.loc["Jawa Barat", "Pendaftar per 1.000 penduduk"] == "57,33"
+
+
+def test_charts_side_by_side_have_titles_of_one_height() -> None:
+    """Breakdowns sit two to a row: "Kanal pendaftaran — Kabupaten Bekasi" once wrapped while
+    "Disabilitas — Kabupaten Bekasi" did not, and the plots sat out of line."""
+    from dashboard.components import chart_view
+
+    frame = pd.DataFrame({"label": ["A", "B"], "registrants": [120, 90]})
+    heights = {
+        chart_view._title_lines(charts.breakdown_chart(frame, "registrants", f"{title} — {where}"))
+        for title in ("Kanal pendaftaran", "Disabilitas", "Platform pelatihan")
+        for where in ("Kabupaten Bekasi", "Kota Tasikmalaya", "Indonesia")
+    }
+    assert heights == {2}  # the title's line and the region's
