@@ -75,6 +75,8 @@ def map_spec(
         "regions": {},
         "symbols": [],
     }
+    if not hidden and not any(value > 0 for value in data.values()):
+        data = {}  # nothing in the period: the tooltips say no data, not "0,00"
     labels = region_labels(data, hidden, format_value, threshold)
     if boundaries is not None:
         spec["bounds"] = boundaries.bounds
