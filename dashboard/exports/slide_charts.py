@@ -79,7 +79,7 @@ def trend_png(
                 axes.plot(weeks, hollow, linestyle="", marker="o", markersize=11,
                           markerfacecolor="white", markeredgecolor=colour,
                           markeredgewidth=2.5)  # fmt: skip
-        for index, note in enumerate(notes):
+        for index, note in enumerate(reversed(notes)):  # the first note on top
             figure.text(0.01, 0.02 + 0.3 * index / size[1], note, fontsize=FULL_PT - 4, color=DARK)
         axes.grid(True, axis="y")
         axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: formatting.axis_count(value)))
