@@ -201,10 +201,15 @@ def _title(
     # "What — where": the region goes under the title, so charts side by side have titles of
     # the same height (and plots in line) instead of one wrapping at half the page's width
     head, _dash, place = title.partition(" — ")
-    below = [line for line in (place, subtitle) if line]
+    below = [
+        line
+        for part in (place, subtitle)
+        if part
+        for line in textwrap.wrap(part, TITLE_LINE_CHARS["subtitle"], break_long_words=False)
+    ]
     text: Spec = {"text": _lines(head, line_chars)}
     if below:
-        text["subtitle"] = _lines(" · ".join(below), TITLE_LINE_CHARS["subtitle"])
+        text["subtitle"] = below[0] if len(below) == 1 else below
     return {"title": text, "description": title}  # the description is the accessible name
 
 

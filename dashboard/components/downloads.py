@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 import streamlit as st
 
-from dashboard.charts import Spec
+from dashboard.charts import Spec, chart_empty_reason
 from dashboard.exports.context import ExportContext
 from dashboard.exports.deck import build_deck, build_deck_pdf
 from dashboard.exports.files import chart_png, chart_svg, table_csv, table_xlsx
@@ -98,6 +98,8 @@ def render_chart_downloads(
         ("CSV", "csv", "text/csv", lambda: table_csv(data, context, threshold)),
         ("XLSX", "xlsx", XLSX, lambda: table_xlsx(data, context, threshold)),
     )
+    if chart_empty_reason(chart):  # no picture of an empty chart: the table says what there is
+        files = files[2:]
     _download_row(files, _slug(name), "grafik", log_filters, region)
 
 
