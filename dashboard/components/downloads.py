@@ -92,7 +92,7 @@ def render_chart_downloads(
     region = context.region_code
     threshold = suppression_threshold()
     log_filters = filters or context.filters_text
-    files = (
+    files: Sequence[FileSpec] = (
         ("PNG", "png", "image/png", lambda: chart_png(chart, 2, context)),
         ("SVG", "svg", "image/svg+xml", lambda: chart_svg(chart, context)),
         ("CSV", "csv", "text/csv", lambda: table_csv(data, context, threshold)),
