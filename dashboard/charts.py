@@ -302,7 +302,8 @@ def partial_points(kind_field: str | None = None) -> Spec:
     """A layer of hollow points on the partial weeks of a line (``days`` < 7)."""
     layer: Spec = {
         "transform": [{"filter": "datum.days < 7"}],
-        "mark": {"type": "point", "filled": False, "size": 140, "strokeWidth": 2.5},
+        # no ARIA role: an empty group (no partial week) would be an image without a name
+        "mark": {"type": "point", "filled": False, "size": 140, "strokeWidth": 2.5, "aria": False},
     }
     if kind_field is None:
         layer["mark"]["color"] = BLUE
@@ -355,7 +356,7 @@ def weekly_chart(
     }
     whole = {
         "transform": [{"filter": "datum.days >= 7"}],
-        "mark": {"type": "point", "filled": True, "size": 40},
+        "mark": {"type": "point", "filled": True, "size": 40, "aria": False},
     }
     spec = top_level(
         {
