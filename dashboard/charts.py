@@ -298,14 +298,15 @@ def every_week(series: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return full.rename_axis("week_start").reset_index()
 
 
-def partial_points(kind_field: str | None = None) -> Spec:
-    """A layer of hollow points on the partial weeks of a line (``days`` < 7)."""
+def partial_points(by_series: bool = False) -> Spec:
+    """A layer of hollow points on the partial weeks of a line (``days`` < 7), in the line's
+    blue or, ``by_series``, in each series' colour (the chart's colour encoding)."""
     layer: Spec = {
         "transform": [{"filter": "datum.days < 7"}],
         # no ARIA role: an empty group (no partial week) would be an image without a name
         "mark": {"type": "point", "filled": False, "size": 140, "strokeWidth": 2.5, "aria": False},
     }
-    if kind_field is None:
+    if not by_series:
         layer["mark"]["color"] = BLUE
     return layer
 
@@ -361,7 +362,7 @@ def weekly_chart(
     spec = top_level(
         {
             "data": {"values": long},
-            "layer": [line, whole, partial_points("metric_label")],
+            "layer": [line, whole, partial_points(by_series=True)],
             "encoding": {
                 "x": _field(
                     "week_start",
