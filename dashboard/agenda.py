@@ -137,8 +137,9 @@ def effects(found: list[Event], filters: Filters | None = None) -> list[effect.E
 
 def weekly_measure(filters: Filters, measure: str) -> pd.DataFrame:
     """The region's weekly series of one measure among the page's population (registrants
-    column; empty when the population excludes the measure)."""
+    column, with each week's ``days`` in the period; empty when the population excludes the
+    measure)."""
     chosen = effect.measure_filters(filters, measure)
     if chosen is None:
-        return pd.DataFrame({"week_start": [], "registrants": []})
-    return data.weekly_series(chosen)[["week_start", "registrants"]]
+        return pd.DataFrame({"week_start": [], "registrants": [], "days": []})
+    return data.weekly_series(chosen)[["week_start", "registrants", "days"]]

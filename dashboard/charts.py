@@ -101,6 +101,10 @@ def short_date(value: object) -> str:
     return formatting.short_date(pd.Timestamp(value).date())
 
 
+TEXT = "#31333f"
+"""Every word and number on a chart: 12.6:1 on white (Streamlit's chart theme writes them in
+#808495, 3.7:1, below WCAG AA's 4.5:1, and pale on a projector). Streamlit lays its theme
+under a spec's own ``config``, so these colours win."""
 STYLE: Spec = {
     # Vega's generated ARIA labels are English ("X-axis for a time scale…") and read raw
     # floats; the tables beside the charts carry the same figures in Bahasa Indonesia.
@@ -109,14 +113,32 @@ STYLE: Spec = {
         "labelFontSize": FONT_SIZES["label"],
         "titleFontSize": FONT_SIZES["title"],
         "labelLimit": 260,
+        "labelColor": TEXT,
+        "titleColor": TEXT,
     },
-    "legend": {"labelFontSize": FONT_SIZES["label"], "titleFontSize": FONT_SIZES["title"]},
+    # Streamlit's theme makes the end labels flush, which lifts "0" above its gridline so a
+    # line at zero looked below it; a y label centred on its gridline reads right.
+    "axisY": {"labelFlush": False, "labelBaseline": "middle"},
+    "legend": {
+        "labelFontSize": FONT_SIZES["label"],
+        "titleFontSize": FONT_SIZES["title"],
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+    },
     "title": {
         "fontSize": FONT_SIZES["chart_title"],
         "subtitleFontSize": FONT_SIZES["subtitle"],
         "anchor": "start",
+        "color": TEXT,
+        "subtitleColor": TEXT,
     },
-    "header": {"labelFontSize": FONT_SIZES["label"], "titleFontSize": FONT_SIZES["title"]},
+    "header": {
+        "labelFontSize": FONT_SIZES["label"],
+        "titleFontSize": FONT_SIZES["title"],
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+    },
+    "text": {"color": TEXT},
     "view": {"stroke": None},
     "mark": {"description": "Bagian grafik; angkanya ada di tabel dan unduhan CSV"},
 }
@@ -174,18 +196,119 @@ def _title(
 ) -> Spec:
     """The title properties of an optional title (a chart without one gets none), wrapped into
     lines of at most ``line_chars`` so it fits its chart's width."""
-    if not title:
-        return {}
-    text: Spec = {"text": _lines(title, line_chars)}
-    if subtitle:
-        text["subtitle"] = _lines(subtitle, TITLE_LINE_CHARS["subtitle"])
+    if not title:  # Vega draws no subtitle under an empty title: the notes alone, as plain text
+        return {"title": note_title(subtitle)} if subtitle else {}
+    # "What — where": the region goes under the title, so charts side by side have titles of
+    # the same height (and plots in line) instead of one wrapping at half the page's width
+    head, _dash, place = title.partition(" — ")
+    below = [
+        line
+        for part in (place, subtitle)
+        if part
+        for line in textwrap.wrap(part, TITLE_LINE_CHARS["subtitle"], break_long_words=False)
+    ]
+    text: Spec = {"text": _lines(head, line_chars)}
+    if below:
+        text["subtitle"] = below[0] if len(below) == 1 else below
     return {"title": text, "description": title}  # the description is the accessible name
+
+
+def note_title(note: str | Sequence[str]) -> Spec:
+    """A chart's notes in the place of a title, in the subtitle's size and weight."""
+    lines = [note] if isinstance(note, str) else list(note)
+    wrapped = [part for line in lines for part in textwrap.wrap(line, TITLE_LINE_CHARS["subtitle"])]
+    return {"text": wrapped, "fontSize": FONT_SIZES["subtitle"], "fontWeight": "normal"}
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], argument: str) -> None:
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         raise ValueError(f"'{argument}' lacks column(s) {missing}")
+
+
+# --- empty, hidden and partial: said on the chart ------------------------------------------------
+
+EMPTY_KEY = "pantauEmpty"
+"""Key under the spec's ``usermeta`` holding why a chart has nothing to draw: screens and files
+say that sentence instead of drawing an empty frame (:func:`empty_reason`)."""
+NO_DATA_REASON = "Tidak ada data pada periode dan filter ini."
+
+
+def empty_reason(values: pd.DataFrame | pd.Series, threshold: int | None = None) -> str | None:
+    """Why a chart of ``values`` (its figure columns) would show nothing, or None: no figure
+    above zero, because all of them are hidden (small cells) or there are none."""
+    frame = values.to_frame() if isinstance(values, pd.Series) else values
+    numbers = frame.apply(lambda c: pd.to_numeric(c.astype("Float64"), errors="coerce"))
+    if (numbers > 0).any().any():
+        return None
+    if numbers.isna().any().any():
+        below = f"di bawah {threshold} " if threshold else "kecil "
+        return (
+            f"Semua angka di sini {below}orang, jadi disembunyikan untuk melindungi privasi: "
+            "tidak ada yang dapat digambar. Perluas periode atau kurangi filter."
+        )
+    return NO_DATA_REASON
+
+
+def with_empty_reason(spec: Spec, reason: str | None) -> Spec:
+    """``spec`` carrying ``reason`` (if any) for :func:`chart_empty_reason`."""
+    return {**spec, "usermeta": {EMPTY_KEY: reason}} if reason else spec
+
+
+def chart_empty_reason(chart: Spec) -> str | None:
+    """The sentence a chart built from nothing carries instead of its drawing."""
+    meta = chart.get("usermeta")
+    return meta.get(EMPTY_KEY) if isinstance(meta, dict) else None
+
+
+def week_notes(series: pd.DataFrame, columns: Sequence[str], threshold: int | None) -> list[str]:
+    """What a weekly line needs said: partial first or last weeks (``days`` < 7, drawn as
+    hollow points: a lower figure there is not a drop) and gaps (hidden weeks)."""
+    notes = []
+    if "days" in series:
+        partial = series[series["days"] < 7]
+        parts = [
+            f"{short_date(week).rsplit(' ', 1)[0]} ({days} hari)"
+            for week, days in zip(partial["week_start"], partial["days"], strict=True)
+        ]
+        if parts:
+            notes.append(f"Titik kosong: minggu tidak penuh dalam periode, {', '.join(parts)}")
+    hidden = series[list(columns)].apply(lambda c: c.isna()).any().any()
+    if hidden:
+        below = f"di bawah {threshold}" if threshold else "kecil"
+        notes.append(f"Garis terputus: minggu dengan jumlah {below} disembunyikan")
+    return notes
+
+
+def every_week(series: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``series`` with a row for every week between its first and last: a week without any
+    row had nobody (0), and a line drawn straight across it would hide that. Hidden weeks
+    stay NA (gaps, said by :func:`week_notes`)."""
+    if series.empty:
+        return series
+    starts = pd.to_datetime(series["week_start"])
+    weeks = pd.date_range(starts.min(), starts.max(), freq="7D")
+    if len(weeks) == len(series):
+        return series
+    full = series.assign(week_start=starts).set_index("week_start").reindex(weeks)
+    new = ~full.index.isin(starts)
+    for column in [*columns, "days"]:  # only the new rows: hidden weeks (NA) stay gaps
+        if column in full:
+            full.loc[new, column] = 7 if column == "days" else 0
+    return full.rename_axis("week_start").reset_index()
+
+
+def partial_points(by_series: bool = False) -> Spec:
+    """A layer of hollow points on the partial weeks of a line (``days`` < 7), in the line's
+    blue or, ``by_series``, in each series' colour (the chart's colour encoding)."""
+    layer: Spec = {
+        "transform": [{"filter": "datum.days < 7"}],
+        # no ARIA role: an empty group (no partial week) would be an image without a name
+        "mark": {"type": "point", "filled": False, "size": 140, "strokeWidth": 2.5, "aria": False},
+    }
+    if not by_series:
+        layer["mark"]["color"] = BLUE
+    return layer
 
 
 # --- charts -----------------------------------------------------------------------------------
@@ -198,11 +321,20 @@ def weekly_chart(
     *,
     width: int = 640,
     height: int = 300,
+    threshold: int | None = None,
 ) -> Spec:
-    """Lines per metric over ``week_start``; the legend names metrics in Bahasa."""
+    """Lines per metric over ``week_start``; the legend names metrics in Bahasa. Partial weeks
+    (a ``days`` column below 7) get hollow points and hidden weeks (gaps) a note below the
+    title (:func:`week_notes`); a series with nothing to draw carries the reason instead."""
     _require(series, ["week_start", *metrics], "series")
+    if "days" not in series:
+        series = series.assign(days=7)
+    series = every_week(series, metrics)
     long = series.melt(
-        id_vars="week_start", value_vars=list(metrics), var_name="metric", value_name="value"
+        id_vars=["week_start", "days"],
+        value_vars=list(metrics),
+        var_name="metric",
+        value_name="value",
     )
     long["metric_label"] = long["metric"].map(metric_label)
     long["week_text"] = long["week_start"].map(short_date)
@@ -219,15 +351,18 @@ def weekly_chart(
         scale={"domain": labels, "range": SERIES_COLORS[: len(labels)]},
         legend={"orient": "top", "columns": 2, "labelLimit": 320},
     )
-    return top_level(
+    notes = week_notes(series, metrics, threshold)
+    line = {
+        "mark": {"type": "line", "strokeWidth": 3, "description": "Garis tren mingguan per ukuran"}
+    }
+    whole = {
+        "transform": [{"filter": "datum.days >= 7"}],
+        "mark": {"type": "point", "filled": True, "size": 40, "aria": False},
+    }
+    spec = top_level(
         {
             "data": {"values": long},
-            "mark": {
-                "type": "line",
-                "point": True,
-                "strokeWidth": 3,
-                "description": "Garis tren mingguan per ukuran",
-            },
+            "layer": [line, whole, partial_points(by_series=True)],
             "encoding": {
                 "x": _field(
                     "week_start",
@@ -243,13 +378,15 @@ def weekly_chart(
                     _tooltip("week_text", "Minggu mulai"),
                     _tooltip("metric_label", "Ukuran"),
                     _tooltip("value_text", "Jumlah"),
+                    _field("days", "quantitative", title="Hari dalam periode"),
                 ],
             },
-            **_title(title),
+            **_title(title, "; ".join(notes) or None),
             "width": width,
             "height": height,
         }
     )
+    return with_empty_reason(spec, empty_reason(series[list(metrics)], threshold))
 
 
 def trend_panel(
@@ -260,15 +397,20 @@ def trend_panel(
     *,
     width: int = 300,
     height: int = 200,
+    threshold: int | None = None,
 ) -> Spec:
     """One region's weekly line (``week_start``, ``value``), a view to place in a top-level
     spec. ``y_max`` shares one scale among panels so sizes compare honestly; the y title says
     exactly what ``metric`` is."""
     _require(frame, ["week_start", "value"], "frame")
+    frame = every_week(frame, ["value"])
     data = frame.assign(
         week_text=frame["week_start"].map(short_date),
         value_text=frame["value"].map(value_formatter(metric)),
     )
+    if "days" not in data:
+        data = data.assign(days=7)
+    notes = week_notes(data, ["value"], threshold)
     y_axis = {
         "labelExpr": axis_label_expr(metric),
         "tickCount": 3,
@@ -278,14 +420,17 @@ def trend_panel(
     y = _field("value", "quantitative", title=metric_label(metric), axis=y_axis)
     if y_max:
         y["scale"] = {"domain": [0, y_max]}
-    return {
-        "data": {"values": data},
+    line = {
         "mark": {
             "type": "line",
             "strokeWidth": 2.5,
             "color": BLUE,
             "description": "Garis tren mingguan",
-        },
+        }
+    }
+    return {
+        "data": {"values": data},
+        "layer": [line, partial_points()],
         "encoding": {
             "x": _field(
                 "week_start",
@@ -299,7 +444,7 @@ def trend_panel(
                 _tooltip("value_text", metric_label(metric)),
             ],
         },
-        **_title(title, line_chars=TITLE_LINE_CHARS["panel"]),
+        **_title(title, "; ".join(notes) or None, line_chars=TITLE_LINE_CHARS["panel"]),
         "width": width,
         "height": height,
     }
@@ -327,8 +472,14 @@ def region_panels(frame: pd.DataFrame, metric: str) -> list[Spec]:
 
 def styled_panels(frame: pd.DataFrame, metric: str) -> list[Spec]:
     """``region_panels`` as top-level specs with the shared style, for panels shown on their
-    own."""
-    return [top_level(panel) for panel in region_panels(frame, metric)]
+    own; a region with nothing to draw carries the reason."""
+    names = list(dict.fromkeys(frame["region_name"]))
+    return [
+        with_empty_reason(
+            top_level(panel), empty_reason(frame.loc[frame["region_name"] == name, "value"])
+        )
+        for name, panel in zip(names, region_panels(frame, metric), strict=True)
+    ]
 
 
 FUNNEL_SUBTITLE = "(persen): bagian dari tahap sebelumnya"
@@ -454,7 +605,7 @@ def breakdown_chart(
             "y": y,
         },
     }
-    return top_level(
+    spec = top_level(
         {
             "data": {"values": data},
             "layer": [bars, _bar_text(y)],
@@ -463,6 +614,7 @@ def breakdown_chart(
             "height": height or 36 * max(len(data), 1),
         }
     )
+    return with_empty_reason(spec, empty_reason(frame[metric], suppressed_threshold))
 
 
 def ranking_chart(
@@ -522,7 +674,7 @@ def ranking_chart(
             },
         }
         view = {"layer": [{**bars, "data": view["data"]}, rule]}
-    return top_level(
+    spec = top_level(
         {
             **view,
             **_title(title, subtitle),
@@ -530,6 +682,7 @@ def ranking_chart(
             "height": height or 26 * max(len(data), 1),
         }
     )
+    return with_empty_reason(spec, empty_reason(frame["value"]))
 
 
 def _missing(value: object) -> bool:

@@ -92,10 +92,11 @@ def rupiah_compact(value: float | None) -> str:
 
 
 def rate_per_1000(value: float | None) -> str:
-    """Registrants per 1,000 population: two decimals below 10 so small classes differ."""
+    """Any figure per 1,000 population, always with two decimals: one precision for the
+    measure on every screen and file (``57,33``), and small weekly classes still differ."""
     if _missing(value):
         return NO_DATA
-    return number(value, 2 if abs(value) < 10 else 1)
+    return number(value, 2)
 
 
 def percent(value: float | None, decimals: int = 1) -> str:

@@ -202,7 +202,10 @@ def impact_chart(
     width: int = 640,
     height: int = 280,
 ) -> charts.Spec:
-    """The weekly series of one measure, with a vertical rule at each event's first day."""
+    """The weekly series of one measure, with a vertical rule at each event's first day;
+    partial weeks and gaps marked and said as on every weekly line (``charts.week_notes``)."""
+    if "days" not in weekly:
+        weekly = weekly.assign(days=7)
     series = weekly.assign(
         week_text=weekly["week_start"].map(charts.short_date),
         value_text=weekly["registrants"].map(formatting.number),
@@ -263,14 +266,26 @@ def impact_chart(
             ],
         },
     }
+    partial = {"data": {"values": series}, **charts.partial_points()}
+    partial["encoding"] = {k: line["encoding"][k] for k in ("x", "y", "tooltip")}
+    notes = charts.week_notes(series, ["registrants"], None)
     description = f"Tren mingguan {measure_label} dan tanggal kegiatan sosialisasi"
-    return _layered([line, rules], width, height, description)
+    return _layered([line, partial, rules], width, height, description, notes)
 
 
-def _layered(layers: list[dict], width: int, height: int, description: str) -> charts.Spec:
-    """Layers as one top-level chart; the description is its accessible name (without it
-    Streamlit names the chart "Vega visualization")."""
-    view = {"layer": layers, "width": width, "height": height, "description": description}
+def _layered(
+    layers: list[dict], width: int, height: int, description: str, notes: list[str] | None = None
+) -> charts.Spec:
+    """Layers as one top-level chart, with the weeks' notes as its title when there are any;
+    the description is its accessible name (without it Streamlit names the chart "Vega
+    visualization")."""
+    view = {
+        "layer": layers,
+        **({"title": charts.note_title(notes)} if notes else {}),
+        "width": width,
+        "height": height,
+        "description": description,
+    }
     return charts.top_level(view)
 
 

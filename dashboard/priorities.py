@@ -65,8 +65,9 @@ def _reason(
     parts = []
     for gap in gaps:
         shortfall = _shortfall(row[gap.column], reference[gap.column])
-        if shortfall > 0:
-            share = formatting.percent(shortfall, 0)
+        share = formatting.percent(shortfall, 0)
+        # a gap that rounds to "0%" says nothing: it is left out (and the region reads as level)
+        if shortfall > 0 and share != "0%":
             parts.append(f"{gap.words} {share} di bawah {reference_name}")
     if not parts:
         if any(_missing(row[gap.column]) for gap in gaps):

@@ -27,6 +27,19 @@ PALETTES: dict[int, list[str]] = {
 }
 NO_DATA_COLOR = "#bdbdbd"
 NO_DATA_LABEL = "Tidak ada data"
+EMPTY_LABEL = "Tidak ada data pada periode dan filter ini"
+"""The legend's only class when no region has a value above zero (e.g. a period before the
+programme opened): one class "≤ 0,00" would look like a finding."""
+HIDDEN_COLOR = "#c994c7"
+"""Regions whose figure is hidden by small-cell suppression: data exists but is fewer than the
+threshold. A purple outside the yellow-green-blue palette and unlike the grey of no data."""
+DEFAULT_THRESHOLD = 10
+
+
+def hidden_label(threshold: int = DEFAULT_THRESHOLD) -> str:
+    """The words for a hidden region in every legend, tooltip and ranking: data exists, but
+    fewer than ``threshold`` people (``disembunyikan (<10)``)."""
+    return f"disembunyikan (<{threshold})"
 
 
 def classify(
@@ -61,6 +74,46 @@ def classify(
         else:
             bins = mapclassify.FisherJenks(data, k=k).bins
     return sorted({float(b) for b in bins})
+
+
+def map_classes(
+    values: pd.Series,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    fixed_breaks: Sequence[float] | None = None,
+) -> list[float]:
+    """The classes of a map: :func:`classify`, or none when no region has a value above zero,
+    so such a map reads "no data in this period" instead of one class of zeros."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if not (numbers > 0).any():
+        return []
+    return classify(numbers, scheme, k, fixed_breaks)
+
+
+def fill_colour(
+    value: float | None, bins: Sequence[float], colours: Sequence[str], hidden: bool = False
+) -> str:
+    """One region's fill on every map: hidden, its class, or no data."""
+    if hidden:
+        return HIDDEN_COLOR
+    index = class_index(value, bins)
+    return NO_DATA_COLOR if index is None else colours[index]
+
+
+def legend_entries(
+    bins: Sequence[float],
+    format_value: Callable[[float], str],
+    any_hidden: bool,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> list[tuple[str, str]]:
+    """(colour, label) per legend row of a choropleth, the same on every map: the classes, the
+    hidden regions when there are any, and no data (or, without classes, "no data in this
+    period")."""
+    rows = list(zip(palette(len(bins)), legend_labels(bins, format_value), strict=True))
+    if any_hidden:
+        rows.append((HIDDEN_COLOR, hidden_label(threshold)))
+    rows.append((NO_DATA_COLOR, NO_DATA_LABEL if bins or any_hidden else EMPTY_LABEL))
+    return rows
 
 
 def class_index(value: float | None, bins: Sequence[float]) -> int | None:

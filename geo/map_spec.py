@@ -20,12 +20,15 @@ import pandas as pd
 from geo.boundaries import AnyLevel
 from geo.boundary_files import INDONESIA_BOUNDS, BoundaryFile
 from geo.classify import (
-    NO_DATA_COLOR,
+    DEFAULT_THRESHOLD,
+    EMPTY_LABEL,
+    HIDDEN_COLOR,
     NO_DATA_LABEL,
     Scheme,
-    class_index,
-    classify,
-    legend_labels,
+    fill_colour,
+    hidden_label,
+    legend_entries,
+    map_classes,
     palette,
 )
 from geo.regions import districts, in_focus, provinces, regencies
@@ -36,6 +39,7 @@ SELECTED_COLOR = "#d95f02"  # orange: distinct from the blue-green palette
 SEA = "#f2f7fb"  # the map background: far lighter than the #bdbdbd of "Tidak ada data"
 MAX_RADIUS_PX = {"national": 18.0, "focus": 28.0}
 FALLBACK_NOTE = "Batas wilayah belum tersedia: ditampilkan sebagai titik."
+EMPTY = EMPTY_LABEL[0].lower() + EMPTY_LABEL[1:]
 
 
 def map_spec(
@@ -50,12 +54,16 @@ def map_spec(
     boundary_url: str | None = None,
     selected_code: str | None = None,
     focus_province: str | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> dict[str, Any]:
     """The JSON-ready spec of one view. ``boundaries`` None (no boundary cache): circles at
     the reference table's label points, whatever ``kind``; ``boundary_url`` is where the
     browser fetches ``boundaries.name``. ``focus_province`` limits the drawn regions to one
-    province, or for kecamatan also to one regency (its code's prefix)."""
+    province, or for kecamatan also to one regency (its code's prefix). Rows of ``values``
+    with a true ``hidden`` column are hidden by small-cell suppression (``threshold``): drawn
+    and named as such."""
     data = values_by_code(values, value_column)
+    hidden = hidden_codes(values)
     points = boundaries.points if boundaries is not None else reference_points(level)
     if focus_province:
         points = points[in_focus(points["code"], focus_province)]
@@ -65,17 +73,23 @@ def map_spec(
         "view": f"{level}:{focus_province or ''}",
         "boundaries": boundary_url if boundaries is not None else None,
         "selected": selected_code,
+        "choropleth": kind == "rate" and boundaries is not None,
         "regions": {},
         "symbols": [],
     }
-    labels = {code: format_value(value) for code, value in data.items()}
+    if not hidden and not any(value > 0 for value in data.values()):
+        data = {}  # nothing in the period: the tooltips say no data, not "0,00"
+    labels = region_labels(data, hidden, format_value, threshold)
     if boundaries is not None:
         spec["bounds"] = boundaries.bounds
-        spec["regions"] = {code: [labels.get(code, NO_DATA_LABEL), ""] for code in points["code"]}
+        spec["regions"] = {
+            code: [labels.get(code, NO_DATA_LABEL), HIDDEN_COLOR if code in hidden else ""]
+            for code in points["code"]
+        }
     else:
         spec["bounds"] = bounds_of(points) if focus_province else INDONESIA_BOUNDS
-    if kind == "rate" and boundaries is not None:
-        fills, rows = region_fills(points["code"], data, format_value)
+    if spec["choropleth"]:
+        fills, rows = region_fills(points["code"], data, format_value, hidden=hidden)
         for code, fill in fills.items():
             spec["regions"][code][1] = fill
     else:
@@ -87,9 +101,39 @@ def map_spec(
                 ["code", "name", "lat", "lon", "radius"]
             ].itertuples(index=False)
         ]
-        rows = size_rows(vmax, max_radius, format_value, fallback=boundaries is None)
+        if boundaries is None:  # no outlines to colour: a small hidden-coloured dot instead
+            spec["symbols"] += hidden_symbols(points, hidden, labels)
+        any_hidden = bool(hidden & set(points["code"]))
+        rows = size_rows(vmax, max_radius, format_value, boundaries is None, any_hidden, threshold)
     spec["legend"] = legend_html(legend_title, rows)
     return spec
+
+
+def hidden_codes(values: pd.DataFrame) -> frozenset[str]:
+    """Codes whose figure is hidden by small-cell suppression: rows with a true ``hidden``
+    column (``queries.suppression.hidden_figures``); none without that column."""
+    if "hidden" not in values:
+        return frozenset()
+    return frozenset(values.loc[values["hidden"].astype(bool), "code"].astype(str))
+
+
+def region_labels(
+    data: Mapping[str, float], hidden: frozenset[str], format_value: Formatter, threshold: int
+) -> dict[str, str]:
+    """code → the tooltip's text: the formatted value, or "disembunyikan (<10)"."""
+    labels = {code: format_value(value) for code, value in data.items()}
+    return {**labels, **dict.fromkeys(hidden, hidden_label(threshold))}
+
+
+def hidden_symbols(
+    points: pd.DataFrame, hidden: frozenset[str], labels: Mapping[str, str]
+) -> list[list]:
+    """Small hidden-coloured dots at the label points of hidden regions (no boundaries)."""
+    rows = points[points["code"].isin(hidden)]
+    return [
+        [code, name, round(lat, 4), round(lon, 4), 4.0, labels[code], HIDDEN_COLOR]
+        for code, name, lat, lon in rows[["code", "name", "lat", "lon"]].itertuples(index=False)
+    ]
 
 
 def values_by_code(values: pd.DataFrame, value_column: str) -> dict[str, float]:
@@ -126,17 +170,16 @@ def region_fills(
     scheme: Scheme = "quantiles",
     k: int = 5,
     fixed_breaks: Sequence[float] | None = None,
+    hidden: frozenset[str] = frozenset(),
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> tuple[dict[str, str], str]:
-    """(code → fill colour, the legend's rows): classes over ``codes``' values, grey for
-    regions without data."""
-    bins = classify(codes.map(data), scheme, k, fixed_breaks)
+    """(code → fill colour, the legend's rows): classes over ``codes``' values, the hidden
+    colour for ``hidden`` regions, grey for regions without data."""
+    bins = map_classes(codes.map(data), scheme, k, fixed_breaks)
     colours = palette(len(bins))
-    fills = {
-        code: NO_DATA_COLOR if index is None else colours[index]
-        for code, index in ((c, class_index(data.get(c), bins)) for c in codes)
-    }
-    swatches = list(zip(colours, legend_labels(bins, format_value), strict=True))
-    return fills, swatch_rows([*swatches, (NO_DATA_COLOR, NO_DATA_LABEL)])
+    fills = {code: fill_colour(data.get(code), bins, colours, code in hidden) for code in codes}
+    any_hidden = bool(hidden & set(codes))
+    return fills, swatch_rows(legend_entries(bins, format_value, any_hidden, threshold))
 
 
 def circle_radii(
@@ -169,7 +212,14 @@ def swatch_rows(swatches: Sequence[tuple[str, str]]) -> str:
     )
 
 
-def size_rows(vmax: float, max_radius: float, format_value: Formatter, fallback: bool) -> str:
+def size_rows(
+    vmax: float,
+    max_radius: float,
+    format_value: Formatter,
+    fallback: bool,
+    any_hidden: bool = False,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> str:
     rows = []
     for share in (1.0, 0.25) if vmax > 0 else ():
         diameter = 2 * max_radius * share**0.5
@@ -181,7 +231,9 @@ def size_rows(vmax: float, max_radius: float, format_value: Formatter, fallback:
         rows.append(
             f'<div><span style="{circle}"></span>{html.escape(format_value(vmax * share))}</div>'
         )
-    rows.append(f"<div>Tanpa lingkaran: {NO_DATA_LABEL.lower()}</div>")
+    if any_hidden:
+        rows.append(swatch_rows([(HIDDEN_COLOR, hidden_label(threshold))]))
+    rows.append(f"<div>Tanpa lingkaran: {NO_DATA_LABEL.lower() if vmax > 0 else EMPTY}</div>")
     if fallback:
         rows.append(f"<div><i>{FALLBACK_NOTE}</i></div>")
     return "".join(rows)

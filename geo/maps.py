@@ -22,7 +22,7 @@ from jinja2 import Template
 
 from geo.boundaries import AnyLevel, boundaries_or_none
 from geo.boundary_files import INDONESIA_BOUNDS, NATIONAL_DECIMALS, split_focus
-from geo.classify import NO_DATA_LABEL, Scheme
+from geo.classify import DEFAULT_THRESHOLD, NO_DATA_LABEL, Scheme
 from geo.map_spec import (
     MAX_RADIUS_PX,
     SEA,
@@ -30,9 +30,11 @@ from geo.map_spec import (
     Formatter,
     bounds_of,
     circle_radii,
+    hidden_codes,
     legend_html,
     reference_points,
     region_fills,
+    region_labels,
     size_rows,
     values_by_code,
 )
@@ -56,23 +58,29 @@ def choropleth_map(
     focus_province: str | None = None,
     boundaries: gpd.GeoDataFrame | None = None,
     asset_base_url: str = DEFAULT_ASSET_BASE,
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> folium.Map:
-    """Regions coloured by class of ``value_column``; regions without data are grey.
+    """Regions coloured by class of ``value_column``; regions without data are grey, those
+    with a true ``hidden`` column (small-cell suppression) in the hidden colour.
 
     ``boundaries=None`` loads the cached boundaries (province detail when ``focus_province``
     is set); if none are available the map falls back to circles at label points.
     """
     data = values_by_code(values, value_column)
+    hidden = hidden_codes(values)
+    labels = region_labels(data, hidden, format_value, threshold)
     shapes = _shapes(level, boundaries, focus_province)
     if shapes is None:
         return _fallback_symbols(
             data, level, format_value, legend_title, selected_code, focus_province, asset_base_url
         )
     main, context = split_focus(shapes, focus_province)
-    fills, rows = region_fills(main["code"], data, format_value, scheme, k, fixed_breaks)
+    fills, rows = region_fills(
+        main["code"], data, format_value, scheme, k, fixed_breaks, hidden, threshold
+    )
     m = _base_map()
     _add_context(m, context)
-    _add_regions(m, main, data, format_value, legend_title, fills)
+    _add_regions(m, main, labels, legend_title, fills)
     _add_selected(m, shapes, selected_code)
     _add_legend(m, legend_title, rows, _bounds(main) if focus_province else INDONESIA_BOUNDS)
     return use_local_assets(m, asset_base_url)
@@ -152,13 +160,12 @@ def _add_context(m: folium.Map, context: gpd.GeoDataFrame) -> None:
 def _add_regions(
     m: folium.Map,
     frame: gpd.GeoDataFrame,
-    data: Mapping[str, float],
-    format_value: Formatter,
+    labels: Mapping[str, str],
     legend_title: str,
     fills: Mapping[str, str],
 ) -> None:
     folium.GeoJson(
-        _features(frame, _labels(data, format_value)),
+        _features(frame, labels),
         name=legend_title,
         style_function=lambda f: {
             "fillColor": fills.get(f["properties"]["code"], "#ffffff"),

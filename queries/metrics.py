@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from geo.regions import (
@@ -303,8 +304,21 @@ def has_district_data(store: Store) -> bool:
 
 
 def weekly_series(store: Store, filters: Filters) -> pd.DataFrame:
-    """Per ISO week (Monday start): week_start and the metric columns."""
-    return _run(store, WEEKLY_SQL, filters)
+    """Per ISO week (Monday start): week_start, the metric columns and ``days``, how many of
+    the week's days lie in the period (7 but for a partial first or last week, whose lower
+    figures are not a drop: charts mark them)."""
+    frame = _run(store, WEEKLY_SQL, filters)
+    return frame.assign(
+        days=days_in_period(frame["week_start"], filters.date_from, filters.date_to)
+    )
+
+
+def days_in_period(week_starts: pd.Series, date_from: date, date_to: date) -> np.ndarray:
+    """For each week (its Monday), the number of its days inside [date_from, date_to]."""
+    starts = pd.to_datetime(week_starts).to_numpy(dtype="datetime64[D]")
+    first = np.maximum(starts, np.datetime64(date_from, "D"))
+    last = np.minimum(starts + np.timedelta64(6, "D"), np.datetime64(date_to, "D"))
+    return (last - first).astype(int) + 1
 
 
 def daily_registrants(store: Store, filters: Filters) -> pd.DataFrame:

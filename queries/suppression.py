@@ -125,6 +125,27 @@ def suppressed_label(threshold: int) -> str:
     return f"<{threshold}"
 
 
+RATE_INPUTS = {
+    "registrants_per_1000": ("registrants",),
+    "recipient_rate": ("recipients", "registrants"),
+    "completion_rate": ("completed", "recipients"),
+    "paid_rate": ("paid", "completed"),
+}
+"""The counts each rate is computed from: a rate over a hidden count is hidden too."""
+
+
+def hidden_figures(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Which rows' ``column`` is hidden by suppression, as opposed to missing: the figure is
+    NA and a count it is computed from (or the count itself) is hidden. A rate over a zero
+    count is NA too, but nobody is hidden there: that is "no data". Maps, legends, tooltips
+    and rankings use this to say "disembunyikan (<10)" rather than "Tidak ada data"."""
+    inputs = RATE_INPUTS.get(column) or (column.removesuffix("_per_1000"),)
+    present = [name for name in inputs if name in frame]
+    if column not in frame or not present:
+        return pd.Series(False, index=frame.index)
+    return frame[column].isna() & frame[present].isna().any(axis=1)
+
+
 @dataclass(frozen=True)
 class ProtectedFigures:
     """The :mod:`queries.metrics` figures with suppression applied, consistently: the one

@@ -17,7 +17,7 @@ from streamlit import dataframe_util
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.cache_keys import HASH_FUNCS
-from dashboard.charts import Spec
+from dashboard.charts import Spec, chart_empty_reason
 from dashboard.settings import cache_ttl_seconds
 
 T = TypeVar("T")
@@ -104,8 +104,14 @@ def built(
 
 
 def show_chart(chart: Spec | Built) -> None:
-    """The chart at its spec's height, sent from its Arrow-converted spec."""
+    """The chart at its spec's height, sent from its Arrow-converted spec; a chart with
+    nothing to draw says why instead (``charts.empty_reason``), under its title."""
     shown = chart if isinstance(chart, Built) else Built(chart)
+    reason = chart_empty_reason(shown.chart)
+    if reason:
+        title = shown.chart.get("description")
+        st.info(f"**{title}**  \n{reason}" if isinstance(title, str) else reason)
+        return
     height = shown.chart.get("height")
     size: dict[str, Any] = {"width": "stretch"}
     if isinstance(height, int):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 import streamlit as st
 
-from dashboard.charts import Spec
+from dashboard.charts import Spec, chart_empty_reason
 from dashboard.exports.context import ExportContext
 from dashboard.exports.deck import build_deck, build_deck_pdf
 from dashboard.exports.files import chart_png, chart_svg, table_csv, table_xlsx
@@ -92,12 +92,14 @@ def render_chart_downloads(
     region = context.region_code
     threshold = suppression_threshold()
     log_filters = filters or context.filters_text
-    files = (
+    files: Sequence[FileSpec] = (
         ("PNG", "png", "image/png", lambda: chart_png(chart, 2, context)),
         ("SVG", "svg", "image/svg+xml", lambda: chart_svg(chart, context)),
         ("CSV", "csv", "text/csv", lambda: table_csv(data, context, threshold)),
         ("XLSX", "xlsx", XLSX, lambda: table_xlsx(data, context, threshold)),
     )
+    if chart_empty_reason(chart):  # no picture of an empty chart: the table says what there is
+        files = files[2:]
     _download_row(files, _slug(name), "grafik", log_filters, region)
 
 
@@ -122,21 +124,37 @@ def render_map_image_downloads(
     """Buttons for the static map (1920×1080 PNG for slides, SVG for print)."""
     log_filters = filters or context.filters_text
     name = _slug(f"peta-{metric}-{level}-{focus_province or 'nasional'}")
-    files = (
+    files = map_files(values, level, metric, context, focus_province, filters)
+    _download_row(files, name, "peta", log_filters, context.region_code)
+
+
+def map_files(
+    values: pd.DataFrame,
+    level: AnyLevel,
+    metric: str,
+    context: ExportContext,
+    focus_province: str | None = None,
+    filters: Filters | None = None,
+) -> tuple[FileSpec, FileSpec]:
+    """The static map's PNG and SVG, the chosen regency (or, on a kecamatan map, kecamatan)
+    outlined as on the screen's map, the deck, the offline report and the time-lapse."""
+    highlight = None
+    if filters is not None:
+        highlight = filters.district if level == "district" else filters.regency
+    return (
         (
             "Peta PNG",
             "png",
             "image/png",
-            lambda: map_png(values, level, metric, context, focus_province),
+            lambda: map_png(values, level, metric, context, focus_province, highlight),
         ),
         (
             "Peta SVG",
             "svg",
             "image/svg+xml",
-            lambda: map_svg(values, level, metric, context, focus_province),
+            lambda: map_svg(values, level, metric, context, focus_province, highlight),
         ),
     )
-    _download_row(files, name, "peta", log_filters, context.region_code)
 
 
 def render_deck_button(

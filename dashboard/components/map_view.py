@@ -20,6 +20,7 @@ import streamlit.components.v1 as components
 
 from dashboard.cache_keys import HASH_FUNCS
 from dashboard.metric_options import BY_KEY, MetricOption
+from dashboard.settings import suppression_threshold
 from dashboard.static_paths import (
     BOUNDARY_DIR,
     BOUNDARY_URL,
@@ -30,6 +31,7 @@ from geo import boundaries
 from geo.boundaries import AnyLevel
 from geo.boundary_files import BoundaryFile, boundary_file
 from geo.map_spec import map_spec
+from queries.suppression import hidden_figures
 
 # the worker serves the page from ``path``; the browser asks for it at ``url`` (the same page,
 # with its hash), which the static sidecar answers when there is one
@@ -68,10 +70,11 @@ def _spec(
     _shapes: BoundaryFile | None,
 ) -> dict:
     """The map spec, built once per (values, view, boundary file): many tabs show the same
-    views, and a rerun that changes something else on the page redraws an unchanged map."""
+    views, and a rerun that changes something else on the page redraws an unchanged map.
+    Regions whose figure suppression hid are marked, to be drawn and named as hidden."""
     option = BY_KEY[metric]
     return map_spec(
-        values,
+        values.assign(hidden=hidden_figures(values, metric)),
         level=level,
         kind=option.kind,
         value_column=option.key,
@@ -81,6 +84,7 @@ def _spec(
         boundary_url=BOUNDARY_URL + boundary_name if boundary_name else None,
         selected_code=selected_code,
         focus_province=focus_province,
+        threshold=suppression_threshold(),
     )
 
 

@@ -13,19 +13,25 @@ import streamlit as st
 
 from dashboard import formatting
 from dashboard.metric_options import BY_KEY, RATE_BASES, MetricOption
+from dashboard.settings import suppression_threshold
+from geo.classify import EMPTY_LABEL, hidden_label
+from queries.suppression import hidden_figures
 
 TABLE_COLUMNS = ("registrants", "recipients", "completed", "paid", "paid_idr")
 
 
 def ranking_frame(values: pd.DataFrame, option: MetricOption) -> pd.DataFrame:
     """Regions ordered by the chosen metric (missing values last), formatted for display: rank,
-    region, the metric and, for a rate, the count behind it (four columns fit a phone)."""
+    region, the metric ("disembunyikan (<10)" where suppression hid it) and, for a rate, the
+    count behind it (four columns fit a phone)."""
     ordered = values.sort_values(option.key, ascending=False, na_position="last")
+    shown = ordered[option.key].map(option.format)
+    hidden = hidden_figures(ordered, option.key)
     table = pd.DataFrame(
         {
             "No.": range(1, len(ordered) + 1),
             "Wilayah": ordered["name"].to_numpy(),
-            option.label: ordered[option.key].map(option.format).to_numpy(),
+            option.label: shown.mask(hidden, hidden_label(suppression_threshold())).to_numpy(),
         }
     )
     base = BY_KEY[RATE_BASES.get(option.key, "registrants")]
@@ -37,7 +43,12 @@ def ranking_frame(values: pd.DataFrame, option: MetricOption) -> pd.DataFrame:
 def ranking_table(
     values: pd.DataFrame, option: MetricOption, description: str, height: int = 420
 ) -> None:
-    """The ranking, scrolling within ``height``; ``description`` is its accessible name."""
+    """The ranking, scrolling within ``height``; ``description`` is its accessible name. When
+    no region has a figure above zero (a period before the programme, say) it says so instead
+    of ranking every region at 0."""
+    if not (pd.to_numeric(values[option.key], errors="coerce") > 0).any():
+        st.info(f"{EMPTY_LABEL}: belum ada yang dapat diperingkat.")
+        return
     show_table(ranking_frame(values, option), description=description, height=height)
 
 
@@ -64,7 +75,8 @@ def comparison_frame(rows: dict[str, pd.Series], per_capita: bool = False) -> pd
     if per_capita:
         columns = {
             f"{BY_KEY[key].label} per 1.000 penduduk": [
-                formatting.number(row[key] / row["population"] * 1000, 2) for row in rows.values()
+                formatting.rate_per_1000(row[key] / row["population"] * 1000)
+                for row in rows.values()
             ]
             for key in TABLE_COLUMNS[:-1]
         }

@@ -270,7 +270,7 @@ def trend_series(scope: DeckScope) -> pd.DataFrame:
 def trend_slide(scope: DeckScope) -> Slide:
     series = trend_series(scope)
     shown = list(PEOPLE_METRICS)
-    png = slide_charts.trend_png(series, shown, BODY_SIZE)
+    png = slide_charts.trend_png(series, shown, BODY_SIZE, scope.threshold)
     notes = "\n".join(
         f"{charts.short_date(r.week_start)}: "
         + ", ".join(f"{charts.metric_label(m)} {_count_text(getattr(r, m), scope)}" for m in shown)

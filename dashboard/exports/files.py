@@ -34,6 +34,7 @@ COLUMN_LABELS = {
     "regency_code": "Kode kabupaten/kota",
     "population": "Penduduk",
     "week_start": "Awal minggu",
+    "days": "Hari dalam periode",
     "value": "Nilai",
     "label": "Kategori",
     "stage": "Tahap (kode)",

@@ -28,7 +28,7 @@ from queries import metrics
 from queries.filters import Filters
 from queries.metrics import PEOPLE_METRICS
 from queries.store import Store
-from queries.suppression import ProtectedFigures
+from queries.suppression import ProtectedFigures, hidden_figures
 
 ASSET_PLACEHOLDER = "inline-asset:/"
 PRIORITY_ROWS = 10
@@ -95,7 +95,7 @@ def map_values(scope: deck.DeckScope) -> tuple[pd.DataFrame, Level]:
 def _map(scope: deck.DeckScope) -> folium.Map:
     values, level = map_values(scope)
     return choropleth_map(
-        values,
+        values.assign(hidden=hidden_figures(values, deck.MAP_METRIC)),
         level=level,
         value_column=deck.MAP_METRIC,
         format_value=formatting.rate_per_1000,
@@ -103,6 +103,7 @@ def _map(scope: deck.DeckScope) -> folium.Map:
         selected_code=scope.filters.regency,
         focus_province=scope.filters.province,
         asset_base_url=ASSET_PLACEHOLDER,
+        threshold=scope.threshold,
     )
 
 
@@ -200,6 +201,14 @@ def trend_chart(series: pd.DataFrame) -> charts.Spec:
 
 
 def _chart(chart: charts.Spec, name: str) -> str:
+    """The chart as inline SVG, or the sentence saying why it has nothing to draw."""
+    reason = charts.chart_empty_reason(chart)
+    if reason:
+        title = chart.get("description") or ""
+        return (
+            f'<figure class="chart" data-chart="{name}" data-empty>'
+            f"<figcaption><b>{_e(title)}</b></figcaption><p>{_e(reason)}</p></figure>"
+        )
     return f'<figure class="chart" data-chart="{name}">{chart_svg(chart)}</figure>'
 
 

@@ -13,15 +13,9 @@ import pandas as pd
 
 from dashboard.settings import suppression_threshold
 from queries.metrics import PEOPLE_METRICS
-from queries.suppression import suppress, with_rates
+from queries.suppression import RATE_INPUTS, suppress, with_rates
 
 COUNT_COLUMNS = (*PEOPLE_METRICS, "people")
-RATE_INPUTS = {
-    "registrants_per_1000": ("registrants",),
-    "recipient_rate": ("recipients", "registrants"),
-    "completion_rate": ("completed", "recipients"),
-    "paid_rate": ("paid", "completed"),
-}
 
 
 def protect_counts(

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 from PIL import Image, ImageDraw, ImageFont
 
 from dashboard import formatting
-from dashboard.charts import BLUE, SERIES_COLORS, metric_label, value_formatter
+from dashboard.charts import BLUE, SERIES_COLORS, metric_label, value_formatter, week_notes
 from dashboard.exports.slides import METRIC_FONT, metric_font
 
 DPI = 150
@@ -57,16 +57,30 @@ def figure_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def trend_png(series: pd.DataFrame, shown: Sequence[str], size: tuple[float, float]) -> bytes:
-    """Weekly lines per metric (suppressed weeks are gaps), legend on top in two columns."""
+def trend_png(
+    series: pd.DataFrame, shown: Sequence[str], size: tuple[float, float], threshold: int
+) -> bytes:
+    """Weekly lines per metric (suppressed weeks are gaps), legend on top in two columns;
+    partial weeks as hollow points and, under the axis, the notes every weekly line carries
+    (:func:`dashboard.charts.week_notes`)."""
+    notes = week_notes(series, shown, threshold)
     with rc_context({**STYLE, "font.size": FULL_PT - 2}):
         figure = Figure(figsize=size)
-        axes = figure.add_axes(_inner(size, left=1.1, top=0.95, bottom=0.7))
+        bottom = 0.7 + 0.3 * len(notes)
+        axes = figure.add_axes(_inner(size, left=1.1, top=0.95, bottom=bottom))
         weeks = [pd.Timestamp(w).to_pydatetime() for w in series["week_start"]]
+        partial = (series["days"] < 7).to_numpy() if "days" in series else None
         for metric, colour in zip(shown, SERIES_COLORS, strict=False):
             values = pd.to_numeric(series[metric].astype("Float64"), errors="coerce")
             axes.plot(weeks, values.astype(float), color=colour, linewidth=3, marker="o",
                       markersize=5, label=metric_label(metric))  # fmt: skip
+            if partial is not None and partial.any():
+                hollow = values.astype(float).where(partial)
+                axes.plot(weeks, hollow, linestyle="", marker="o", markersize=11,
+                          markerfacecolor="white", markeredgecolor=colour,
+                          markeredgewidth=2.5)  # fmt: skip
+        for index, note in enumerate(reversed(notes)):  # the first note on top
+            figure.text(0.01, 0.02 + 0.3 * index / size[1], note, fontsize=FULL_PT - 4, color=DARK)
         axes.grid(True, axis="y")
         axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: formatting.axis_count(value)))
         axes.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))

@@ -23,17 +23,20 @@ from matplotlib.patches import Patch
 from dashboard.charts import metric_label, value_formatter
 from dashboard.exports.context import SYNTHETIC_LABEL, ExportContext
 from dashboard.exports.protect import protected_region_rates
+from dashboard.settings import suppression_threshold
 from geo.boundaries import AnyLevel, boundaries_or_none
 from geo.classify import (
-    NO_DATA_COLOR,
-    NO_DATA_LABEL,
-    class_index,
-    classify,
-    legend_labels,
+    EMPTY_LABEL,
+    HIDDEN_COLOR,
+    fill_colour,
+    hidden_label,
+    legend_entries,
+    map_classes,
     palette,
 )
 from geo.map_spec import reference_points
 from geo.regions import in_focus
+from queries.suppression import hidden_figures
 
 SIZE_PX = (1920, 1080)
 DPI = 100
@@ -207,12 +210,34 @@ def _draw_map(
 
 
 def map_values(values: pd.DataFrame, level: AnyLevel, metric: str) -> pd.DataFrame:
-    """code → value, with small counts suppressed and rates recomputed from what remains."""
+    """code, value and hidden (suppressed, not missing), with small counts suppressed and
+    rates recomputed from what remains."""
     data = protected_region_rates(values)
     if metric not in data:
         raise ValueError(f"'values' cannot give metric {metric!r}")
     numbers = pd.to_numeric(data[metric].astype("Float64"), errors="coerce").astype(float)
-    return pd.DataFrame({"code": data["code"].astype(str), "value": numbers})
+    return pd.DataFrame(
+        {
+            "code": data["code"].astype(str).to_numpy(),
+            "value": numbers.to_numpy(),
+            "hidden": hidden_figures(data, metric).to_numpy(),
+        }
+    )
+
+
+def legend_patches(entries: list[tuple[str, str]]) -> list[Patch]:
+    """Matplotlib legend rows from :func:`geo.classify.legend_entries`."""
+    return [Patch(facecolor=c, edgecolor="#999999", label=t) for c, t in entries]
+
+
+def region_colours(points: pd.DataFrame, bins: list[float]) -> list[str]:
+    """Each row's fill (``value``, ``hidden``) by the maps' one rule."""
+    colours = palette(len(bins))
+    hidden = points["hidden"].eq(True)
+    return [
+        fill_colour(value, bins, colours, flag)
+        for value, flag in zip(points["value"], hidden, strict=True)
+    ]
 
 
 def layers_for(
@@ -252,29 +277,18 @@ def _draw_outlines(axes: Axes, layers: MapLayers) -> None:
 
 def _draw_rates(axes: Axes, layers: MapLayers, metric: str) -> list:
     """Choropleth (or coloured dots without boundaries); returns the legend handles."""
-    fmt = value_formatter(metric)
-    bins = classify(layers.points["value"], "quantiles", 5)
-    colours = palette(len(bins))
-
-    def colour(value: float) -> str:
-        index = class_index(value, bins)
-        return NO_DATA_COLOR if index is None else colours[index]
-
+    bins = map_classes(layers.points["value"], "quantiles", 5)
+    fills = region_colours(layers.points, bins)
     _draw_outlines(axes, layers)
     if layers.regions is not None:
-        fills = layers.regions["value"].map(colour)
         layers.regions.plot(ax=axes, color=fills, edgecolor="white", linewidth=0.5)
     else:
-        fills = layers.points["value"].map(colour)
         axes.scatter(
             layers.points["lon"], layers.points["lat"], s=260, c=fills, edgecolors="#555555"
         )
-    labels = legend_labels(bins, fmt)
-    handles = [
-        Patch(facecolor=c, edgecolor="#999999", label=t)
-        for c, t in zip(colours, labels, strict=True)
-    ]
-    return [*handles, Patch(facecolor=NO_DATA_COLOR, edgecolor="#999999", label=NO_DATA_LABEL)]
+    any_hidden = bool(layers.points["hidden"].eq(True).any())
+    entries = legend_entries(bins, value_formatter(metric), any_hidden, suppression_threshold())
+    return legend_patches(entries)
 
 
 def _draw_counts(
@@ -282,8 +296,13 @@ def _draw_counts(
 ) -> list:
     """Proportional circles (area ∝ value) over grey outlines; returns the legend handles."""
     _draw_outlines(axes, layers)
+    hidden = layers.points["hidden"].eq(True).to_numpy()
     if layers.regions is not None:
-        layers.regions.plot(ax=axes, color="#e8e8e8", edgecolor="#ffffff", linewidth=0.6)
+        fills = [HIDDEN_COLOR if flag else "#e8e8e8" for flag in hidden]
+        layers.regions.plot(ax=axes, color=fills, edgecolor="#ffffff", linewidth=0.6)
+    elif hidden.any():
+        dots = layers.points[hidden]
+        axes.scatter(dots["lon"], dots["lat"], s=40, c=HIDDEN_COLOR, edgecolors="#7a4f78")
     shown = layers.points[layers.points["value"] > 0].sort_values("value", ascending=False)
     vmax = float(shown["value"].max()) if not shown.empty else 0.0
     key = "focus" if focus else ("regency" if level == "regency" else "national")
@@ -314,9 +333,14 @@ def _draw_counts(
         for share in ((1.0, 0.25, 0.05) if vmax > 0 else ())
     ]
     note = "Tanpa lingkaran: nol\natau tidak ada data"
-    if level != "province":
-        note = "Tanpa lingkaran: nol, tidak\nada data, atau disembunyikan\n(jumlah kecil)"
-    return [*handles, Patch(facecolor="#e8e8e8", edgecolor="#bbbbbb", label=note)]
+    if vmax <= 0:
+        note = textwrap.fill(EMPTY_LABEL, 22)
+    hidden_rows = [(HIDDEN_COLOR, hidden_label(suppression_threshold()))] if hidden.any() else []
+    return [
+        *handles,
+        *legend_patches(hidden_rows),
+        Patch(facecolor="#e8e8e8", edgecolor="#bbbbbb", label=note),
+    ]
 
 
 def _draw_highlight(axes: Axes, layers: MapLayers, highlight: str | None) -> None:

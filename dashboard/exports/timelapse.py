@@ -10,7 +10,7 @@ is drawn once; each frame only recolours it, which keeps a 21-frame GIF to a few
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from fractions import Fraction
@@ -19,15 +19,21 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.collections import Collection
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 from matplotlib.text import Text
 from PIL import Image
 
 from dashboard import formatting
 from dashboard.exports.context import ExportContext, context_from_store
-from dashboard.exports.static_map import MapLayers, layers_for, map_values
+from dashboard.exports.static_map import (
+    MapLayers,
+    layers_for,
+    legend_patches,
+    map_values,
+    region_colours,
+)
+from dashboard.settings import suppression_threshold
 from geo.boundaries import Level
-from geo.classify import NO_DATA_COLOR, NO_DATA_LABEL, class_index, classify, legend_labels, palette
+from geo.classify import NO_DATA_COLOR, legend_entries, map_classes
 from geo.regions import NATION_CODE, region_name
 from queries import metrics
 from queries.filters import Filters
@@ -35,20 +41,29 @@ from queries.store import Store
 
 METRIC = "registrants_per_1000"
 SIZE_IN, DPI = (9.6, 5.4), 100
-FRAME_MS, LAST_FRAME_MS = 700, 2500
+FRAME_MS, LAST_FRAME_MS = 1000, 3000
+"""One second per week in the GIF and the MP4 alike (time for a hall to read the week), the last
+week held three (a whole number of frames, for the MP4's constant frame rate)."""
 MAX_BYTES = 5_000_000
 
 
 @dataclass(frozen=True)
 class Week:
-    """One frame's days (the first and last week may be partial) and values by region."""
+    """One frame's days (the first and last week may be partial) and values by region, per
+    seven days: a partial week's rate is scaled to a whole week, so a 4-day last week does not
+    look like a collapse, and its label says so."""
 
     first: date
     last: date
     values: pd.DataFrame
 
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
     def label(self) -> str:
-        return f"Minggu {formatting.long_date(self.first)} – {formatting.long_date(self.last)}"
+        text = f"Minggu {formatting.long_date(self.first)} – {formatting.long_date(self.last)}"
+        return text if self.days == 7 else f"{text} ({self.days} hari, disetarakan 7 hari)"
 
 
 def weekly_values(store: Store, filters: Filters) -> tuple[Level, list[Week]]:
@@ -59,7 +74,9 @@ def weekly_values(store: Store, filters: Filters) -> tuple[Level, list[Week]]:
     weeks = []
     for first, last in _weeks(filters.date_from, filters.date_to):
         values = metrics.region_metrics(store, replace(scope, date_from=first, date_to=last), level)
-        weeks.append(Week(first, last, map_values(values, level, METRIC)))
+        shown = map_values(values, level, METRIC)
+        days = (last - first).days + 1
+        weeks.append(Week(first, last, shown.assign(value=shown["value"] * 7 / days)))
     return level, weeks
 
 
@@ -110,29 +127,22 @@ def _frames(
     highlight: str | None,
 ) -> Iterator[Image.Image]:
     """One RGB image per week; the map is drawn once and recoloured."""
-    everything = pd.concat([week.values["value"] for week in weeks], ignore_index=True)
-    bins = classify(everything, "quantiles", 5)
-    colours = palette(len(bins))
+    everything = pd.concat([week.values for week in weeks], ignore_index=True)
+    bins = map_classes(everything["value"], "quantiles", 5)
     layers = layers_for(level, focus, weeks[0].values)
     figure = Figure(figsize=SIZE_IN, dpi=DPI)
     axes = figure.add_axes((0.01, 0.1, 0.66, 0.72))
     axes.set_axis_off()
     shapes = _draw_base(axes, layers, highlight)
-    _legend(figure, bins, colours)
+    _legend(figure, bins, bool(everything["hidden"].any()))
     week_text = _stamps(figure, context)
-    order = (layers.regions if layers.regions is not None else layers.points)["code"]
+    order = (layers.regions if layers.regions is not None else layers.points)[["code"]]
     for week in weeks:
-        by_code = dict(zip(week.values["code"], week.values["value"], strict=True))
-        shapes.set_facecolor([_colour(by_code.get(code), bins, colours) for code in order])
+        shapes.set_facecolor(region_colours(order.merge(week.values, how="left"), bins))
         week_text.set_text(week.label())
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=DPI)
         yield Image.open(buffer).convert("RGB")
-
-
-def _colour(value: float | None, bins: Sequence[float], colours: list[str]) -> str:
-    index = class_index(value, bins)
-    return NO_DATA_COLOR if index is None else colours[index]
 
 
 def _draw_base(axes: Axes, layers: MapLayers, highlight: str | None) -> Collection:
@@ -153,15 +163,10 @@ def _draw_base(axes: Axes, layers: MapLayers, highlight: str | None) -> Collecti
     return shapes
 
 
-def _legend(figure: Figure, bins: Sequence[float], colours: list[str]) -> None:
-    labels = legend_labels(bins, formatting.rate_per_1000)
-    handles = [
-        Patch(facecolor=c, edgecolor="#999999", label=t)
-        for c, t in zip(colours, labels, strict=True)
-    ]
-    handles.append(Patch(facecolor=NO_DATA_COLOR, edgecolor="#999999", label=NO_DATA_LABEL))
+def _legend(figure: Figure, bins: list[float], any_hidden: bool) -> None:
+    entries = legend_entries(bins, formatting.rate_per_1000, any_hidden, suppression_threshold())
     figure.legend(
-        handles=handles,
+        handles=legend_patches(entries),
         title="Per 1.000 penduduk\n(per minggu)",
         loc="center left",
         bbox_to_anchor=(0.69, 0.46),
@@ -214,25 +219,23 @@ def _gif(frames: list[Image.Image]) -> bytes:
 
 
 def _mp4(frames: list[Image.Image]) -> bytes:
-    """H.264 (yuv420p, which every player decodes) through PyAV's bundled FFmpeg: one coded
-    frame per week at its own time (milliseconds), and the last week again at the end so
-    players hold it for :data:`LAST_FRAME_MS` like the GIF."""
+    """H.264 (yuv420p, which every player decodes) through PyAV's bundled FFmpeg at a constant
+    one frame per :data:`FRAME_MS`, the last week repeated to fill :data:`LAST_FRAME_MS`, so
+    every player shows each week as long as the GIF does (a longer gap between two coded
+    frames was played at the stream's frame rate by some)."""
     import av
 
+    held = [*frames, *[frames[-1]] * (LAST_FRAME_MS // FRAME_MS - 1)]
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=Fraction(1000, FRAME_MS))
         stream.width, stream.height = frames[0].size
         stream.pix_fmt = "yuv420p"
-        stream.codec_context.time_base = Fraction(1, 1000)
+        stream.codec_context.time_base = Fraction(FRAME_MS, 1000)
         stream.options = {"crf": "23", "preset": "medium", "tune": "stillimage"}
-        times = [index * FRAME_MS for index in range(len(frames))]
-        for image, pts in [
-            *zip(frames, times, strict=True),
-            (frames[-1], times[-1] + LAST_FRAME_MS),
-        ]:
+        for index, image in enumerate(held):
             frame = av.VideoFrame.from_image(image)
-            frame.pts, frame.time_base = pts, Fraction(1, 1000)
+            frame.pts, frame.time_base = index, Fraction(FRAME_MS, 1000)
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
     return buffer.getvalue()
