@@ -149,7 +149,8 @@ def build_cache(files: Mapping[str, Path], progress: Progress | None = None) -> 
     written to a temporary name and then renamed, so a failure leaves the old cache usable.
     """
     count = len(files)
-    rows = parsed_rows(files, lambda done, _n: progress and progress(done, 2 * count))
+    parsing = None if progress is None else lambda done, _n: progress(done, 2 * count)
+    rows = parsed_rows(files, parsing)
     frames: dict[AnyLevel, gpd.GeoDataFrame] = {}
     for built, level in enumerate(ALL_LEVELS, start=1):
         frames[level] = covered(_full_frame(level, rows[level]))
