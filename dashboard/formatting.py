@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -149,3 +150,17 @@ def signed_percent(value: float | None) -> str:
         return NO_DATA
     sign = "+" if value >= 0 else "−"
     return sign + percent(abs(value))
+
+
+_MARKUP = re.compile(r"([!-/:-@\[-`{-~])")
+"""Every ASCII punctuation character: CommonMark lets each be escaped with a backslash."""
+
+
+def plain(text: object) -> str:
+    """Text a person typed (a note, an organiser, an e-mail) as Markdown that shows exactly
+    that text: Streamlit renders table cells, messages and captions as Markdown, so a
+    typed ``![x](http://host/b.png)`` would make every viewer's browser fetch it, a link
+    would be clickable and ``www.`` or an e-mail address would turn into one. Escaping every
+    punctuation character leaves no construct to recognise (links, images, autolinks,
+    emphasis, HTML, Streamlit's ``:color[…]`` and ``$…$``)."""
+    return _MARKUP.sub(r"\\\1", str(text)).replace("\n", "  \n")

@@ -12,7 +12,7 @@ from dashboard.components import controls, header, tables
 from dashboard.components.outreach_impact import unavailable_banner
 from geo.regions import dotted, provinces, regencies
 from outreach import spreadsheet
-from outreach.events import KINDS, TARGET_GROUPS, EventError, EventInput
+from outreach.events import KINDS, TARGET_GROUPS, Event, EventError, EventInput
 from outreach.storage import AgendaUnavailableError, ConflictError, ScopeError
 
 NEW = 0
@@ -61,29 +61,60 @@ else:
 
 
 # --- add or edit one event -------------------------------------------------------------------
+# The event as this session opened it (id, identity, version): the form starts from it and a
+# save names it, so an edit made meanwhile, or a deletion, is detected rather than overwritten.
+# It stays selectable when it leaves the list (deleted by someone else), with the typing kept.
+opened: dict[int, Event] = st.session_state.setdefault("agenda_dibuka", {})
+kept: dict[int, EventInput] = st.session_state.setdefault("agenda_ketikan", {})
+listed = {e.id: e for e in events}
+picked = st.session_state.get("agenda_pilih", NEW)
+for other in [key for key in opened if key != picked]:  # its form (and typing) is gone
+    opened.pop(other)
+    kept.pop(other, None)
+
+
 def _label(event_id: int) -> str:
     if event_id == NEW:
         return "Kegiatan baru"
-    event = next(e for e in events if e.id == event_id)
-    return outreach_view.title(event)
+    if event_id in listed:
+        return outreach_view.title(listed[event_id])
+    return f"{outreach_view.title(opened[event_id])} (tidak ada lagi di daftar)"
+
+
+def _reload(event_id: int, latest: Event, typed: EventInput) -> None:
+    """ "Muat versi terbaru": the form starts again from the stored version, and what was
+    typed stays on screen beside it."""
+    opened[event_id] = latest
+    kept[event_id] = typed
 
 
 st.header("Catat atau ubah kegiatan")
+refusal = agenda.write_refusal()
+read_only = listing.read_only or refusal is not None
+if refusal:
+    st.info(refusal)
 chosen = st.selectbox(
     "Kegiatan",
-    [NEW, *(e.id for e in events)],
+    [NEW, *listed, *([picked] if picked in opened and picked not in listed else [])],
     format_func=_label,
     placeholder="Pilih kegiatan…",
     key="agenda_pilih",
 )
-current = next((e for e in events if e.id == chosen), None)
-# The version the editor opened: a later save names it, so a concurrent edit is detected.
-opened_key = f"agenda_versi_{chosen}"
-if current is not None and opened_key not in st.session_state:
-    st.session_state[opened_key] = current.version
-# A new key after each save gives a fresh form; the same key keeps what was typed.
-round_key = opened_key if current is not None else "agenda_baru"
-form_key = f"agenda_form_{chosen}_{st.session_state.get(round_key, 0)}"
+if chosen != NEW and chosen not in opened:
+    opened[chosen] = listed[chosen]
+current = opened.get(chosen)
+if chosen in kept:
+    st.info(
+        "Versi terbaru dimuat ke formulir. Isian Anda yang belum disimpan ada di tabel ini: "
+        "salin yang masih Anda perlukan ke formulir, lalu simpan."
+    )
+    tables.show_table(
+        outreach_view.events_frame([Event(**kept[chosen].as_dict())], [], today),
+        description="Isian Anda yang belum disimpan",
+    )
+# A new key after each save (or reload) gives a fresh form; the same key keeps what was typed.
+round_key = current.version if current is not None else st.session_state.get("agenda_baru", 0)
+form_key = f"agenda_form_{chosen}_{round_key}"
 regency_codes = list(names)
 with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
     regency = st.selectbox(
@@ -130,12 +161,10 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
         key=f"{form_key}_note",
     )
     buttons = st.columns(2)
-    save = buttons[0].form_submit_button("Simpan", type="primary", disabled=listing.read_only)
-    remove = buttons[1].form_submit_button(
-        "Hapus kegiatan", disabled=listing.read_only or current is None
-    )
+    save = buttons[0].form_submit_button("Simpan", type="primary", disabled=read_only)
+    remove = buttons[1].form_submit_button("Hapus kegiatan", disabled=read_only or current is None)
 if listing.read_only:
-    st.caption("Menyimpan dinonaktifkan selama basis data agenda tidak dapat dijangkau.")
+    st.caption("Menyimpan dinonaktifkan selama basis data agenda tidak dapat dipakai.")
 
 if save and None in (start, end):
     st.error(
@@ -147,10 +176,10 @@ elif save or remove:
     typed = EventInput(regency, start, end, kind, group, organiser, note)  # type: ignore[arg-type]
     try:
         if remove and current is not None:
-            agenda.agenda().delete(editor, current.id, st.session_state[opened_key])
+            agenda.agenda().delete(editor, current)
             message = "Kegiatan dihapus."
         elif current is not None:
-            agenda.agenda().update(editor, current.id, st.session_state[opened_key], typed)
+            agenda.agenda().update(editor, current, typed)
             message = "Perubahan disimpan."
         else:
             agenda.agenda().create(editor, typed)
@@ -160,23 +189,30 @@ elif save or remove:
             "Belum disimpan:\n" + "\n".join(f"- {p}" for p in error.problems.values()),
         )
     except ConflictError as error:
-        st.error(str(error))
-        st.button(
-            "Muat versi terbaru",
-            on_click=lambda: st.session_state.pop(opened_key, None),
-        )
-        if error.current is not None:
+        st.error(formatting.plain(str(error)))
+        if error.current is None:  # deleted
+            st.caption(
+                "Isian Anda masih ada di formulir: salin yang masih Anda perlukan, lalu catat "
+                "sebagai kegiatan baru bila perlu."
+            )
+        else:
             st.caption("Versi terbaru yang tersimpan (isian Anda masih ada di formulir):")
-            tables.show_table(outreach_view.events_frame([error.current], [], today))
+            tables.show_table(
+                outreach_view.events_frame([error.current], [], today),
+                description="Versi terbaru yang tersimpan",
+            )
+            st.button("Muat versi terbaru", on_click=_reload, args=(chosen, error.current, typed))
     except (AgendaUnavailableError, ScopeError) as error:
         st.error(
             f"Belum disimpan: {error} Isian Anda masih ada di formulir.",
         )
     else:
-        st.session_state.pop(opened_key, None)
+        opened.pop(chosen, None)
+        kept.pop(chosen, None)
         st.session_state["agenda_baru"] = st.session_state.get("agenda_baru", 0) + 1
         st.toast(message)
         st.rerun()
+
 
 # --- import a spreadsheet of plans -----------------------------------------------------------
 st.header("Impor dari spreadsheet")
@@ -190,8 +226,8 @@ st.download_button(
     file_name="templat-agenda-sosialisasi.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
-upload = st.file_uploader("Berkas agenda (XLSX)", type=["xlsx"], disabled=listing.read_only)
-if upload is not None and st.button("Impor", disabled=listing.read_only):
+upload = st.file_uploader("Berkas agenda (XLSX)", type=["xlsx"], disabled=read_only)
+if upload is not None and st.button("Impor", disabled=read_only):
     try:
         saved = spreadsheet.import_file(agenda.agenda(), editor, upload.getvalue())
     except spreadsheet.ImportRejected as rejected:
@@ -212,15 +248,10 @@ if upload is not None and st.button("Impor", disabled=listing.read_only):
 
 # --- audit trail -----------------------------------------------------------------------------
 with st.expander("Riwayat perubahan"):
-    try:
-        trail = agenda.agenda().audit(limit=100)
+    try:  # only the user's scope, filtered before the limit
+        trail = agenda.agenda().audit(limit=100, scope=editor.scope)
     except AgendaUnavailableError as error:
         st.warning(str(error))
         trail = []
-    visible = [
-        entry
-        for entry in trail
-        if editor.may_edit(str((entry.after or entry.before or {}).get("regency_code", "")))
-    ]
-    tables.show_table(outreach_view.audit_frame(visible), description="Riwayat perubahan agenda")
-st.caption(f"Anda menulis sebagai {editor.who} (akses {scope.describe()}).")
+    tables.show_table(outreach_view.audit_frame(trail), description="Riwayat perubahan agenda")
+st.caption(f"Anda menulis sebagai {formatting.plain(editor.who)} (akses {scope.describe()}).")
