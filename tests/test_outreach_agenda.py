@@ -434,3 +434,42 @@ def test_two_processes_opening_a_fresh_agenda_migrate_and_seed_once(
             assert len(agenda.events()) == seeded, trial
             assert len(agenda.audit()) == seeded
             agenda.dispose()
+
+
+@pytest.mark.parametrize(("who", "words"), [("", "wajib diisi"), ("x" * 255, "terlalu panjang")])
+def test_the_command_line_refuses_an_empty_or_over_long_actor(
+    own_pg_database: str, monkeypatch, tmp_path: Path, capsys, who: str, words: str
+) -> None:
+    from outreach import spreadsheet
+    from outreach.__main__ import main
+
+    monkeypatch.setenv("PRAKERJA_APP_DB_URL", own_pg_database)
+    sheet = tmp_path / "agenda.xlsx"
+    sheet.write_bytes(spreadsheet.template())  # its example row is a valid event
+    with pytest.raises(SystemExit) as refused:
+        main(["import", str(sheet), "--by", who, "--scope", "32"])
+    assert refused.value.code == 2
+    error = capsys.readouterr().err
+    assert f"argument --by: Nama atau e-mail penulis {words}" in error
+    assert "Traceback" not in error
+    assert main(["import", str(sheet), "--by", "dinas@jabarprov.go.id", "--scope", "32"]) == 0
+    assert [e.actor for e in Agenda(own_pg_database).audit()] == ["dinas@jabarprov.go.id"]
+
+
+@pytest.mark.parametrize("damage", ["url", "newer"])
+def test_the_command_line_says_one_bahasa_line_for_an_unusable_database(
+    monkeypatch, tmp_path: Path, capsys, damage: str
+) -> None:
+    from outreach.__main__ import main
+
+    url = f"sqlite:///{tmp_path / 'agenda.sqlite'}"
+    if damage == "newer":
+        agenda = Agenda(url).migrate()
+        _schema_newer(agenda)
+        agenda.dispose()
+    monkeypatch.setenv("PRAKERJA_APP_DB_URL", url if damage == "newer" else "bukan-alamat")
+    for command in (["upgrade"], ["effects", "--region", "3201"]):
+        assert main(command) == 1
+        error = capsys.readouterr().err
+        assert len(error.strip().splitlines()) == 1, error
+        assert "Agenda hanya dapat dibaca" in error

@@ -25,6 +25,7 @@ from dashboard.exports.context import (
     period_text,
 )
 from dashboard.exports.outreach_slide import outreach_slide
+from outreach.storage import AgendaUnavailableError
 from dashboard.exports.slides import (
     MARGIN,
     PAGE_W,
@@ -131,7 +132,13 @@ def deck_slides(
     ]
     if compare:
         slides.append(compare_slide(scope, compare))
-    slides += [priority_slide(scope), outreach_slide(scope), notes_slide(scope)]
+    slides.append(priority_slide(scope))
+    try:
+        slides.append(outreach_slide(scope))
+        missing = ""
+    except AgendaUnavailableError as error:  # the deck without that slide, saying why
+        missing = f"Tanpa salindia Dampak sosialisasi: {error}"
+    slides.append(notes_slide(scope, missing))
     for slide in slides[1:]:
         slide.items.extend(footer(scope.context))
     return slides
@@ -419,9 +426,10 @@ def note_lines(scope: DeckScope) -> list[str]:
     ]
 
 
-def notes_slide(scope: DeckScope) -> Slide:
+def notes_slide(scope: DeckScope, missing: str = "") -> Slide:
+    """Definitions and data notes; ``missing`` says why a slide was left out."""
     context = scope.context
-    lines = note_lines(scope)
+    lines = [*note_lines(scope), *([missing] if missing else [])]
     items: list[SlideItem] = [Text(MARGIN, BODY_TOP, BODY_W, 4.95, "\n".join(lines), 16)]
     if context.synthetic:
         label = "DATA SINTETIS: semua angka adalah rekaan untuk demo, bukan data program."
