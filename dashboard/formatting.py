@@ -154,13 +154,18 @@ def signed_percent(value: float | None) -> str:
 
 _MARKUP = re.compile(r"([!-/:-@\[-`{-~])")
 """Every ASCII punctuation character: CommonMark lets each be escaped with a backslash."""
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
+"""Where GitHub-flavoured Markdown turns bare text into a link (``http://…``, ``www.…``, an
+e-mail address): it finds them in the text after escapes are read, so escaping is no help."""
+WORD_JOINER = "\u2060"
 
 
 def plain(text: object) -> str:
-    """Text a person typed (a note, an organiser, an e-mail) as Markdown that shows exactly
-    that text: Streamlit renders table cells, messages and captions as Markdown, so a
-    typed ``![x](http://host/b.png)`` would make every viewer's browser fetch it, a link
-    would be clickable and ``www.`` or an e-mail address would turn into one. Escaping every
-    punctuation character leaves no construct to recognise (links, images, autolinks,
-    emphasis, HTML, Streamlit's ``:color[…]`` and ``$…$``)."""
-    return _MARKUP.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    """Text a person typed (a note, an organiser, an e-mail) as Markdown that shows that
+    text: Streamlit renders table cells, messages and captions as Markdown, so a typed
+    ``![x](http://host/b.png)`` would make every viewer's browser fetch it and a link would
+    be clickable. Every punctuation character is escaped (no image, link, emphasis, HTML,
+    ``:color[…]`` or ``$…$`` is left to recognise), and an invisible word joiner goes into
+    each ``://``, ``www.`` and ``@`` so no bare URL or address becomes a link either."""
+    broken = _AUTOLINK.sub(lambda found: found[0][0] + WORD_JOINER + found[0][1:], str(text))
+    return _MARKUP.sub(r"\\\1", broken).replace("\n", "  \n")

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import outreach_view
-from dashboard.formatting import plain
+from dashboard.formatting import WORD_JOINER, plain
 from outreach.events import EventInput
 from outreach.storage import Agenda, Editor
 
@@ -46,7 +46,7 @@ def open_page(page: str, params: dict[str, str] | None = None) -> AppTest:
 
 def shown(markdown: str) -> str:
     """What a reader sees of Markdown that :func:`plain` escaped."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")
 
 
 def field(at: AppTest, label: str):
@@ -353,3 +353,39 @@ def test_a_read_only_or_deleted_sqlite_file_disables_saving(
     finally:
         if fault == "read-only" and os.geteuid() == 0:
             subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_no_export_carries_typed_text(agenda_url, sqlite_replica) -> None:
+    """The deck (slides and speaker notes) and the offline HTML report of a regency with a
+    hostile note show its effect, never its typed note or organiser."""
+    from dashboard.exports.deck import deck_slides
+    from dashboard.exports.html_report import build_html_report
+    from queries.filters import Filters
+
+    agenda = Agenda(agenda_url).migrate(demo_day=date.today())
+    note, organiser = "![x](http://127.0.0.1:9/b.png) catatan-khusus", "[unit](http://x.example)"
+    fields = {"start_date": date(2020, 8, 10), "end_date": date(2020, 8, 12)}
+    agenda.create(
+        Editor("dinas@bogorkab.go.id", "3201"),
+        EventInput(
+            "3201",
+            **fields,
+            kind="sosialisasi",
+            target_group="umum",
+            organiser=organiser,
+            note=note,
+        ),
+    )
+    agenda.dispose()
+    store = sqlite_replica.store()
+    filters = Filters(date(2020, 4, 11), date(2020, 9, 3), region="3201")
+    slides = deck_slides(store, filters, "3201")
+    assert any(s.title.startswith("Dampak sosialisasi") for s in slides)
+    texts = " ".join(
+        [s.title + s.notes for s in slides]
+        + [getattr(item, "text", "") for s in slides for item in s.items]
+    )
+    html = build_html_report(store, filters, "3201")
+    for typed in ("catatan-khusus", "127.0.0.1:9", "x.example"):
+        assert typed not in texts and typed not in html
+    store.close()
