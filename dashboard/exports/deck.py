@@ -25,7 +25,6 @@ from dashboard.exports.context import (
     period_text,
 )
 from dashboard.exports.outreach_slide import outreach_slide
-from outreach.storage import AgendaUnavailableError
 from dashboard.exports.slides import (
     MARGIN,
     PAGE_W,
@@ -43,6 +42,7 @@ from dashboard.metric_options import BREAKDOWN_METRIC, BREAKDOWN_TITLES
 from dashboard.settings import suppression_threshold
 from geo.boundaries import Level
 from geo.regions import NATION_CODE, region_level, region_name
+from outreach.storage import AgendaUnavailableError
 from queries import metrics
 from queries.filters import Filters
 from queries.metrics import PEOPLE_METRICS
