@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import access, agenda, formatting, outreach_view, state
 from dashboard.components import controls, header, tables
 from dashboard.components.outreach_impact import unavailable_banner
-from geo.regions import dotted, provinces, regencies
+from geo.regions import dotted, provinces, regencies, region_name
 from outreach import spreadsheet
 from outreach.events import KINDS, TARGET_GROUPS, Event, EventError, EventInput
 from outreach.storage import AgendaUnavailableError, ConflictError, ScopeError
@@ -116,11 +116,19 @@ if chosen in kept:
 round_key = current.version if current is not None else st.session_state.get("agenda_baru", 0)
 form_key = f"agenda_form_{chosen}_{round_key}"
 regency_codes = list(names)
+elsewhere = current is not None and current.regency_code not in names
+if elsewhere:  # a newer version moved it out of this province (or out of the user's scope)
+    assert current is not None
+    read_only = True
+    st.warning(
+        f"Versi terbaru kegiatan ini tercatat di {region_name(current.regency_code)}: pilih "
+        "provinsinya untuk mengubahnya."
+    )
 with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
     regency = st.selectbox(
         "Kabupaten/kota",
         regency_codes,
-        index=regency_codes.index(current.regency_code) if current else 0,
+        index=regency_codes.index(current.regency_code) if current and not elsewhere else 0,
         format_func=lambda code: f"{names[code]} ({dotted(code)})",
         placeholder="Pilih kabupaten/kota…",
         key=f"{form_key}_regency",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -270,24 +271,19 @@ def test_without_login_the_agenda_is_read_only_unless_opened(agenda_url, monkeyp
     assert next(b for b in at.button if b.label == "Hapus kegiatan").disabled
 
 
-def _newer_schema(url: str) -> str:
-    from sqlalchemy import text
+def _after(statement: str) -> Callable[[str], str]:
+    """A damage: migrate the agenda at the URL, then run ``statement`` on it."""
 
-    agenda = Agenda(url).migrate()
-    with agenda.engine.begin() as connection:
-        connection.execute(text("UPDATE outreach_alembic_version SET version_num = '0099'"))
-    agenda.dispose()
-    return url
+    def damage(url: str) -> str:
+        from sqlalchemy import text
 
+        agenda = Agenda(url).migrate()
+        with agenda.engine.begin() as connection:
+            connection.execute(text(statement))
+        agenda.dispose()
+        return url
 
-def _no_version_table(url: str) -> str:
-    from sqlalchemy import text
-
-    agenda = Agenda(url).migrate()
-    with agenda.engine.begin() as connection:
-        connection.execute(text("DROP TABLE outreach_alembic_version"))
-    agenda.dispose()
-    return url
+    return damage
 
 
 @pytest.mark.parametrize(
@@ -295,8 +291,11 @@ def _no_version_table(url: str) -> str:
     [
         (lambda url: "bukan-alamat", "PRAKERJA_APP_DB_URL bukan alamat"),
         (lambda url: "mysql://u@127.0.0.1/agenda", "PRAKERJA_APP_DB_URL bukan alamat"),
-        (_newer_schema, "lebih baru daripada aplikasi ini"),
-        (_no_version_table, "tanpa tabel versi skema"),
+        (
+            _after("UPDATE outreach_alembic_version SET version_num = '0099'"),
+            "lebih baru daripada aplikasi ini",
+        ),
+        (_after("DROP TABLE outreach_alembic_version"), "tanpa tabel versi skema"),
     ],
 )
 def test_a_broken_agenda_database_never_breaks_a_page(
