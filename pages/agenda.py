@@ -88,6 +88,11 @@ def _reload(event_id: int, latest: Event, typed: EventInput) -> None:
     kept[event_id] = typed
 
 
+def _save_as_new(typed: EventInput) -> None:
+    """ "Simpan sebagai kegiatan baru" after a deletion: the next run creates what was typed."""
+    st.session_state["agenda_sebagai_baru"] = typed
+
+
 st.header("Catat atau ubah kegiatan")
 refusal = agenda.write_refusal()
 read_only = listing.read_only or refusal is not None
@@ -174,16 +179,29 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
 if listing.read_only:
     st.caption("Menyimpan dinonaktifkan selama basis data agenda tidak dapat dipakai.")
 
+# "Simpan sebagai kegiatan baru" after the event was deleted: what was typed, as a new event
+as_new: EventInput | None = st.session_state.pop("agenda_sebagai_baru", None)
 if save and None in (start, end):
     st.error(
         f"Belum disimpan: tulis tanggal sebagai {controls.DATE_HINT}, misalnya 06/07/2020. "
         "Isian Anda masih ada di formulir."
     )
-elif save or remove:
+elif save or remove or as_new is not None:
     # a save without both dates stopped above; a removal does not read the dates
-    typed = EventInput(regency, start, end, kind, group, organiser, note)  # type: ignore[arg-type]
+    typed = as_new or EventInput(
+        regency,
+        start,  # type: ignore[arg-type]
+        end,  # type: ignore[arg-type]
+        kind,
+        group,
+        organiser,
+        note,
+    )
     try:
-        if remove and current is not None:
+        if as_new is not None:
+            agenda.agenda().create(editor, typed)
+            message = "Disimpan sebagai kegiatan baru."
+        elif remove and current is not None:
             agenda.agenda().delete(editor, current)
             message = "Kegiatan dihapus."
         elif current is not None:
@@ -199,10 +217,8 @@ elif save or remove:
     except ConflictError as error:
         st.error(formatting.plain(str(error)))
         if error.current is None:  # deleted
-            st.caption(
-                "Isian Anda masih ada di formulir: salin yang masih Anda perlukan, lalu catat "
-                "sebagai kegiatan baru bila perlu."
-            )
+            st.caption("Isian Anda masih ada di formulir.")
+            st.button("Simpan sebagai kegiatan baru", on_click=_save_as_new, args=(typed,))
         else:
             st.caption("Versi terbaru yang tersimpan (isian Anda masih ada di formulir):")
             tables.show_table(

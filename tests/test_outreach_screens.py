@@ -220,6 +220,12 @@ def test_an_event_deleted_while_its_form_is_open_keeps_the_typing(agenda_url) ->
     assert "Catatan yang saya ketik" not in [e.note for e in agenda.events()]
     stored = agenda.get(other.id)
     assert stored is not None and stored.regency_code == "3578" and stored.version == 1
+    next(b for b in at.button if b.label == "Simpan sebagai kegiatan baru").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    [again] = [e for e in agenda.events("3201") if e.note == "Catatan yang saya ketik"]
+    assert again.id > other.id and again.start_date == gone.start_date
+    assert at.selectbox[1].value == 0 and at.text_area[0].value == ""  # a fresh form
     agenda.dispose()
 
 
