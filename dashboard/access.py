@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from dashboard.formatting import plain
 from geo.regions import NATION_CODE, UnknownRegionError, is_known, normalize_code, region_name
 from queries.filters import Filters
 
@@ -125,7 +126,7 @@ def current_scope() -> Scope:
         st.stop()
     if not email_verified(st.user.get("email_verified", True)):
         st.error(
-            f"Alamat e-mail akun {st.user.get('email')} belum terverifikasi oleh penyedia "
+            f"Alamat e-mail akun {plain(st.user.get('email'))} belum terverifikasi oleh penyedia "
             "login. Verifikasi alamatnya, lalu masuk lagi.",
         )
         st.button("Keluar", on_click=st.logout)
@@ -133,7 +134,7 @@ def current_scope() -> Scope:
     scope = scope_for(signed_in_email(), _role_map())
     if scope is None:
         st.error(
-            f"Akun {st.user.get('email')} belum terdaftar untuk wilayah mana pun. "
+            f"Akun {plain(st.user.get('email'))} belum terdaftar untuk wilayah mana pun. "
             "Hubungi admin Pantau Prakerja.",
         )
         st.button("Keluar", on_click=st.logout)
@@ -145,7 +146,7 @@ def sidebar_identity(scope: Scope) -> None:
     """Who is signed in and what they may see (or that the dashboard is open)."""
     with st.sidebar:
         if auth_configured():
-            st.caption(f"Masuk sebagai {st.user.get('email')} · akses {scope.describe()}")
+            st.caption(f"Masuk sebagai {plain(st.user.get('email'))} · akses {scope.describe()}")
             st.button("Keluar", on_click=st.logout, key="logout")
         else:
             st.caption("Tanpa login: dasbor terbuka (akses nasional).")

@@ -260,7 +260,7 @@ if upload is not None and st.button("Impor", disabled=read_only):
             pd.DataFrame(
                 {
                     "Baris": [str(p.row or "–") for p in rejected.problems],
-                    "Masalah": [p.message for p in rejected.problems],
+                    "Masalah": [formatting.plain(p.message) for p in rejected.problems],
                 }
             ),
             description="Masalah pada berkas yang ditolak",
