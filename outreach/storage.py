@@ -310,8 +310,16 @@ class Agenda:
             raise AgendaUnavailableError(
                 f"Berkas basis data agenda ({path.name}) tidak ada lagi." + READ_ONLY
             )
-        with self._begin() as connection:  # a no-op write: SQLite only refuses actual writes
-            connection.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = version_num"))
+        try:  # a no-op write, rolled back (no sync): SQLite only refuses actual writes
+            with self.engine.connect() as connection:
+                connection.execution_options(agenda_write=True)
+                with connection.begin() as transaction:
+                    connection.execute(
+                        text(f"UPDATE {VERSION_TABLE} SET version_num = version_num")
+                    )
+                    transaction.rollback()
+        except DBAPIError as error:
+            raise _unavailable(error) from error
 
     # --- reading --------------------------------------------------------------------------
 
