@@ -68,6 +68,10 @@ opened: dict[int, Event] = st.session_state.setdefault("agenda_dibuka", {})
 kept: dict[int, EventInput] = st.session_state.setdefault("agenda_ketikan", {})
 listed = {e.id: e for e in events}
 picked = st.session_state.get("agenda_pilih", NEW)
+if st.session_state.get("agenda_provinsi_dibuka") != province:  # another province: new forms
+    opened.clear()
+    kept.clear()
+st.session_state["agenda_provinsi_dibuka"] = province
 for other in [key for key in opened if key != picked]:  # its form (and typing) is gone
     opened.pop(other)
     kept.pop(other, None)
