@@ -2,8 +2,9 @@
 event's primary measure with its outreach events marked, that event's pre-trend check, which
 registrants are counted, and what the latest events did, in words.
 
-The agenda is read from the application database; when it cannot be reached, or holds no
-event for the region, the slide says so and the rest of the deck is unaffected.
+The agenda is read from the application database. When it holds no event for the region the
+slide says so; when it cannot be used (unreachable, a bad URL, an unknown schema) this raises
+:class:`AgendaUnavailableError` and the deck is built without the slide, saying why.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dashboard.exports.slides import MARGIN, PAGE_W, Picture, Slide, SlideItem, 
 from geo.regions import region_name
 from outreach import effect
 from outreach.events import Event
-from outreach.storage import Agenda, AgendaUnavailableError
+from outreach.storage import Agenda
 from queries import metrics
 from queries.filters import Filters
 
@@ -31,13 +32,12 @@ LATEST = 3
 
 
 def outreach_slide(scope: DeckScope) -> Slide:
+    """The slide, or :class:`AgendaUnavailableError` when the agenda cannot be read."""
     title = f"Dampak sosialisasi — {scope.context.region_name}"
     agenda = Agenda()
     try:
         events = agenda.migrate().events(scope.filters.region)
         everyone = agenda.events()
-    except AgendaUnavailableError as error:
-        return Slide(title, [Text(MARGIN, 1.4, BODY_W, 1.5, str(error), 18)], str(error))
     finally:
         agenda.dispose()
     if not events:
