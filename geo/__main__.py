@@ -1,7 +1,8 @@
-"""Command line: ``python -m geo fetch [--from DIR]`` and ``python -m geo export``.
+"""Command line: ``python -m geo fetch [--from DIR]``, ``python -m geo export`` and
+``python -m geo check``.
 
 Building the boundary cache is an explicit step (not done by the app on first request)
-because it downloads about 18 MB and takes a few seconds.
+because it downloads about 30 MB and takes a minute.
 """
 
 from __future__ import annotations
@@ -12,7 +13,18 @@ import sys
 import time
 from pathlib import Path
 
-from geo.boundaries import BoundaryError, cache_dir, fetch, load_boundaries
+import geopandas as gpd
+
+from geo.boundaries import (
+    BoundaryError,
+    cache_dir,
+    cache_keys,
+    district_shapes,
+    fetch,
+    load_boundaries,
+)
+from geo.coverage import overlap_share, overlaps
+from geo.regions import UnknownRegionError, districts, normalize_code
 
 
 def _fetch(args: argparse.Namespace) -> None:
@@ -33,17 +45,53 @@ def _fetch(args: argparse.Namespace) -> None:
         print(f"GeoJSON nasional {level}: {size / 1e6:.2f} MB")
 
 
-def _geojson(level: str) -> str:
-    frame = load_boundaries(level, "national")  # type: ignore[arg-type]
-    return json.dumps(frame[["code", "name", "province_code", "geometry"]].__geo_interface__)
+def _geojson(level: str, regency: str | None = None) -> str:
+    if level == "district":
+        frame: gpd.GeoDataFrame = district_shapes(regency_code=regency)
+        keep = ["code", "name", "regency_code", "province_code", "has_polygon", "geometry"]
+    else:
+        frame = load_boundaries(level, "national")  # type: ignore[arg-type]
+        keep = ["code", "name", "province_code", "geometry"]
+    return json.dumps(frame[keep].__geo_interface__)
+
+
+def _regency_option(args: argparse.Namespace) -> str | None:
+    """The ``--regency`` code, checked: only with ``--level district``, and a regency that
+    has kecamatan in the reference."""
+    if args.regency is None:
+        return None
+    if args.level != "district":
+        raise BoundaryError("--regency hanya berlaku untuk --level district.")
+    try:
+        code = normalize_code(args.regency)
+    except UnknownRegionError as error:
+        raise BoundaryError(str(error)) from error
+    if len(code) != 4 or code not in set(districts()["regency_code"]):
+        raise BoundaryError(f"Kode kabupaten/kota tidak dikenal: {args.regency}.")
+    return code
 
 
 def _export(args: argparse.Namespace) -> None:
     started = time.perf_counter()
-    text = _geojson(args.level)
-    args.out.write_text(text, encoding="utf-8")
+    text = _geojson(args.level, _regency_option(args))
+    try:
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise BoundaryError(f"Tidak dapat menulis {args.out}: {error.strerror}.") from error
     elapsed = time.perf_counter() - started
     print(f"{args.out}: {len(text.encode()) / 1e6:.2f} MB, {elapsed:.1f} detik.")
+
+
+def _check(_args: argparse.Namespace) -> None:
+    """Print each cached layer's overlap (docs/ARCHITECTURE.md quotes these figures)."""
+    for level, detail in cache_keys():
+        frame = load_boundaries(level, detail)
+        pairs = overlaps(frame)
+        print(
+            f"{level} {detail}: {len(frame)} wilayah, tumpang tindih "
+            f"{100 * overlap_share(frame):.5f}% luas, {len(pairs)} pasang, "
+            f"{int((pairs['share'] > 0.05).sum())} pasang > 5% wilayah yang lebih kecil"
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,10 +105,15 @@ def _parser() -> argparse.ArgumentParser:
         help="folder berisi salinan repositori wilayah_boundaries (tanpa unduhan)",
     )
     fetch_cmd.set_defaults(run=_fetch)
-    export_cmd = commands.add_parser("export", help="tulis batas tampilan nasional ke GeoJSON")
-    export_cmd.add_argument("--level", choices=["province", "regency"], required=True)
+    export_cmd = commands.add_parser("export", help="tulis batas wilayah ke GeoJSON")
+    export_cmd.add_argument("--level", choices=["province", "regency", "district"], required=True)
+    export_cmd.add_argument(
+        "--regency", help="kode kabupaten/kota (hanya --level district), mis. 3216 atau 32.16"
+    )
     export_cmd.add_argument("--out", type=Path, required=True)
     export_cmd.set_defaults(run=_export)
+    check_cmd = commands.add_parser("check", help="ukur tumpang tindih batas di cache")
+    check_cmd.set_defaults(run=_check)
     return parser
 
 

@@ -7,7 +7,12 @@ the geometry crosses the network once per browser. One file per view:
 - ``province-<hash>.json``, ``regency-<hash>.json``: the whole country at national detail,
   coordinates rounded to ``NATIONAL_DECIMALS``;
 - ``regency-<province>-<hash>.json``: a province's regencies at province detail
-  (``FOCUS_DECIMALS``), plus the neighbouring regencies within ~1° marked ``"ctx": 1``.
+  (``FOCUS_DECIMALS``), plus the neighbouring regencies within ~1° marked ``"ctx": 1``;
+- ``district-<regency>-<hash>.json`` and ``district-<province>-<hash>.json``: the kecamatan
+  of a regency or a province (``FOCUS_DECIMALS``), plus the neighbouring *regencies* (not
+  their kecamatan, which would weigh more than the view itself) within ``DISTRICT_CONTEXT``
+  marked ``"ctx": 1``. A kecamatan without a polygon is not in the file; its label point is
+  in :attr:`BoundaryFile.points` (with ``has_polygon`` False) for a symbol.
 
 Compact GeoJSON (``code`` and ``name`` only), with ``.gz`` and ``.br`` beside each file for
 nginx's ``gzip_static``/``brotli_static``. Names depend on content only, so every process
@@ -34,11 +39,13 @@ import pandas as pd
 import shapely
 
 from geo.boundaries import (
+    AnyLevel,
+    BoundaryError,
     Detail,
-    Level,
     boundaries_available,
     boundaries_or_none,
     cache_file,
+    district_shapes,
 )
 
 NATIONAL_DECIMALS = 3
@@ -46,6 +53,8 @@ NATIONAL_DECIMALS = 3
 FOCUS_DECIMALS = 4
 """~11 m: below a pixel at a province's zoom."""
 CONTEXT_DEGREES = 1.0
+DISTRICT_CONTEXT = {4: 0.1, 2: CONTEXT_DEGREES}
+"""Context around a kecamatan view, by the focus code's length: ~11 km around a regency."""
 INDONESIA_BOUNDS = [[-11.2, 94.8], [6.3, 141.1]]
 
 
@@ -57,14 +66,16 @@ class BoundaryFile:
     bounds: list[list[float]]
     """[[south, west], [north, east]] of the regions drawn in colour (not the context)."""
     points: pd.DataFrame
-    """code, name, province_code, lat, lon: label points of the regions drawn in colour."""
+    """code, name, province_code, lat, lon: label points of the regions drawn in colour
+    (for kecamatan also regency_code and has_polygon, and those without a polygon too)."""
 
 
 def boundary_file(
-    directory: Path, level: Level, focus_province: str | None = None
+    directory: Path, level: AnyLevel, focus_province: str | None = None
 ) -> BoundaryFile | None:
     """The file for one view, written into ``directory`` unless it is there; None when the
-    boundary cache is missing or unreadable (the map then falls back to label points)."""
+    boundary cache is missing or unreadable (the map then falls back to label points).
+    For ``level="district"``, ``focus_province`` is the regency's or province's code."""
     if not boundaries_available():
         return None
     detail: Detail = "province" if focus_province else "national"
@@ -75,24 +86,34 @@ def boundary_file(
 def write_all(directory: Path) -> list[str]:
     """Every view's file (the static build step and ``make serve`` call this once), or
     nothing without boundaries. Returns the file names."""
-    frame = boundaries_or_none("province")
-    if frame is None:
+    provinces = boundaries_or_none("province")
+    regencies = boundaries_or_none("regency")
+    if provinces is None or regencies is None:
         return []
-    views: list[tuple[Level, str | None]] = [("province", None), ("regency", None)]
-    views += [("regency", code) for code in sorted(frame["code"])]
+    views: list[tuple[AnyLevel, str | None]] = [("province", None), ("regency", None)]
+    views += [("regency", code) for code in sorted(provinces["code"])]
+    views += [("district", code) for code in sorted(provinces["code"])]
+    views += [("district", code) for code in sorted(regencies["code"])]
     built = [boundary_file(directory, level, focus) for level, focus in views]
     return [file.name for file in built if file is not None]
 
 
 @cache
 def _built(
-    directory: Path, level: Level, focus: str | None, _mtime_ns: int, _size: int
+    directory: Path, level: AnyLevel, focus: str | None, _mtime_ns: int, _size: int
 ) -> BoundaryFile | None:
     """Built once per process and boundary cache version."""
-    shapes = boundaries_or_none(level, "province" if focus else "national")
-    if shapes is None:
-        return None
-    main, context = split_focus(shapes, focus)
+    if level == "district":
+        views = _district_view(focus)
+        if views is None:
+            return None
+        main, context, labels = views
+    else:
+        shapes = boundaries_or_none(level, "province" if focus else "national")
+        if shapes is None:
+            return None
+        main, context = split_focus(shapes, focus)
+        labels = main
     decimals = FOCUS_DECIMALS if focus else NATIONAL_DECIMALS
     features = _features(main, decimals) + _features(context, decimals, context=True)
     data = json.dumps(
@@ -103,12 +124,36 @@ def _built(
     stem = f"{level}-{focus}" if focus else level
     name = f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.json"
     _write_once(directory / name, data)
-    west, south, east, north = (float(v) for v in main.total_bounds)
+    west, south, east, north = (float(v) for v in labels.total_bounds)
     bounds = [[south, west], [north, east]] if focus else INDONESIA_BOUNDS
-    points = pd.DataFrame(main.drop(columns="geometry")).rename(
+    points = pd.DataFrame(labels.drop(columns="geometry")).rename(
         columns={"label_lat": "lat", "label_lon": "lon"}
     )
     return BoundaryFile(name, bounds, points.reset_index(drop=True))
+
+
+def _district_view(
+    focus: str | None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame] | None:
+    """(kecamatan with a polygon, neighbouring regencies, every kecamatan of the view with
+    its polygon or label point) for a regency (4 digits) or a province (2 digits)."""
+    if focus is None or len(focus) not in DISTRICT_CONTEXT:
+        raise ValueError(f"a kecamatan view needs a regency or province code, not {focus!r}")
+    regencies = boundaries_or_none("regency", "province")
+    if regencies is None:
+        return None
+    is_regency = len(focus) == 4
+    try:
+        labels = district_shapes(focus) if is_regency else district_shapes(province_code=focus)
+    except BoundaryError:
+        return None
+    if labels.empty:
+        raise ValueError(f"'focus' {focus!r} is not a known regency or province code")
+    inside = regencies["code" if is_regency else "province_code"] == focus
+    west, south, east, north = labels.total_bounds
+    near = DISTRICT_CONTEXT[len(focus)]
+    context = regencies[~inside].cx[west - near : east + near, south - near : north + near]
+    return labels.loc[labels["has_polygon"]], context, labels
 
 
 def split_focus(

@@ -22,7 +22,8 @@ class BoundaryError(Exception):
 
 @dataclass(frozen=True)
 class BoundaryRow:
-    """One parsed row: canonical code (no dot), name, label point and a valid geometry."""
+    """One parsed row: canonical code (no dots: ``32``, ``3216``, ``321601``), name (SQL
+    quotes undone: ``Ma''U`` is ``Ma'U``), label point and a valid geometry."""
 
     code: str
     name: str
@@ -34,7 +35,7 @@ class BoundaryRow:
 _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 _SEP = r"\s*,\s*"
 _ROW = re.compile(
-    rf"^\s*\(\s*'(?P<kode>\d{{2}}(?:\.\d{{2}})?)'{_SEP}'(?P<nama>[^'\\]*)'{_SEP}"
+    rf"^\s*\(\s*'(?P<kode>\d{{2}}(?:\.\d{{2}}){{0,2}})'{_SEP}'(?P<nama>(?:[^'\\]|'')*)'{_SEP}"
     rf"(?P<lat>{_NUMBER}){_SEP}(?P<lng>{_NUMBER}){_SEP}'(?P<path>\[[^'\\]*\])'\s*\)"
     r"\s*(?P<end>[,;])\s*$"
 )
@@ -80,7 +81,7 @@ def _row_from_match(match: re.Match[str], source: str) -> BoundaryRow:
     lat, lng = float(match["lat"]), float(match["lng"])
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise BoundaryError(f"Titik label wilayah {match['kode']} di {source} di luar jangkauan.")
-    return BoundaryRow(code, match["nama"], lat, lng, geometry)
+    return BoundaryRow(code, match["nama"].replace("''", "'"), lat, lng, geometry)
 
 
 def _depth(value: object) -> int:

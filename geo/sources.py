@@ -1,8 +1,9 @@
 """The pinned upstream boundary files: where to download them and the SHA-256 of each.
 
 Source: https://github.com/cahyadsn/wilayah_boundaries (MIT), pinned to one commit so the
-maps never change under us. Files are downloaded with pooch (hash-checked) or read from a local
-folder (hash-checked too), and never copied into this repository.
+maps never change under us: 8 province files, and per province one regency (``kab``) and one
+kecamatan (``kec``) file, 84 in all. Files are downloaded with pooch (hash-checked) or read
+from a local folder (hash-checked too), and never copied into this repository.
 """
 
 from __future__ import annotations
@@ -55,6 +56,44 @@ _HASHES: dict[str, str] = {
     "kab_94": "b6149fc1186c51b96990975348655ca6eb25fa7f7781b0d5a40f05995e59ccd2",
     "kab_95": "1badbdb85340c7d72aec061d6cb63032eca72f22db539dd9cf6a80e60cb75491",
     "kab_96": "ffb8e5e126953ebab8a97875f0a818ae6a0cf09cab13962b007f504e74c0e8b5",
+    "kec_11": "2551c9dea5cfbd1e7f8d6256cfde505167679529bb2721048034675fd790411c",
+    "kec_12": "5309ef1e6f1bb65acb73c97a14f2dcbf5206acbcfab1f01b259ed3e841187236",
+    "kec_13": "94ef0987604387c654eac37dea53c92c90d7c08db65cf5713346a950775454bf",
+    "kec_14": "30ed82db0c2b07613350b723c18f0051e466a74c9431fce18932710898994043",
+    "kec_15": "0b11ade8215d0c13c2c3cc32dc1464cb002fb4686b200a3545433f777036f849",
+    "kec_16": "9ea41ca8ba2587d418bbd1c5a689552e30c169fed3d0919748199a16a1b91c99",
+    "kec_17": "58e6bb5b2fc0318ab57fc1ea7fdc845c04cfd908a637493a3322a29a8ca0428c",
+    "kec_18": "3bf0b7c0f6bdd623bd782be9b7cabbf62d9b6a15702b4b295f4456a96033833d",
+    "kec_19": "cb63e0606fc2a887a43bc6e91fe671f0cf67ecb73381df27d0719a16f59c17ed",
+    "kec_21": "c01d11405c4a5e433348d2710ea6691b4848774e55a33fc10233750ea0ed313c",
+    "kec_31": "0464d7ede254d59fdaeaf5a151ba73ea7bf0a9b23cf5537c781b8a1b87ac1859",
+    "kec_32": "986bee7556d6cd5094f54e8d25da95540d06753b353fe549aa93ee13e4e65b79",
+    "kec_33": "203fce0ae2248da1dc86c44a9ed5af884252aa621588eb9ee35274339666598b",
+    "kec_34": "c30ed6eaed6e7987d30edbf07d224c7adadf7a84888f4dbc48eb700f1cf4da0d",
+    "kec_35": "c2db7230dca8b4e5d45b2e64c2af831cc29e3aa0b743c651ab82c2e8b27aa5d1",
+    "kec_36": "251627cbd6c37e02a0d2364c59f1c0c95862f25bc7a6ed7bc331dab5d46e1021",
+    "kec_51": "58ba2e60620fc5202b3b6f03d9d28c14e33f59da2f2d77a1b06865b27a1352c9",
+    "kec_52": "6b8094990075a6767c2fb6647de701ebd17e3d7de75314b08aaf38d0a31ed278",
+    "kec_53": "19fa9b43e181659c54a6400312600880a5868091cee3fc0c2dc1334d89721171",
+    "kec_61": "0252ef13bec75926b3d1e604697f4f07b02d147851b9fcee258688d34683c07d",
+    "kec_62": "8cc1c100af09a92cea510f234187882afa2db405b9a9af368a51b2710296f60a",
+    "kec_63": "c04550a21bfcd2b520aa545d5acce7453ee4ac5e324623d3f37ddbfeada841f0",
+    "kec_64": "3024a11733a6b06ab39e000a9a08214a1594f2bdf19242bd296ac83900ef09ee",
+    "kec_65": "c85dec3011fa1417c1d93743750cbdab897ac7364c28d63049fbfc6195e90a69",
+    "kec_71": "91d0439584de71f8f23ec4b156a277a6b7ada8909290a0dc7910d25e63bd7e61",
+    "kec_72": "aa5dba9e9d27beb606a17e2127ccbf3bc01bca99c2160d35f203f927f2edebb5",
+    "kec_73": "3161191fc471d9fc1c6312ab0f9d1ae38b82d312e557adcee1f7abcd49e7890a",
+    "kec_74": "f7e963ac24dcbeab653749653e9d47eb5435bf6b95b379ea79404f89483fef57",
+    "kec_75": "6d86f8538137f62623777ea80898d42ed7ebd5233266b8d92dfbc74a5d8141ca",
+    "kec_76": "8c22bf3d7b57c0224bea51db14cace564b578e0df47ad2524f1a4a68fe9181c1",
+    "kec_81": "9bf7b2fe0e753f9c5cf2fbf9117c9b77a04231498778f572a20818a71758d225",
+    "kec_82": "dd9035d7924107f2f3f95dfccb7b0b35711268955f34dd6be2e205e040ff47f8",
+    "kec_91": "7a92471b3d473632e1b24225b5cf2e8646c279f9d47eddb1127097a4d8916973",
+    "kec_92": "10380aa4ff9fb7f48d8373addbfb89c653ca7a205714bf8a3abb3089b307846b",
+    "kec_93": "f348ab905beaad76afb1288df05df32de45f318e0b8f7fb5d4c97ff7045f792d",
+    "kec_94": "ff12e74221ec3faf2087ffa3fa9e23f1e385604dfdf05d6ca02a82b418592176",
+    "kec_95": "7ef5bde1cafb54a41faf0a07aa747779f5e4986bbd88720082f7b38adf75155a",
+    "kec_96": "f3472e6e394615d517ceac13a4023c786fa77315e3eb7f5b31fcfd13ad110f11",
     "prov_1": "a1d6d5d419df444298fdb3647ec533770e80f13a673cc44860e5d6c1cd16127d",
     "prov_2": "ab881f05e54fa8594d5faeac1ef203c90fc61d8f6c4d1ae16152da8832fe58b7",
     "prov_3": "6345c0fbb8be3d246b160ae8e25e1f4fd5c587da401c66e01cbab960130ee487",
@@ -77,9 +116,10 @@ FILE_HASHES: dict[str, str] = {_upstream_path(key): digest for key, digest in _H
 Progress = Callable[[int, int], object]  # what it returns is ignored (st.progress returns)
 
 
-def is_province_file(name: str) -> bool:
-    """True for the ``db/prov/`` files (province polygons), False for ``db/kab/`` (regencies)."""
-    return name.startswith("db/prov/")
+def upstream_kind(name: str) -> str:
+    """``"prov"``, ``"kab"`` or ``"kec"``: the folder of an upstream file, which says its level
+    (province, regency or kecamatan polygons)."""
+    return name.split("/")[1]
 
 
 def sha256(path: Path) -> str:
