@@ -21,7 +21,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard import formatting
-from dashboard.metric_options import METRIC_OPTIONS, PER_1000
+from dashboard.metric_options import DISTRICT_OPTIONS, METRIC_OPTIONS, PER_1000
 
 METRIC_LABELS = {
     **{
@@ -29,10 +29,10 @@ METRIC_LABELS = {
         for option in METRIC_OPTIONS
         if option.kind == "count"
     },
-    **{option.key: option.label for option in METRIC_OPTIONS},
+    **{option.key: option.label for option in (*METRIC_OPTIONS, *DISTRICT_OPTIONS)},
 }
 """The same words on charts as in the screens' pickers and tables, per-capita forms included."""
-SHARE_METRICS = frozenset({"recipient_rate", "completion_rate", "paid_rate"})
+SHARE_METRICS = frozenset({"recipient_rate", "completion_rate", "paid_rate", "registrants_share"})
 """Metrics that are shares (0–1) and read as percentages."""
 
 BLUE, DARK_BLUE, ORANGE, GREY = "#2c7fb8", "#253494", "#d95f02", "#9e9e9e"

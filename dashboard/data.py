@@ -217,6 +217,17 @@ def region_metrics(filters: Filters, level: str) -> pd.DataFrame:
     return _protected_now("region_metrics", filters, level)
 
 
+def district_metrics(filters: Filters) -> pd.DataFrame:
+    """The kecamatan of the filters' regency (or province), each regency with its "kecamatan
+    tidak dikenal" row, small counts hidden inside each regency, with rates and shares."""
+    return _protected_now("district_metrics", filters)
+
+
+def has_district_data() -> bool:
+    """Whether the replica sends kecamatan codes (the screens say so in one line if not)."""
+    return metrics.has_district_data(store())
+
+
 def weekly_series(filters: Filters) -> pd.DataFrame:
     return _protected_now("weekly_series", filters)
 

@@ -68,9 +68,29 @@ BREAKDOWN_METRIC = {"platform": "completed", "partner": "paid", "wave": "recipie
 """The count each breakdown shows: registrants have no wave, platforms count completions and
 payment partners count people paid."""
 
-BY_URL_NAME = {option.url_name: option for option in METRIC_OPTIONS}
-BY_KEY = {option.key: option for option in METRIC_OPTIONS}
+DISTRICT_OPTIONS = (
+    *METRIC_OPTIONS[:4],
+    MetricOption(
+        "registrants_share",
+        "Bagian dari pendaftar kabupaten/kota",
+        "rate",
+        formatting.percent,
+        "bagian-pendaftar",
+    ),
+    *METRIC_OPTIONS[6:],
+)
+"""What a kecamatan map and ranking can show. There is no kecamatan population in the
+reference, so no rate per 1,000 people: a kecamatan's share of its regency's registrants and
+the within-regency rates take its place (``NO_POPULATION_NOTE`` says so on screen)."""
+NO_POPULATION_NOTE = (
+    "Tidak ada data penduduk per kecamatan, jadi tidak ada angka per 1.000 penduduk: "
+    "gunakan bagian dari pendaftar kabupaten/kota atau rasio antar-tahap."
+)
+
+BY_URL_NAME = {option.url_name: option for option in (*METRIC_OPTIONS, *DISTRICT_OPTIONS)}
+BY_KEY = {option.key: option for option in (*METRIC_OPTIONS, *DISTRICT_OPTIONS)}
 DEFAULT_METRIC = BY_KEY["registrants_per_1000"]
+DEFAULT_DISTRICT_METRIC = BY_KEY["registrants_share"]
 
 
 def national_average(nation: pd.Series, provinces: pd.DataFrame, option: MetricOption) -> float:

@@ -1,28 +1,45 @@
-"""Where to focus outreach: regions ranked by how far they fall below their province.
+"""Where to focus outreach: regions ranked by how far they fall below their parent region.
 
 Pure pandas, used by the "Daerah Saya" screen and the slide deck alike. Two gaps count, both
-relative to the province (or, for provinces, the nation): registrants per 1,000 population
-(reach) and recipients per registrant (conversion). The score is the sum of the two relative
-shortfalls, so a region 30% short on reach and 10% short on conversion scores 0.4.
+relative to the parent. Regencies and provinces (against the province, or the nation):
+registrants per 1,000 population (reach) and recipients per registrant (conversion).
+Kecamatan have no population in the reference, so against their regency they are ranked by
+recipients per registrant and by first trainings completed per recipient (where people need
+help to finish online training). The score is the sum of the two relative shortfalls, so a
+region 30% short on one and 10% short on the other scores 0.4.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import NamedTuple
 
 import pandas as pd
 
 from dashboard import formatting
 from queries.metrics import add_rates
 
-RATES = ("registrants_per_1000", "recipient_rate")
-COLUMNS = ["code", "name", "registrants_per_1000", "recipient_rate", "gap_score", "reason"]
+
+class Gap(NamedTuple):
+    """One rate a region is compared on: its column, its words in a reason, its format."""
+
+    column: str
+    words: str
+    format: Callable[[float], str]
+
+
+REGION_GAPS = (
+    Gap("registrants_per_1000", "pendaftar per 1.000 penduduk", formatting.rate_per_1000),
+    Gap("recipient_rate", "penerima per pendaftar", formatting.percent),
+)
+DISTRICT_GAPS = (
+    Gap("recipient_rate", "penerima per pendaftar", formatting.percent),
+    Gap("completion_rate", "penyelesaian pelatihan per penerima", formatting.percent),
+)
 DISPLAY_COLUMNS = {
     "name": "Wilayah",
-    "registrants_per_1000": "Pendaftar per 1.000 penduduk",
-    "recipient_rate": "Penerima per pendaftar",
     "gap_score": "Skor kesenjangan",
     "reason": "Alasan",
     "last_event": "Kegiatan terakhir",
@@ -40,22 +57,19 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def _reason(row: pd.Series, reference: pd.Series, reference_name: str) -> str:
-    """The gap in words, e.g. "Pendaftar per 1.000 penduduk 23% di bawah provinsi" (the rates
+def _reason(
+    row: pd.Series, reference: pd.Series, reference_name: str, gaps: tuple[Gap, ...]
+) -> str:
+    """The gaps in words, e.g. "Pendaftar per 1.000 penduduk 23% di bawah provinsi" (the rates
     themselves are in their own columns)."""
     parts = []
-    reach = _shortfall(row["registrants_per_1000"], reference["registrants_per_1000"])
-    convert = _shortfall(row["recipient_rate"], reference["recipient_rate"])
-    if reach > 0:
-        parts.append(
-            f"pendaftar per 1.000 penduduk {formatting.percent(reach, 0)} di bawah {reference_name}"
-        )
-    if convert > 0:
-        parts.append(
-            f"penerima per pendaftar {formatting.percent(convert, 0)} di bawah {reference_name}"
-        )
+    for gap in gaps:
+        shortfall = _shortfall(row[gap.column], reference[gap.column])
+        if shortfall > 0:
+            share = formatting.percent(shortfall, 0)
+            parts.append(f"{gap.words} {share} di bawah {reference_name}")
     if not parts:
-        if any(_missing(row[rate]) for rate in RATES):
+        if any(_missing(row[gap.column]) for gap in gaps):
             return "Data terlalu sedikit untuk dibandingkan"
         return f"Setara atau di atas {reference_name}"
     text = "; ".join(parts)
@@ -63,31 +77,33 @@ def _reason(row: pd.Series, reference: pd.Series, reference_name: str) -> str:
 
 
 def outreach_priorities(
-    regions: pd.DataFrame, reference: pd.Series, reference_name: str = "provinsi"
+    regions: pd.DataFrame,
+    reference: pd.Series,
+    reference_name: str = "provinsi",
+    gaps: tuple[Gap, ...] = REGION_GAPS,
 ) -> pd.DataFrame:
-    """Regions ranked by gap_score (largest gap first; ties by name): code, name,
-    registrants_per_1000, recipient_rate, gap_score, reason.
+    """Regions ranked by gap_score (largest gap first; ties by name): code, name, the gaps'
+    rate columns, gap_score, reason.
 
-    ``regions`` needs code, name and either the two rates or registrants, recipients and
-    population (rates are then computed). ``reference`` is the province's (or nation's) row
-    with the same two rates; ``reference_name`` names it in the reasons ("provinsi",
-    "nasional").
+    ``regions`` needs code, name and either the gaps' rates or the counts they come from
+    (rates are then computed; reach needs ``population``). ``reference`` is the parent's row
+    with the same rates; ``reference_name`` names it in the reasons ("provinsi", "nasional",
+    "kabupaten/kota").
     """
-    missing_reference = [rate for rate in RATES if rate not in reference]
+    rates = [gap.column for gap in gaps]
+    missing_reference = [rate for rate in rates if rate not in reference]
     if missing_reference:
         raise ValueError(f"'reference' lacks {missing_reference}")
-    frame = regions if all(rate in regions for rate in RATES) else add_rates(regions)
-    out = frame[["code", "name", *RATES]].copy()
-    for rate in RATES:
+    frame = regions if all(rate in regions for rate in rates) else add_rates(regions)
+    out = frame[["code", "name", *rates]].copy()
+    for rate in rates:
         out[rate] = pd.to_numeric(out[rate].astype("Float64"), errors="coerce").astype(float)
     out["gap_score"] = [
-        _shortfall(row["registrants_per_1000"], reference["registrants_per_1000"])
-        + _shortfall(row["recipient_rate"], reference["recipient_rate"])
-        for _, row in out.iterrows()
+        sum(_shortfall(row[rate], reference[rate]) for rate in rates) for _, row in out.iterrows()
     ]
-    out["reason"] = [_reason(row, reference, reference_name) for _, row in out.iterrows()]
+    out["reason"] = [_reason(row, reference, reference_name, gaps) for _, row in out.iterrows()]
     out = out.sort_values(["gap_score", "name"], ascending=[False, True], kind="stable")
-    return out[COLUMNS].reset_index(drop=True)
+    return out[["code", "name", *rates, "gap_score", "reason"]].reset_index(drop=True)
 
 
 PICKED_MARK = " (pilihan Anda)"
@@ -98,27 +114,25 @@ def display_frame(
     limit: int | None = None,
     picked: str | None = None,
     last_events: Mapping[str, date] | None = None,
+    gaps: tuple[Gap, ...] = REGION_GAPS,
 ) -> pd.DataFrame:
     """The ranking as text columns with Bahasa headers, for screens and slides; the region
     the user ``picked`` (a code) is marked in words, so it is found without colour. With
-    ``last_events`` (regency → first day of its latest outreach event) a column says when
+    ``last_events`` (region code → first day of its latest outreach event) a column says when
     each region last had one."""
     rows = ranked if limit is None else ranked.head(limit)
-    out = pd.DataFrame(
-        {
-            "name": [
-                name + (PICKED_MARK if code == picked else "")
-                for code, name in zip(rows["code"], rows["name"], strict=True)
-            ],
-            "registrants_per_1000": rows["registrants_per_1000"].map(formatting.rate_per_1000),
-            "recipient_rate": rows["recipient_rate"].map(formatting.percent),
-            "gap_score": rows["gap_score"].map(lambda v: formatting.number(v, 2)),
-            "reason": rows["reason"],
-        }
-    )
+    names = [
+        name + (PICKED_MARK if code == picked else "")
+        for code, name in zip(rows["code"], rows["name"], strict=True)
+    ]
+    out = pd.DataFrame({DISPLAY_COLUMNS["name"]: names})
+    for gap in gaps:
+        out[gap.words[0].upper() + gap.words[1:]] = rows[gap.column].map(gap.format).to_numpy()
+    out[DISPLAY_COLUMNS["gap_score"]] = rows["gap_score"].map(lambda v: formatting.number(v, 2))
+    out[DISPLAY_COLUMNS["reason"]] = rows["reason"].to_numpy()
     if last_events is not None:
-        out["last_event"] = [
+        out[DISPLAY_COLUMNS["last_event"]] = [
             formatting.long_date(last_events[code]) if code in last_events else "Belum ada"
             for code in rows["code"]
         ]
-    return out.rename(columns=DISPLAY_COLUMNS).reset_index(drop=True)
+    return out.reset_index(drop=True)

@@ -47,6 +47,7 @@ from geo.boundaries import (
     cache_file,
     district_shapes,
 )
+from geo.regions import in_focus
 
 NATIONAL_DECIMALS = 3
 """~110 m: far below a pixel at national zoom (18 % fewer bytes than 4 decimals)."""
@@ -159,12 +160,13 @@ def _district_view(
 def split_focus(
     shapes: gpd.GeoDataFrame, focus_province: str | None
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """(regions to colour, faint neighbours within ~1° of the focus province)."""
+    """(regions to colour, faint neighbours within ~1° of the focus province, or of the focus
+    regency for kecamatan)."""
     if not focus_province:
         return shapes, shapes.iloc[0:0]
-    inside = shapes["province_code"] == focus_province
+    inside = in_focus(shapes["code"], focus_province)
     if not inside.any():
-        raise ValueError(f"'focus_province' {focus_province!r} is not a known province code")
+        raise ValueError(f"'focus_province' {focus_province!r} is not a known region code")
     main = shapes[inside]
     west, south, east, north = main.total_bounds
     near = CONTEXT_DEGREES

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from geo.boundaries import Level
+from geo.boundaries import AnyLevel
 from geo.boundary_files import INDONESIA_BOUNDS, BoundaryFile
 from geo.classify import (
     NO_DATA_COLOR,
@@ -28,7 +28,7 @@ from geo.classify import (
     legend_labels,
     palette,
 )
-from geo.regions import provinces, regencies
+from geo.regions import districts, in_focus, provinces, regencies
 
 Formatter = Callable[[float], str]
 Kind = Literal["rate", "count"]
@@ -41,7 +41,7 @@ FALLBACK_NOTE = "Batas wilayah belum tersedia: ditampilkan sebagai titik."
 def map_spec(
     values: pd.DataFrame,
     *,
-    level: Level,
+    level: AnyLevel,
     kind: Kind,
     value_column: str,
     format_value: Formatter,
@@ -53,11 +53,12 @@ def map_spec(
 ) -> dict[str, Any]:
     """The JSON-ready spec of one view. ``boundaries`` None (no boundary cache): circles at
     the reference table's label points, whatever ``kind``; ``boundary_url`` is where the
-    browser fetches ``boundaries.name``."""
+    browser fetches ``boundaries.name``. ``focus_province`` limits the drawn regions to one
+    province, or for kecamatan also to one regency (its code's prefix)."""
     data = values_by_code(values, value_column)
     points = boundaries.points if boundaries is not None else reference_points(level)
     if focus_province:
-        points = points[points["province_code"] == focus_province]
+        points = points[in_focus(points["code"], focus_province)]
     spec: dict[str, Any] = {
         "title": f"Peta {legend_title}",
         "valueTitle": legend_title,
@@ -103,11 +104,11 @@ def values_by_code(values: pd.DataFrame, value_column: str) -> dict[str, float]:
     return {code: float(v) for code, v in series.groupby(level=0).sum().items()}
 
 
-def reference_points(level: Level) -> pd.DataFrame:
+def reference_points(level: AnyLevel) -> pd.DataFrame:
     """code, name, province_code, lat, lon from the reference table (no boundaries)."""
     if level == "province":
         return provinces().assign(province_code=lambda d: d["code"])
-    return regencies()
+    return districts() if level == "district" else regencies()
 
 
 def bounds_of(points: pd.DataFrame) -> list[list[float]]:

@@ -20,7 +20,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from geo.boundaries import Level, boundaries_or_none
+from geo.boundaries import AnyLevel, boundaries_or_none
 from geo.boundary_files import INDONESIA_BOUNDS, NATIONAL_DECIMALS, split_focus
 from geo.classify import NO_DATA_LABEL, Scheme
 from geo.map_spec import (
@@ -37,6 +37,7 @@ from geo.map_spec import (
     values_by_code,
 )
 from geo.offline import DEFAULT_ASSET_BASE, remote_assets, use_local_assets
+from geo.regions import in_focus
 
 __all__ = ["DEFAULT_ASSET_BASE", "choropleth_map", "remote_assets", "use_local_assets"]
 
@@ -44,7 +45,7 @@ __all__ = ["DEFAULT_ASSET_BASE", "choropleth_map", "remote_assets", "use_local_a
 def choropleth_map(
     values: pd.DataFrame,
     *,
-    level: Level,
+    level: AnyLevel,
     value_column: str,
     format_value: Formatter,
     legend_title: str,
@@ -81,7 +82,7 @@ def choropleth_map(
 
 
 def _shapes(
-    level: Level, boundaries: gpd.GeoDataFrame | None, focus_province: str | None
+    level: AnyLevel, boundaries: gpd.GeoDataFrame | None, focus_province: str | None
 ) -> gpd.GeoDataFrame | None:
     """Given boundaries, else the cache (None when it is missing or unreadable); for the
     national view rounded to ``NATIONAL_DECIMALS``."""
@@ -184,7 +185,7 @@ def _add_selected(m: folium.Map, shapes: gpd.GeoDataFrame, selected_code: str | 
 
 def _fallback_symbols(
     data: Mapping[str, float],
-    level: Level,
+    level: AnyLevel,
     format_value: Formatter,
     legend_title: str,
     selected_code: str | None,
@@ -195,7 +196,7 @@ def _fallback_symbols(
     point (largest drawn first, so small ones stay clickable), each one a keyboard target."""
     points = reference_points(level)
     if focus_province:
-        points = points[points["province_code"] == focus_province]
+        points = points[in_focus(points["code"], focus_province)]
     m = _base_map()
     max_radius = MAX_RADIUS_PX["focus" if focus_province else "national"]
     shown, vmax = circle_radii(points, data, max_radius)

@@ -185,6 +185,12 @@ def region_name(code: str) -> str:
     return name
 
 
+def in_focus(codes: pd.Series, focus: str) -> pd.Series:
+    """Which codes lie inside the focus region (a province's regencies or kecamatan, a
+    regency's kecamatan): codes nest, so a region's code is the prefix of those inside it."""
+    return codes.astype(str).str.startswith(focus)
+
+
 def regencies_of(province_code: str) -> pd.DataFrame:
     """The regencies of one province, ordered by code."""
     return regencies().loc[lambda d: d["province_code"] == province_code].reset_index(drop=True)

@@ -1,24 +1,35 @@
-"""Daerah Saya (for Pemda): one province or regency — its map with neighbours, its figures
-next to its province's and the nation's, breakdowns, and where to focus outreach."""
+"""Daerah Saya (for Pemda): one province, regency or kecamatan — its map with neighbours, its
+figures next to its regency's, province's and the nation's, breakdowns, the kecamatan of a
+regency (or of a whole province), and where to focus outreach."""
 
 import streamlit as st
 
 from dashboard import access, agenda, charts, data, priorities, settings, state
-from dashboard.components import chart_view, controls, downloads, header, map_view, tables
+from dashboard.components import (
+    chart_view,
+    controls,
+    district_view,
+    downloads,
+    header,
+    map_view,
+    tables,
+)
 from dashboard.components.filters import filter_panel
 from dashboard.components.outreach_impact import impact_section
 from dashboard.exports.context import context_from_store
 from dashboard.metric_options import BREAKDOWN_METRIC, BREAKDOWN_TITLES, BY_URL_NAME, DEFAULT_METRIC
 from geo.regions import NATION_CODE, dotted, provinces, regencies_of, region_name
-from queries.metrics import add_rates
+from queries.metrics import DISTRICT_BREAKDOWNS, add_rates
 
 PROVINCES = dict(zip(provinces()["code"], provinces()["name"], strict=True))
 WHOLE_PROVINCE = "__semua__"
+MAP_LEVELS = {"kabupaten": "Kabupaten/kota", "kecamatan": "Kecamatan"}
 
 # --- view state from the URL -----------------------------------------------------------------
 period = data.data_period()
 filters, notices = state.read_filters(*period)
 option = BY_URL_NAME[state.read_choice("metrik", BY_URL_NAME, DEFAULT_METRIC.url_name, notices)]
+map_level = state.read_choice("tingkat", MAP_LEVELS, "kabupaten", notices)
 waves = data.waves(filters)
 scope = access.current_scope()
 filters, scope_notices = access.clamp(filters, scope)
@@ -32,14 +43,14 @@ header.page_header(
 filters = filter_panel(filters, period, waves)
 
 # --- region pickers --------------------------------------------------------------------------
-pick = st.columns(2)
-province = pick[0].selectbox(
+pick = st.columns(3)
+province = controls.url_selectbox(
+    pick[0],
     "Provinsi",
-    options=list(PROVINCES),
-    index=list(PROVINCES).index(filters.province or "32"),
-    format_func=PROVINCES.__getitem__,
-    placeholder="Pilih provinsi…",
-    key="daerah_provinsi",
+    list(PROVINCES),
+    filters.province or "32",
+    "daerah_provinsi",
+    PROVINCES.__getitem__,
 )
 regency_names = {
     code: name
@@ -50,25 +61,44 @@ regency_names = {
 }
 regency_options = [WHOLE_PROVINCE, *regency_names]
 current_regency = filters.regency if filters.regency in regency_names else WHOLE_PROVINCE
-regency = pick[1].selectbox(
+regency = controls.url_selectbox(
+    pick[1],
     "Kabupaten/kota",
-    options=regency_options,
-    index=regency_options.index(current_regency),
-    format_func=lambda code: (
+    regency_options,
+    current_regency,
+    f"daerah_kabupaten_{province}",
+    lambda code: (
         "Seluruh provinsi" if code == WHOLE_PROVINCE else f"{regency_names[code]} ({dotted(code)})"
     ),
-    placeholder="Pilih kabupaten/kota…",
-    key=f"daerah_kabupaten_{province}",
 )
-filters = filters.with_region(province if regency == WHOLE_PROVINCE else regency)
+district = filters.district if regency == filters.regency else None
+filters = filters.with_region(district or (province if regency == WHOLE_PROVINCE else regency))
+if filters.regency:
+    district = district_view.district_choice(filters, scope, pick[2])
+    filters = filters.with_region(district or filters.regency)
 state.write_filters(filters, *period)
 region_label = region_name(filters.region)
 
 # --- map of the province, the selected regency outlined --------------------------------------
-option = controls.metric_select("Ukuran di peta", option, "daerah_metric")
-regency_values = data.region_metrics(filters, "regency")
 sees_regencies = scope.sees_regencies_of(province)
-if sees_regencies:
+if not sees_regencies or filters.regency:
+    map_level = "kabupaten"
+else:
+    map_level = controls.url_selectbox(
+        st,
+        "Tingkat peta",
+        list(MAP_LEVELS),
+        map_level,
+        "daerah_tingkat",
+        MAP_LEVELS.__getitem__,
+        horizontal_radio=True,
+    )
+    state.write_value("tingkat", map_level, "kabupaten")
+regency_values = data.region_metrics(filters, "regency")
+if map_level == "kecamatan":
+    district_view.district_section(filters, province, period)
+elif sees_regencies:
+    option = controls.metric_select("Ukuran di peta", option, "daerah_metric")
     map_view.boundary_offer()
     clicked = map_view.region_map(
         regency_values,
@@ -96,6 +126,8 @@ else:
 # --- figures next to the province and the nation ---------------------------------------------
 st.header(f"Angka {region_label}")
 compare = {region_label: data.totals(filters)}
+if filters.district:
+    compare[region_name(filters.region[:4])] = data.totals(filters.with_region(filters.region[:4]))
 if filters.regency:
     compare[PROVINCES[province]] = data.totals(filters.with_region(province))
 compare["Indonesia"] = data.totals(filters.with_region(NATION_CODE))
@@ -106,7 +138,14 @@ threshold = settings.suppression_threshold()
 context = context_from_store(data.store(), filters, f"Rincian — {region_label}")
 st.header("Rincian peserta")
 st.caption(f'Jumlah di bawah {threshold} ditampilkan sebagai "<{threshold}".')
-for column, (dimension, title) in chart_view.in_rows(list(BREAKDOWN_TITLES.items()), per_row=2):
+shown_breakdowns = [
+    (dimension, title)
+    for dimension, title in BREAKDOWN_TITLES.items()
+    if not filters.district or dimension in DISTRICT_BREAKDOWNS
+]
+if filters.district:
+    st.caption("Platform pelatihan dan mitra pembayaran tidak dirinci per kecamatan.")
+for column, (dimension, title) in chart_view.in_rows(shown_breakdowns, per_row=2):
     metric = BREAKDOWN_METRIC.get(dimension, "registrants")
     frame = data.breakdown(filters, dimension)  # small cells already hidden
     with column:
@@ -119,6 +158,10 @@ for column, (dimension, title) in chart_view.in_rows(list(BREAKDOWN_TITLES.items
         )
         chart_view.show_chart(chart)
         downloads.render_chart_downloads(chart.chart, frame, f"rincian-{dimension}", context)
+
+# --- the kecamatan of the regency: map, ranking, priorities ----------------------------------
+if filters.regency:
+    district_view.district_section(filters, filters.regency, period)
 
 # --- Dampak sosialisasi: events on the weekly trend, and what each did -------------------------
 if filters.regency or sees_regencies:  # a province's events are regency-level detail

@@ -53,7 +53,12 @@ st.markdown(
 - **Menerima insentif**: orang yang menerima pembayaran insentif pertamanya pada periode.
 - **Insentif dibayar (Rp)**: jumlah semua pembayaran pada periode (bulanan Rp600.000 dan survei
   Rp50.000).
-- **Pendaftar per 1.000 penduduk**: pendaftar ÷ penduduk (Kepmendagri 2025) × 1.000.
+- **Pendaftar per 1.000 penduduk**: pendaftar ÷ penduduk (Kepmendagri 2025) × 1.000. Tidak
+  ada data penduduk per kecamatan, jadi ukuran ini berhenti di kabupaten/kota.
+- **Kecamatan**: menurut domisili pendaftar (`district_code` replika). **Bagian dari pendaftar
+  kabupaten/kota** = pendaftar kecamatan ÷ pendaftar kabupaten/kotanya. Kode kecamatan yang
+  kosong, lama, salah ketik atau milik kabupaten/kota lain dihitung pada baris **kecamatan
+  tidak dikenal** kabupaten/kota itu, sehingga jumlah kecamatan selalu sama dengan kabupaten/kota.
 - **Penerima per pendaftar**, **tingkat penyelesaian** (selesai ÷ penerima) dan **tingkat
   pembayaran** (dibayar ÷ selesai) membandingkan tahap yang berurutan pada periode yang sama.
 - Setiap orang dihitung sekali per tahap, pada tanggal kejadian pertamanya, sehingga angka

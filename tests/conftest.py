@@ -25,6 +25,7 @@ pytest_plugins = [
     "standby_fixtures",
     "browser_fixtures",
     "fault_fixtures",
+    "export_fixtures",
 ]
 
 TEST_SCALE = 0.005

@@ -3,24 +3,42 @@ date field in Bahasa."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from types import ModuleType
+from typing import TypeVar
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import state
-from dashboard.metric_options import BY_URL_NAME, DEFAULT_METRIC, MetricOption
+from dashboard.metric_options import (
+    BY_URL_NAME,
+    DEFAULT_METRIC,
+    METRIC_OPTIONS,
+    MetricOption,
+)
 
+T = TypeVar("T")
 Container = DeltaGenerator | ModuleType
 """Where a widget goes: the ``st`` module itself (the main area), a column or the sidebar."""
 
 
 def metric_select(
-    label: str, current: MetricOption, key: str, container: Container = st, help: str | None = None
+    label: str,
+    current: MetricOption,
+    key: str,
+    container: Container = st,
+    help: str | None = None,
+    *,
+    options: tuple[MetricOption, ...] = METRIC_OPTIONS,
+    url_key: str = "metrik",
+    default: MetricOption = DEFAULT_METRIC,
 ) -> MetricOption:
-    """Pick the metric for a map or ranking; mirrored into the URL as ``metrik``."""
-    names = list(BY_URL_NAME)
+    """Pick the metric for a map or ranking among ``options``; mirrored into the URL as
+    ``url_key``."""
+    names = [option.url_name for option in options]
+    current = current if current.url_name in names else default
     chosen = container.selectbox(
         label,
         options=names,
@@ -30,8 +48,44 @@ def metric_select(
         key=key,
         help=help,
     )
-    state.write_value("metrik", chosen, DEFAULT_METRIC.url_name)
+    state.write_value(url_key, chosen, default.url_name)
     return BY_URL_NAME[chosen]
+
+
+def follow_url(key: str, value: object) -> None:
+    """Make the keyed widget about to be drawn show ``value``, the URL's choice, when the URL
+    changed since the last run (a map click, a shared link) or the widget is new; a choice the
+    user just made in the widget stands (the URL follows it on this run). Streamlit logs a
+    warning for a widget with both a default and a state value unless
+    ``global.disableWidgetStateDuplicationWarning`` is set (``.streamlit/config.toml``)."""
+    seen = f"{key}__url"
+    changed = st.session_state.get(seen, value) != value
+    st.session_state[seen] = value
+    if changed or key not in st.session_state:
+        st.session_state[key] = value
+
+
+def url_selectbox(
+    container: Container,
+    label: str,
+    options: Sequence[T],
+    value: T,
+    key: str,
+    format_func: Callable[[T], str],
+    horizontal_radio: bool = False,
+) -> T:
+    """A selectbox (or a horizontal radio) whose choice lives in the URL: it shows ``value``
+    from the URL, follows the URL when a map click or link changes it, and returns the
+    user's choice."""
+    follow_url(key, value)
+    index = list(options).index(value)  # not clearable, and the same choice as the state
+    if horizontal_radio:
+        chosen = container.radio(
+            label, options, index=index, format_func=format_func, horizontal=True, key=key
+        )
+    else:
+        chosen = container.selectbox(label, options, index=index, format_func=format_func, key=key)
+    return value if chosen is None else chosen
 
 
 def region_picker(label: str, regions: dict[str, str], key: str) -> str | None:

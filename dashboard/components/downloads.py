@@ -22,7 +22,7 @@ from dashboard.exports.log import log_export
 from dashboard.exports.static_map import map_png, map_svg
 from dashboard.exports.timelapse import build_timelapse_gif, build_timelapse_mp4
 from dashboard.settings import suppression_threshold
-from geo.boundaries import Level
+from geo.boundaries import AnyLevel
 from queries.filters import Filters
 from queries.store import Store
 
@@ -101,9 +101,19 @@ def render_chart_downloads(
     _download_row(files, _slug(name), "grafik", log_filters, region)
 
 
+def render_table_downloads(frame: pd.DataFrame, name: str, context: ExportContext) -> None:
+    """CSV and XLSX of one table (hidden counts stay hidden, with the context lines)."""
+    threshold = suppression_threshold()
+    files = (
+        ("CSV", "csv", "text/csv", lambda: table_csv(frame, context, threshold)),
+        ("XLSX", "xlsx", XLSX, lambda: table_xlsx(frame, context, threshold)),
+    )
+    _download_row(files, _slug(name), "tabel", context.filters_text, context.region_code)
+
+
 def render_map_image_downloads(
     values: pd.DataFrame,
-    level: Level,
+    level: AnyLevel,
     metric: str,
     context: ExportContext,
     focus_province: str | None = None,

@@ -27,7 +27,7 @@ from dashboard.static_paths import (
     map_component_url,
 )
 from geo import boundaries
-from geo.boundaries import Level
+from geo.boundaries import AnyLevel
 from geo.boundary_files import BoundaryFile, boundary_file
 from geo.map_spec import map_spec
 
@@ -41,7 +41,7 @@ _component = components.declare_component(
 def region_map(
     values: pd.DataFrame,
     *,
-    level: Level,
+    level: AnyLevel,
     option: MetricOption,
     key: str,
     focus_province: str | None = None,
@@ -60,7 +60,7 @@ def region_map(
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _spec(
     values: pd.DataFrame,
-    level: Level,
+    level: AnyLevel,
     metric: str,
     focus_province: str | None,
     selected_code: str | None,

@@ -1,7 +1,9 @@
 """The presenter's deck for one region: PPTX (editable text, charts as pictures) and PDF.
 
 Slides: title, key figures, map, weekly trend, funnel, two slides of breakdowns, an optional
-comparison of provinces, outreach priorities, data notes. For a regency every count is
+comparison of provinces, outreach priorities, data notes; a regency's deck adds its kecamatan
+map after the map and its kecamatan priorities after the priorities (when the replica has
+kecamatan codes). For a regency every count is
 suppressed below ``dashboard.settings.suppression_threshold()`` before it is drawn or written,
 and so are the regency counts behind the map and the priority list of a province.
 """
@@ -38,7 +40,7 @@ from dashboard.exports.slides import (
     to_pptx,
 )
 from dashboard.exports.static_map import slide_map_png
-from dashboard.metric_options import BREAKDOWN_METRIC, BREAKDOWN_TITLES
+from dashboard.metric_options import BREAKDOWN_METRIC, BREAKDOWN_TITLES, DEFAULT_DISTRICT_METRIC
 from dashboard.settings import suppression_threshold
 from geo.boundaries import Level
 from geo.regions import NATION_CODE, region_level, region_name
@@ -121,17 +123,22 @@ def deck_slides(
     """Every slide's content, shared by the PPTX and PDF renderers; ``shared``: figures a
     batch worker keeps across its decks."""
     scope = deck_scope(store, filters, region_code, shared)
+    districts = scope.level in ("regency", "district") and metrics.has_district_data(store)
     slides = [
         title_slide(scope),
         kpi_slide(scope),
         map_slide(scope),
+        *([district_map_slide(scope)] if districts else []),
         trend_slide(scope),
         funnel_slide(scope),
         *(breakdown_slide(scope, title, dims) for title, dims in BREAKDOWN_SLIDES),
     ]
     if compare:
         slides.append(compare_slide(scope, compare))
-    slides += [priority_slide(scope), outreach_slide(scope), notes_slide(scope)]
+    slides.append(priority_slide(scope))
+    if districts:
+        slides.append(district_priority_slide(scope))
+    slides += [outreach_slide(scope), notes_slide(scope)]
     for slide in slides[1:]:
         slide.items.extend(footer(scope.context))
     return slides
@@ -255,6 +262,30 @@ def _map_notes(values: pd.DataFrame, level: str, scope: DeckScope) -> str:
     return f"Tertinggi ({charts.metric_label(MAP_METRIC)}): {listed}"
 
 
+def district_frame(scope: DeckScope) -> pd.DataFrame:
+    """The kecamatan of the deck's regency (without the unknown row), protected inside it."""
+    regency = scope.filters.with_region(scope.filters.region[:4])
+    values = scope.figures.district_metrics(regency)
+    return values[values["known"]].reset_index(drop=True)
+
+
+def district_map_slide(scope: DeckScope) -> Slide:
+    """The regency's kecamatan by their share of its registrants (no kecamatan population,
+    so no rate per 1,000 people), the chosen kecamatan outlined."""
+    metric = DEFAULT_DISTRICT_METRIC.key
+    values = district_frame(scope)
+    regency = scope.filters.region[:4]
+    png = slide_map_png(values, "district", metric, BODY_SIZE, regency, scope.filters.district)
+    title = f"Peta kecamatan: {charts.metric_label(metric).lower()} — {region_name(regency)}"
+    top = values.sort_values(metric, ascending=False).head(5)
+    listed = "; ".join(
+        f"{name}: {formatting.percent(value)}"
+        for name, value in zip(top["name"], top[metric], strict=True)
+    )
+    notes = f"{scope.context.filters_text}\nTertinggi: {listed}"
+    return Slide(title, [_picture(png)], notes=notes)
+
+
 def trend_series(scope: DeckScope) -> pd.DataFrame:
     """Weekly counts, small counts hidden at every level."""
     return scope.figures.weekly_series(scope.filters)
@@ -305,12 +336,19 @@ def breakdown_frame(scope: DeckScope, dimension: str) -> tuple[pd.DataFrame, str
     return scope.figures.breakdown(scope.filters, dimension), metric
 
 
+def shown_dimensions(scope: DeckScope, dimensions: Sequence[str]) -> list[str]:
+    """The breakdowns the region has: a kecamatan's tables keep no platform or partner."""
+    if scope.filters.district:
+        return [d for d in dimensions if d in metrics.DISTRICT_BREAKDOWNS]
+    return list(dimensions)
+
+
 def breakdown_slide(scope: DeckScope, title: str, dimensions: Sequence[str]) -> Slide:
     """Up to four small bar charts in a 2×2 grid."""
     cell_w, cell_h = BODY_W / 2, (BODY_BOTTOM - BODY_TOP) / 2
     items: list[SlideItem] = []
     notes: list[str] = []
-    for index, dimension in enumerate(dimensions):
+    for index, dimension in enumerate(shown_dimensions(scope, dimensions)):
         frame, metric = breakdown_frame(scope, dimension)
         heading = f"{BREAKDOWN_TITLES[dimension]}: {charts.metric_label(metric).lower()}"
         size = (cell_w - 0.2, cell_h - 0.1)
@@ -390,19 +428,39 @@ def reference_text(ranked: pd.DataFrame) -> str:
 
 def priority_slide(scope: DeckScope, limit: int = 7) -> Slide:
     ranked, reference_name = priority_frame(scope)
+    scope_name = region_name(scope.filters.province or NATION_CODE)
+    intro = f"Diurutkan menurut kesenjangan; acuan {reference_name}: {reference_text(ranked)}."
     shown = priorities.display_frame(ranked, limit)
     header = ["Wilayah", "Per 1.000 penduduk", "Penerima per pendaftar", "Alasan"]
-    rows = [
-        [r["Wilayah"], r["Pendaftar per 1.000 penduduk"], r["Penerima per pendaftar"], r["Alasan"]]
-        for _, r in shown.iterrows()
-    ]
-    scope_name = region_name(scope.filters.province or NATION_CODE)
-    widths = [0.22, 0.12, 0.14, 0.52]
-    table = Table(MARGIN, 1.65, BODY_W, header, rows, widths, 14, 0.62)
-    intro = f"Diurutkan menurut kesenjangan; acuan {reference_name}: {reference_text(ranked)}."
+    return _priority_table_slide(f"Prioritas sosialisasi — {scope_name}", intro, shown, header)
+
+
+def district_priority_slide(scope: DeckScope, limit: int = 7) -> Slide:
+    """Prioritas kecamatan: the regency's kecamatan ranked by their conversion and
+    completion gaps against the regency, in the form of the regency priorities."""
+    regency = scope.filters.with_region(scope.filters.region[:4])
+    reference = with_rates(scope.figures.totals(regency).to_frame().T).iloc[0]
+    gaps = priorities.DISTRICT_GAPS
+    ranked = priorities.outreach_priorities(
+        district_frame(scope), reference, "kabupaten/kota", gaps
+    )
+    acuan = ", ".join(f"{gap.format(reference[gap.column])} {gap.words}" for gap in gaps)
+    intro = f"Diurutkan menurut kesenjangan; acuan kabupaten/kota: {acuan}."
+    shown = priorities.display_frame(ranked, limit, picked=scope.filters.district, gaps=gaps)
+    header = ["Kecamatan", "Penerima per pendaftar", "Penyelesaian pelatihan", "Alasan"]
+    title = f"Prioritas kecamatan — {region_name(regency.region)}"
+    return _priority_table_slide(title, intro, shown, header)
+
+
+def _priority_table_slide(title: str, intro: str, shown: pd.DataFrame, header: list[str]) -> Slide:
+    """A priority ranking as a slide: the reference in one line, then region, its two rates
+    and the reason (``shown`` as :func:`priorities.display_frame` gives it)."""
+    columns = [c for c in shown.columns if c != priorities.DISPLAY_COLUMNS["gap_score"]]
+    rows = [[str(value) for value in row] for row in shown[columns].itertuples(index=False)]
+    table = Table(MARGIN, 1.65, BODY_W, header, rows, [0.22, 0.12, 0.14, 0.52], 14, 0.62)
     items: list[SlideItem] = [Text(MARGIN, 1.12, BODY_W, 0.45, intro, 15, color="555555"), table]
     notes = "\n".join(f"{r[0]}: {r[3]}" for r in rows)
-    return Slide(f"Prioritas sosialisasi — {scope_name}", items, notes)
+    return Slide(title, items, notes)
 
 
 def note_lines(scope: DeckScope) -> list[str]:

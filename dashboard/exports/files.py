@@ -31,6 +31,7 @@ COLUMN_LABELS = {
     "name": "Wilayah",
     "region_name": "Wilayah",
     "province_code": "Kode provinsi",
+    "regency_code": "Kode kabupaten/kota",
     "population": "Penduduk",
     "week_start": "Awal minggu",
     "value": "Nilai",

@@ -20,10 +20,11 @@ from dashboard import charts, formatting, priorities
 from dashboard.exports import deck
 from dashboard.exports.context import SYNTHETIC_LABEL
 from dashboard.exports.files import chart_svg
-from dashboard.metric_options import BREAKDOWN_TITLES
+from dashboard.metric_options import BREAKDOWN_TITLES, DEFAULT_DISTRICT_METRIC, NO_POPULATION_NOTE
 from geo.boundaries import Level
 from geo.maps import choropleth_map, remote_assets
 from geo.regions import NATION_CODE, region_name
+from queries import metrics
 from queries.filters import Filters
 from queries.metrics import PEOPLE_METRICS
 from queries.store import Store
@@ -68,6 +69,11 @@ def build_html_report(
     page.header.add_child(Element(f"<style>{CSS}</style>"), name="report_style")
     page.html.add_child(Element(_top(scope)), name="report_top", index=0)
     page.render()  # the map puts its <div> into the page while rendering: the rest goes after
+    if _has_districts(scope):
+        # a second map in the same page: its heading, then its <div> on the next render
+        page.html.add_child(Element(_district_heading(scope)), name="report_districts")
+        page.add_child(_district_map(scope), name="district_map")
+        page.render()
     page.html.add_child(Element(_bottom(scope)), name="report_bottom")
     document = _inline_assets(page.render())
     leftover = remote_assets(document)
@@ -96,6 +102,31 @@ def _map(scope: deck.DeckScope) -> folium.Map:
         legend_title=charts.metric_label(deck.MAP_METRIC),
         selected_code=scope.filters.regency,
         focus_province=scope.filters.province,
+        asset_base_url=ASSET_PLACEHOLDER,
+    )
+
+
+def _has_districts(scope: deck.DeckScope) -> bool:
+    """A regency's (or kecamatan's) report shows its kecamatan when the replica has them."""
+    return scope.level in ("regency", "district") and metrics.has_district_data(scope.store)
+
+
+def _district_heading(scope: deck.DeckScope) -> str:
+    metric = charts.metric_label(DEFAULT_DISTRICT_METRIC.key).lower()
+    regency = region_name(scope.filters.region[:4])
+    return f"<h2>Peta kecamatan: {_e(metric)} — {_e(regency)}</h2><p>{_e(NO_POPULATION_NOTE)}</p>"
+
+
+def _district_map(scope: deck.DeckScope) -> folium.Map:
+    """The regency's kecamatan by their share of its registrants, as on the deck's slide."""
+    return choropleth_map(
+        deck.district_frame(scope),
+        level="district",
+        value_column=DEFAULT_DISTRICT_METRIC.key,
+        format_value=formatting.percent,
+        legend_title=charts.metric_label(DEFAULT_DISTRICT_METRIC.key),
+        selected_code=scope.filters.district,
+        focus_province=scope.filters.region[:4],
         asset_base_url=ASSET_PLACEHOLDER,
     )
 
@@ -183,9 +214,9 @@ def _charts(scope: deck.DeckScope, main: bool) -> str:
         ]
         return "".join(parts)
     parts = []
-    for dimension, title in BREAKDOWN_TITLES.items():
+    for dimension in deck.shown_dimensions(scope, list(BREAKDOWN_TITLES)):
         frame, metric = deck.breakdown_frame(scope, dimension)
-        heading = f"{title}: {charts.metric_label(metric).lower()}"
+        heading = f"{BREAKDOWN_TITLES[dimension]}: {charts.metric_label(metric).lower()}"
         chart = charts.breakdown_chart(
             frame, metric, heading, scope.threshold, width=380, height=150
         )

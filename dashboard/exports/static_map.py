@@ -23,7 +23,7 @@ from matplotlib.patches import Patch
 from dashboard.charts import metric_label, value_formatter
 from dashboard.exports.context import SYNTHETIC_LABEL, ExportContext
 from dashboard.exports.protect import protected_region_rates
-from geo.boundaries import Level, boundaries_or_none
+from geo.boundaries import AnyLevel, boundaries_or_none
 from geo.classify import (
     NO_DATA_COLOR,
     NO_DATA_LABEL,
@@ -32,7 +32,8 @@ from geo.classify import (
     legend_labels,
     palette,
 )
-from geo.regions import provinces, regencies
+from geo.map_spec import reference_points
+from geo.regions import in_focus
 
 SIZE_PX = (1920, 1080)
 DPI = 100
@@ -56,7 +57,7 @@ class MapLayers:
 
 def map_png(
     values: pd.DataFrame,
-    level: Level,
+    level: AnyLevel,
     metric: str,
     context: ExportContext,
     focus_province: str | None = None,
@@ -71,7 +72,7 @@ def map_png(
 
 def map_svg(
     values: pd.DataFrame,
-    level: Level,
+    level: AnyLevel,
     metric: str,
     context: ExportContext,
     focus_province: str | None = None,
@@ -87,7 +88,7 @@ def map_svg(
 
 def map_figure(
     values: pd.DataFrame,
-    level: Level,
+    level: AnyLevel,
     metric: str,
     context: ExportContext,
     focus_province: str | None = None,
@@ -122,7 +123,7 @@ def map_figure(
 
 def slide_map_png(
     values: pd.DataFrame,
-    level: Level,
+    level: AnyLevel,
     metric: str,
     size_in: tuple[float, float],
     focus_province: str | None = None,
@@ -186,14 +187,14 @@ def _fill_box(axes: Axes, figure: Figure, layers: MapLayers) -> None:
 def _draw_map(
     axes: Axes,
     values: pd.DataFrame,
-    level: Level,
+    level: AnyLevel,
     metric: str,
     focus_province: str | None,
     margin: float = 0.5,
 ) -> tuple[list, MapLayers]:
     """Regions and symbols on ``axes``; returns the legend handles and what was drawn."""
-    if level not in ("province", "regency"):
-        raise ValueError(f"'level' must be 'province' or 'regency', got {level!r}")
+    if level not in ("province", "regency", "district"):
+        raise ValueError(f"'level' must be 'province', 'regency' or 'district', got {level!r}")
     data = map_values(values, level, metric)
     layers = layers_for(level, focus_province, data, margin)
     axes.set_axis_off()
@@ -205,7 +206,7 @@ def _draw_map(
     return handles, layers
 
 
-def map_values(values: pd.DataFrame, level: Level, metric: str) -> pd.DataFrame:
+def map_values(values: pd.DataFrame, level: AnyLevel, metric: str) -> pd.DataFrame:
     """code → value, with small counts suppressed and rates recomputed from what remains."""
     data = protected_region_rates(values)
     if metric not in data:
@@ -215,14 +216,14 @@ def map_values(values: pd.DataFrame, level: Level, metric: str) -> pd.DataFrame:
 
 
 def layers_for(
-    level: Level, focus_province: str | None, data: pd.DataFrame, margin: float = 0.5
+    level: AnyLevel, focus_province: str | None, data: pd.DataFrame, margin: float = 0.5
 ) -> MapLayers:
     """What to draw for ``data`` (code, value); neighbours within ``margin`` degrees of a
     focus province give it context."""
     shapes = _boundaries(level, focus_province)
     neighbours = None
     if shapes is not None and focus_province:
-        inside = shapes["province_code"] == focus_province
+        inside = in_focus(shapes["code"], focus_province)
         west, south, east, north = shapes[inside].total_bounds
         box = (west - margin, east + margin, south - margin, north + margin)
         neighbours = shapes[~inside].cx[box[0] : box[1], box[2] : box[3]]
@@ -233,15 +234,14 @@ def layers_for(
             columns={"label_lat": "lat", "label_lon": "lon"}
         )
     else:
-        reference = provinces().assign(province_code=provinces()["code"])
-        reference = reference if level == "province" else regencies()
+        reference = reference_points(level)
         if focus_province:
-            reference = reference[reference["province_code"] == focus_province]
+            reference = reference[in_focus(reference["code"], focus_province)]
         points = reference.merge(data, on="code", how="left")
     return MapLayers(shapes, neighbours, points)
 
 
-def _boundaries(level: Level, focus_province: str | None) -> gpd.GeoDataFrame | None:
+def _boundaries(level: AnyLevel, focus_province: str | None) -> gpd.GeoDataFrame | None:
     return boundaries_or_none(level, "province" if focus_province else "national")
 
 
@@ -278,7 +278,7 @@ def _draw_rates(axes: Axes, layers: MapLayers, metric: str) -> list:
 
 
 def _draw_counts(
-    axes: Axes, layers: MapLayers, level: Level, metric: str, focus: str | None
+    axes: Axes, layers: MapLayers, level: AnyLevel, metric: str, focus: str | None
 ) -> list:
     """Proportional circles (area ∝ value) over grey outlines; returns the legend handles."""
     _draw_outlines(axes, layers)
@@ -314,7 +314,7 @@ def _draw_counts(
         for share in ((1.0, 0.25, 0.05) if vmax > 0 else ())
     ]
     note = "Tanpa lingkaran: nol\natau tidak ada data"
-    if level == "regency":
+    if level != "province":
         note = "Tanpa lingkaran: nol, tidak\nada data, atau disembunyikan\n(jumlah kecil)"
     return [*handles, Patch(facecolor="#e8e8e8", edgecolor="#bbbbbb", label=note)]
 
