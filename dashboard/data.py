@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboard.settings import cache_ttl_seconds, suppression_threshold
 from geo.regions import NATION_CODE
-from queries import bootstrap, metrics
+from queries import bootstrap, metrics, sync
 from queries.filters import Filters
 from queries.health import RefreshHealth, read_health
 from queries.settings import refresh_minutes
@@ -120,7 +120,7 @@ class RefreshState:
 
     def _run(self) -> None:
         try:
-            bootstrap.refresh()  # records success or failure for the banners itself
+            sync.refresh()  # records success or failure for the banners itself
         except Exception:  # the thread has no caller: the log is where the details go
             LOG.exception("Penyegaran data di latar belakang gagal")
         finally:

@@ -3,7 +3,8 @@
 ``python -m dashboard.report --region 32 --from 2020-04-11 --to 2020-09-03 --out jabar.pptx
 --pdf`` writes ``jabar.pptx`` (and ``jabar.pdf``). CODE is ``ID``, a 2-digit province or a
 4-digit regency code. ``--format html`` writes the single-file offline report instead,
-``--format gif`` or ``--format mp4`` the time-lapse map.
+``--format gif`` or ``--format mp4`` the time-lapse map. An ``--out`` that is a folder gets
+the file inside it, named like ``--all`` names it (``3216-kabupaten-bekasi.pptx``).
 
 ``python -m dashboard.report --all province|regency|both --out DIR`` builds every region's
 file into DIR with a progress bar, on all cores, skipping files already built from the current
@@ -20,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geo.regions import NATION_CODE, UnknownRegionError, is_known, normalize_code
+from geo.regions import NATION_CODE, UnknownRegionError, is_known, normalize_code, region_name
 
 if TYPE_CHECKING:  # imported where used: the command's --help stays fast
     from queries.filters import Filters
@@ -57,6 +58,23 @@ def parse_date(raw: str | None, name: str) -> date | None:
 FORMATS = {"pptx": ".pptx", "html": ".html", "gif": ".gif", "mp4": ".mp4"}
 
 
+def output_path(raw: str, code: str, fmt: str) -> Path:
+    """Where ``--out`` puts one region's file: into it when it names a folder (that exists or
+    ends with ``/``), as ``<code>-<name>.<ext>`` like ``--all`` names them; otherwise the file
+    itself, with the format's extension."""
+    from dashboard.exports.batch import slug
+
+    if not raw.strip():
+        raise ReportError("--out kosong: beri nama berkas (mis. jabar.pptx) atau folder.")
+    out = Path(raw)
+    if out.is_dir() or raw.endswith("/"):
+        return out / f"{code}-{slug(region_name(code))}{FORMATS[fmt]}"
+    try:
+        return out.with_suffix(FORMATS[fmt])
+    except ValueError:
+        raise ReportError(f"Nama berkas --out tidak valid: {raw!r}.") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m dashboard.report",
@@ -70,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--from", dest="date_from", help="tanggal awal TTTT-BB-HH")
     parser.add_argument("--to", dest="date_to", help="tanggal akhir TTTT-BB-HH")
     parser.add_argument(
-        "--out", required=True, type=Path, help="berkas tujuan (--region) atau folder (--all)"
+        "--out", required=True, help="berkas atau folder tujuan (--region), folder (--all)"
     )
     parser.add_argument("--pdf", action="store_true", help="buat juga PDF di samping .pptx")
     parser.add_argument(
@@ -105,9 +123,9 @@ def run(args: argparse.Namespace) -> list[Path]:
     from queries.store import Store
 
     code = parse_region(args.region)
+    out = output_path(args.out, code, args.format)
     store = Store.open_current(ensure_store())
     filters = _filters(store, args, code)
-    out = args.out.with_suffix(FORMATS[args.format])
     if args.format == "html":
         from dashboard.exports.html_report import build_html_report
 
@@ -137,8 +155,8 @@ def run_all(args: argparse.Namespace) -> list[Path]:
     scope = Scope(parse_region(args.scope))
     if args.jobs is not None and args.jobs < 1:
         raise ReportError("--jobs harus 1 atau lebih.")
-    if args.out.suffix:
-        raise ReportError(f"Dengan --all, --out adalah folder, bukan berkas: {args.out}")
+    if not args.out.strip() or Path(args.out).suffix:
+        raise ReportError(f"Dengan --all, --out adalah folder, bukan berkas: {args.out!r}")
     store = Store.open_current(ensure_store())
     try:
         filters = _filters(store, args, NATION_CODE)
@@ -154,7 +172,7 @@ def run_all(args: argparse.Namespace) -> list[Path]:
     jobs = plan(args.all, args.format, scope.may_export_deck)
     if not jobs:
         raise ReportError(f"Tidak ada wilayah dalam cakupan {scope.describe()}.")
-    result = run_batch(jobs, spec, args.out, args.jobs)
+    result = run_batch(jobs, spec, Path(args.out), args.jobs)
     print(f"Dibuat {result.built}, sudah terkini {result.skipped} dari {len(jobs)} berkas.")
     if result.failed:
         raise ReportError(

@@ -118,7 +118,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; boundary problems print a message in Bahasa Indonesia, exit code 1."""
+    """Run one command; boundary problems and unwritable files print a message in Bahasa
+    Indonesia, exit code 1. (``geo`` sits below ``queries``, so it ends its commands itself
+    rather than through ``queries.cli``.)"""
     args = _parser().parse_args(argv)
     try:
         args.run(args)
@@ -126,10 +128,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Galat: {error}", file=sys.stderr)
         print(f"(cache: {cache_dir()})", file=sys.stderr)
         return 1
+    except OSError as error:
+        print(f"Galat: berkas tidak dapat ditulis atau dibaca: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Dihentikan.", file=sys.stderr)
+        return 130
     return 0
 
 
 if __name__ == "__main__":
-    from queries.cli import run_command
-
-    sys.exit(run_command(main))
+    sys.exit(main())

@@ -33,12 +33,17 @@ def _scope(raw: str) -> str:
 def _import(agenda: Agenda, args: argparse.Namespace) -> int:
     editor = Editor(args.by, args.scope)
     try:
-        saved = spreadsheet.import_file(agenda, editor, args.file.read_bytes())
+        with args.file.open("rb") as upload:
+            saved = spreadsheet.import_file(agenda, editor, upload)
+    except OSError as error:
+        print(f"Berkas tidak dapat dibuka: {args.file} ({error.strerror}).", file=sys.stderr)
+        return 2
     except spreadsheet.ImportRejected as rejected:
-        for problem in rejected.problems:
-            where = f"Baris {problem.row}: " if problem.row else ""
-            print(f"{where}{problem.message}", file=sys.stderr)
-        print(f"Tidak ada yang disimpan ({rejected}).", file=sys.stderr)
+        if rejected.per_row:
+            for problem in rejected.problems:
+                where = f"Baris {problem.row}: " if problem.row else ""
+                print(f"{where}{problem.message}", file=sys.stderr)
+        print(rejected.summary(), file=sys.stderr)
         return 2
     except (EventError, ScopeError) as error:
         print(f"Tidak ada yang disimpan: {error}", file=sys.stderr)

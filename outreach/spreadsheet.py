@@ -9,17 +9,17 @@ the whole file is valid. Kinds and target groups may be written as their labels
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
+from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from geo.regions import normalize_code, region_name
+from geo.regions import UnknownRegionError, normalize_code, region_name
+from outreach import xlsx
 from outreach.events import KINDS, TARGET_GROUPS, Event, EventInput, validate
 from outreach.storage import Agenda, Editor
 
@@ -35,6 +35,12 @@ COLUMNS = (
 SHEET = "Agenda"
 MAX_ROWS = 2_000
 FIRST_DATA_ROW = 2
+MAX_UPLOAD_MB = 10
+"""The app's uploader refuses a file above this before it reaches the server's memory
+(Streamlit's default is 200 MB). It is above :data:`outreach.xlsx.MAX_FILE_BYTES` on purpose:
+a file a little too large gets the import's own Bahasa line; only an absurd one meets
+Streamlit's (English) size notice."""
+FORMULA_HINT = "buka dan simpan lagi berkasnya di Excel atau LibreOffice, atau tulis nilainya."
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,18 @@ class ImportRejected(ValueError):
     def __init__(self, problems: list[RowProblem]) -> None:
         super().__init__(f"{len(problems)} masalah; tidak ada yang disimpan.")
         self.problems = problems
+
+    def summary(self) -> str:
+        """One line: the problem itself when the whole file is refused for one reason (too
+        large, not XLSX, …), else the count (the rows' problems are listed apart)."""
+        if len(self.problems) == 1 and not self.problems[0].row:
+            return f"Berkas ditolak: {self.problems[0].message} Tidak ada yang disimpan."
+        return f"Berkas ditolak: {self}"
+
+    @property
+    def per_row(self) -> bool:
+        """Whether the problems are rows' (worth a table) rather than the file's one."""
+        return any(problem.row for problem in self.problems)
 
 
 def template() -> bytes:
@@ -99,31 +117,69 @@ def _lookup(raw: object, choices: dict[str, str]) -> str:
     return text
 
 
-def _as_date(raw: object) -> date | None:
+def _as_date(raw: object, epoch: datetime) -> date | None:
+    """A date from a date cell, an Excel date serial (44018: a date typed into a cell
+    formatted as a number) or text in the patterns the template shows."""
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):
         return raw
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        try:
+            return from_excel(raw, epoch).date()
+        except (OverflowError, ValueError, AttributeError):
+            return None
+    text = str(raw or "").strip()
     for pattern in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
         try:
-            return datetime.strptime(str(raw or "").strip(), pattern).date()
+            return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    return None
+    try:
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        return None
 
 
-def _row_event(values: tuple) -> tuple[EventInput | None, list[str]]:
+def _regency(raw: object) -> str:
+    """The canonical code ("32.16" → "3216"), so that the scope check compares like with like;
+    a code typed as a number (32.1 for 32.10) keeps its two decimals."""
+    text = f"{raw:.2f}" if isinstance(raw, float) else str(raw or "").strip()
+    try:
+        return normalize_code(text)
+    except UnknownRegionError:
+        return text
+
+
+def _date_problem(label: str, raw: object, value: date | None) -> str | None:
+    if raw is xlsx.NO_CACHED_VALUE:
+        return f"{label} berisi rumus tanpa nilai tersimpan: {FORMULA_HINT}"
+    if raw in (None, ""):
+        return f"{label} kosong" if label == "tanggal mulai" else None
+    return None if value else f"{label} tidak terbaca ({str(raw)[:20]!r})"
+
+
+def _row_event(values: tuple, epoch: datetime) -> tuple[EventInput | None, list[str]]:
     cells = dict(zip((key for key, _ in COLUMNS), values, strict=False))
-    start, end = _as_date(cells.get("start_date")), _as_date(cells.get("end_date"))
-    problems = []
-    if start is None:
-        problems.append(f"tanggal mulai tidak terbaca ({str(cells.get('start_date'))[:20]!r})")
-    if cells.get("end_date") not in (None, "") and end is None:
-        problems.append(f"tanggal selesai tidak terbaca ({str(cells.get('end_date'))[:20]!r})")
-    if problems or start is None:
-        return None, problems
+    formulas = [
+        f"{label} berisi rumus tanpa nilai tersimpan: {FORMULA_HINT}"
+        for key, label in COLUMNS
+        if key not in ("start_date", "end_date") and cells.get(key) is xlsx.NO_CACHED_VALUE
+    ]
+    raw_start, raw_end = cells.get("start_date"), cells.get("end_date")
+    start, end = _as_date(raw_start, epoch), _as_date(raw_end, epoch)
+    problems = [
+        problem
+        for problem in (
+            _date_problem("tanggal mulai", raw_start, start),
+            _date_problem("tanggal selesai", raw_end, end),
+        )
+        if problem
+    ]
+    if formulas or problems or start is None:
+        return None, formulas + problems
     event = EventInput(
-        regency_code=str(cells.get("regency_code") or "").strip(),
+        regency_code=_regency(cells.get("regency_code")),
         start_date=start,
         end_date=end or start,
         kind=_lookup(cells.get("kind"), KINDS),
@@ -137,34 +193,19 @@ def _row_event(values: tuple) -> tuple[EventInput | None, list[str]]:
 
 def read_events(source: bytes | BinaryIO, editor: Editor | None = None) -> list[EventInput]:
     """Every row of the file as an event, or :class:`ImportRejected` with all problems
-    (including rows outside the ``editor``'s scope)."""
+    (including rows outside the ``editor``'s scope). The file is read within the bounds of
+    :mod:`outreach.xlsx`, so a hostile one is refused early, whole."""
     try:
-        book = load_workbook(
-            io.BytesIO(source) if isinstance(source, bytes) else source,
-            read_only=True,
-            data_only=True,
-        )
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportRejected([RowProblem(0, "Berkas bukan XLSX yang dapat dibaca.")]) from error
-    sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
-    rows = [
-        (number, values)
-        for number, values in enumerate(
-            sheet.iter_rows(min_row=FIRST_DATA_ROW, max_col=len(COLUMNS), values_only=True),
-            start=FIRST_DATA_ROW,
-        )
-        if any(value not in (None, "") for value in values)
-    ]
-    book.close()
-    if len(rows) > MAX_ROWS:
-        raise ImportRejected([RowProblem(0, f"Paling banyak {MAX_ROWS} baris per berkas.")])
-    if not rows:
+        sheet = xlsx.read_rows(source, SHEET, len(COLUMNS), FIRST_DATA_ROW, MAX_ROWS)
+    except xlsx.UnreadableFile as error:
+        raise ImportRejected([RowProblem(error.row, str(error))]) from error
+    if not sheet.rows:
         raise ImportRejected([RowProblem(0, "Berkas tidak berisi kegiatan.")])
     events, problems = [], []
-    for number, values in rows:
-        event, found = _row_event(values)
+    for number, values in sheet.rows:
+        event, found = _row_event(values, sheet.epoch)
         if event is not None and editor is not None and not editor.may_edit(event.regency_code):
-            found = [f"{region_name(normalize_code(event.regency_code))} di luar akses Anda"]
+            found = [f"{region_name(event.regency_code)} di luar akses Anda"]
             event = None
         problems += [RowProblem(number, message) for message in found]
         if event is not None:

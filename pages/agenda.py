@@ -190,21 +190,27 @@ st.download_button(
     file_name="templat-agenda-sosialisasi.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
-upload = st.file_uploader("Berkas agenda (XLSX)", type=["xlsx"], disabled=listing.read_only)
+upload = st.file_uploader(
+    "Berkas agenda (XLSX)",
+    type=["xlsx"],
+    disabled=listing.read_only,
+    max_upload_size=spreadsheet.MAX_UPLOAD_MB,
+)
 if upload is not None and st.button("Impor", disabled=listing.read_only):
     try:
-        saved = spreadsheet.import_file(agenda.agenda(), editor, upload.getvalue())
+        saved = spreadsheet.import_file(agenda.agenda(), editor, upload)
     except spreadsheet.ImportRejected as rejected:
-        st.error(f"Berkas ditolak: {rejected}")
-        tables.show_table(
-            pd.DataFrame(
-                {
-                    "Baris": [str(p.row or "–") for p in rejected.problems],
-                    "Masalah": [p.message for p in rejected.problems],
-                }
-            ),
-            description="Masalah pada berkas yang ditolak",
-        )
+        st.error(rejected.summary())
+        if rejected.per_row:
+            tables.show_table(
+                pd.DataFrame(
+                    {
+                        "Baris": [str(p.row or "–") for p in rejected.problems],
+                        "Masalah": [p.message for p in rejected.problems],
+                    }
+                ),
+                description="Masalah pada berkas yang ditolak",
+            )
     except AgendaUnavailableError as error:
         st.error(f"Belum diimpor: {error}")
     else:

@@ -7,7 +7,9 @@ quarantined when its event time is before the programme or after the refresh, an
 zero, negative or absurd, an enum value is unknown, its id repeats (a person registered twice
 under one id; without this, each of their events would be counted twice), a payment repeats
 the same instalment of the same person, or it refers to a registrant, course or payment
-partner that is unknown or quarantined.
+partner that is unknown or quarantined. Rows whose id is zero or negative are never copied (a
+refresh copies ids above a watermark that starts at 0): each refresh counts them on the replica
+instead (``queries.sync``), under ``id_not_positive``.
 
 The registrant id is the only person key the contract has (no NIK): two registrants with the
 same regency, registration second, gender, birth year, channel and disability are not
@@ -37,6 +39,7 @@ REASONS = {
     "duplicate_payment": "pembayaran yang sama tercatat dua kali",
     "unknown_registrant": "pendaftar tidak dikenal atau dikarantina",
     "unknown_reference": "kursus atau mitra pembayaran tidak dikenal",
+    "id_not_positive": "id nol atau negatif (tidak disalin)",
 }
 """Reason codes stored in the ``quarantine`` table and their words on screens and exports."""
 
@@ -45,6 +48,10 @@ TABLE_WORDS = {
     "recipients": "penerima",
     "training_completions": "penyelesaian pelatihan",
     "incentive_payments": "pembayaran insentif",
+    "platforms": "platform pelatihan",
+    "training_providers": "lembaga pelatihan",
+    "courses": "kursus",
+    "payment_partners": "mitra pembayaran",
 }
 
 

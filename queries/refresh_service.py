@@ -20,7 +20,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-from queries import bootstrap
+from queries import sync
 from queries.health import describe, read_health
 from queries.store import prune_versions
 
@@ -39,7 +39,7 @@ def refresh_once() -> bool:
     """One refresh (the sync records its outcome for every worker's banner); True on success."""
     now = datetime.now().astimezone().isoformat(timespec="seconds")
     try:
-        report = bootstrap.refresh()
+        report = sync.refresh()
     except Exception as error:  # every failure is recorded by the sync; the service goes on
         print(f"{now} refresh failed: {describe(error)}", file=sys.stderr, flush=True)
         return False
@@ -51,7 +51,7 @@ def refresh_once() -> bool:
 def seconds_until_next(every: float) -> float:
     """The interval after a success; after failures the shared back-off of
     :mod:`queries.health` (30 s, doubling, at most the interval)."""
-    health = read_health(bootstrap.default_store_dir())
+    health = read_health(sync.default_store_dir())
     if not health.failing:
         return every
     due = health.next_attempt(timedelta(seconds=every))
@@ -60,7 +60,7 @@ def seconds_until_next(every: float) -> float:
 
 def run(every: float, stop: threading.Event, once: bool = False) -> bool:
     """Refresh until ``stop`` is set (or once); returns whether the last refresh succeeded."""
-    directory = bootstrap.default_store_dir()
+    directory = sync.default_store_dir()
     succeeded = False
     while not stop.is_set():
         succeeded = refresh_once()

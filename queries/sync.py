@@ -38,7 +38,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from queries import staging, urls
+from queries import demo, staging, urls
 from queries.cli import run_command, terminal
 from queries.contract import DIMENSION_TABLES, FACT_TABLES, OPTIONAL_COLUMNS, STORE_COLUMNS
 from queries.duck import count_rows, run, scalar
@@ -61,13 +61,14 @@ from queries.replica import (
     sqlite_readonly,
     write_privileges,
 )
-from queries.settings import ACCEPT_WRITABLE_REPLICA, accepts_writable_replica
+from queries.settings import ACCEPT_WRITABLE_REPLICA, accepts_writable_replica, data_dir
 from queries.store import (
     StoreCorruptError,
     check_readable,
     current_version,
     publish_version,
     remove_leftovers,
+    store_dir,
 )
 
 Progress = Callable[[str, float], None]
@@ -75,6 +76,8 @@ SCHEMA_VERSION = "8"
 SQLITE_CHUNK_ROWS = 250_000
 LATE_ROWS_WINDOW = 10_000
 """Ids below the watermark re-read on every incremental run, for rows that committed late."""
+ID_NOT_POSITIVE = "id_not_positive"
+"""The quarantine reason of rows whose id is zero or negative (``queries.quality.REASONS``)."""
 RECONCILE_IDS = 250_000
 """Ids below the window whose count and id sum each incremental run compares with the
 replica, a slice after the previous run's: a bounded index range scan per run."""
@@ -126,6 +129,8 @@ class SyncReport:
     facts_rows_touched: int | None = None
     """``facts`` keys recomputed for the people touched; None when the pre-aggregates were
     rebuilt whole."""
+    ids_not_positive: dict[str, int] = field(default_factory=dict)
+    """Rows per replica table whose id is zero or negative: never copied, quarantined."""
 
 
 def _raw_ddl(table: str) -> str:
@@ -347,6 +352,31 @@ def _needs_full_rebuild(
     )
 
 
+def _ids_not_positive(engine: Engine) -> dict[str, int]:
+    """Rows per table whose id is zero or negative. Copies take ids above a watermark that
+    starts at 0, so these never reach the staging: counted here (an index range on the
+    primary key) so that they are quarantined like every other contract break."""
+    found = {}
+    for table in (*DIMENSION_TABLES, *FACT_TABLES):
+        sql = f"SELECT count(*) FROM {table.name} WHERE id <= :highest"
+        rows = int(run_readonly(engine, sql, {"highest": 0})[0][0])
+        if rows:
+            found[table.name] = rows
+    return found
+
+
+def _quarantine_ids_not_positive(con: duckdb.DuckDBPyConnection, counts: dict[str, int]) -> None:
+    """Replace the version's ``id_not_positive`` quarantine rows with this refresh's counts
+    (an update keeps the previous version's rows otherwise; the count is fresh each time)."""
+    run(con, "DELETE FROM version.quarantine WHERE reason = $reason", {"reason": ID_NOT_POSITIVE})
+    for table, rows in counts.items():
+        run(
+            con,
+            "INSERT INTO version.quarantine (table_name, reason, rows) VALUES ($t, $r, $n)",
+            {"t": table, "r": ID_NOT_POSITIVE, "n": rows},
+        )
+
+
 def _replica_max_id(engine: Engine, table: str) -> int:
     # the table name comes from the contract, never from input
     return int(run_readonly(engine, f"SELECT coalesce(max(id), 0) FROM {table}")[0][0])
@@ -409,6 +439,7 @@ def _sync(url: str, directory: Path, *, full: bool, progress: Progress) -> SyncR
                 staging.reset(con)
                 state = {}
             report = SyncReport(mode="full" if full else "incremental")
+            report.ids_not_positive = _ids_not_positive(engine)
             with tempfile.TemporaryDirectory(dir=directory) as workdir:
                 plan = _fill(con, engine, source, state, report, Path(workdir), progress)
             target = _publish(con, directory, plan, state, report, source)
@@ -456,6 +487,7 @@ def _publish(
         else:
             staging.copy_dimensions(con, "version")
             staging.rebuild_facts(con, plan, until)
+        _quarantine_ids_not_positive(con, report.ids_not_positive)
         _write_meta(con, source, report.mode)
         run(con, "CHECKPOINT version")
         run(con, "DETACH version")
@@ -608,18 +640,54 @@ def _matches_replica(
     return (int(count), int(total)) == (int(ours[0]), int(ours[1]))
 
 
+# --- the refresh of the configured or demo replica: the app, the service and the command ----
+
+
+def default_store_dir() -> Path:
+    return store_dir(data_dir())
+
+
+def refresh(
+    explicit_url: str | None = None, *, full: bool = False, progress: Progress | None = None
+) -> SyncReport:
+    """Refresh the store from the given, configured or demo replica (under the lock)."""
+    directory = default_store_dir()
+    with exclusive(directory):
+        return refresh_locked(explicit_url, directory, full=full, progress=progress)
+
+
+def refresh_locked(
+    explicit_url: str | None, directory: Path, *, full: bool, progress: Progress | None
+) -> SyncReport:
+    """:func:`refresh` for a caller that holds the lock (``queries.bootstrap.ensure_store``)."""
+    try:  # what fails before the sync (a bad setting, the demo build) is recorded here
+        url, kind = (explicit_url, "replica") if explicit_url else demo.source()
+        if kind == "demo":
+            demo.ensure_demo_replica(_scaled(progress, 0.0, 0.6))
+    except Exception as error:
+        record_failure(directory, describe(error))
+        raise
+    offset = 0.6 if kind == "demo" else 0.0
+    return sync_locked(url, directory, full=full, progress=_scaled(progress, offset, 1.0))
+
+
+def _scaled(progress: Progress | None, start: float, end: float) -> Progress | None:
+    """Map a step's 0–1 progress into [start, end] of the overall bar."""
+    if progress is None:
+        return None
+    return lambda step, fraction: progress(step, start + (end - start) * fraction)
+
+
 def main(argv: list[str] | None = None) -> int:
     return run_command(lambda: _main(argv))
 
 
 def _main(argv: list[str] | None) -> int:
-    from queries import bootstrap
-
     parser = argparse.ArgumentParser(prog="python -m queries.sync", description=__doc__)
     parser.add_argument("--full", action="store_true", help="rebuild the store from scratch")
     parser.add_argument("--replica", help="replica URL (default: configured, else the demo)")
     args = parser.parse_args(argv)
-    report = bootstrap.refresh(args.replica, full=args.full, progress=terminal())
+    report = refresh(args.replica, full=args.full, progress=terminal())
     recopied = f"; disalin ulang karena berbeda: {', '.join(report.recopied)}" * bool(
         report.recopied
     )

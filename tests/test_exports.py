@@ -263,3 +263,23 @@ def test_report_cli_rejects_unknown_code(capsys: pytest.CaptureFixture[str]) -> 
     assert "Kode wilayah tidak dikenal: 99" in capsys.readouterr().err
     assert main(["--region", "32", "--from", "2020-02-30", "--out", "x.pptx"]) == 2
     assert "Tanggal awal tidak valid" in capsys.readouterr().err
+
+
+def test_report_cli_out_names_a_file_or_a_folder(
+    export_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #22, item 8: ``--out ''`` said "Penyegaran gagal" (a refresh failure), and
+    ``--out DIR`` wrote ``DIR.html`` beside the folder."""
+    from dashboard.report import main
+    from queries.cli import run_command
+
+    assert run_command(lambda: main(["--region", "32", "--out", ""])) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "Galat: --out kosong: beri nama berkas (mis. jabar.pptx) atau folder."
+    ]
+    folder = tmp_path / "berkas"
+    folder.mkdir()
+    assert main(["--region", "3216", "--format", "html", "--out", str(folder)]) == 0
+    assert [path.name for path in folder.iterdir()] == ["3216-kabupaten-bekasi.html"]
+    assert not folder.with_suffix(".html").exists()
+    assert f"Ditulis: {folder / '3216-kabupaten-bekasi.html'}" in capsys.readouterr().out

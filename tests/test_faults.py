@@ -357,7 +357,7 @@ def test_failures_before_the_sync_are_recorded_and_logged(tmp_path, monkeypatch,
     monkeypatch.delenv("PRAKERJA_REPLICA_URL", raising=False)
     monkeypatch.setenv("PRAKERJA_DEMO_SCALE", "banyak")
     with pytest.raises(ConfigError):
-        bootstrap.refresh()
+        sync_module.refresh()
     health = read_health(bootstrap.default_store_dir())
     assert health.failures == 1 and "PRAKERJA_DEMO_SCALE" in health.reason
     monkeypatch.setenv("PRAKERJA_DEMO_SCALE", "0.0005")

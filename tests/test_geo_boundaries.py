@@ -137,6 +137,10 @@ def test_cli_reports_boundary_errors_in_indonesian(source_copy, cache_copy, caps
     (source_copy / KAB_32).unlink()
     assert geo_cli(["fetch", "--from", str(source_copy)]) == 1
     assert "tidak ditemukan" in capsys.readouterr().err
+    out = source_copy / "tidak-ada" / "provinsi.geojson"
+    assert geo_cli(["export", "--level", "province", "--out", str(out)]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("Galat: berkas tidak dapat ditulis atau dibaca: ")
 
 
 def _files(root: Path) -> dict[str, Path]:

@@ -5,13 +5,16 @@ PostgreSQL, for each kind of change."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
 from fault_fixtures import FaultReplica, _registrant, assert_equals_full_rebuild
 
-from queries import staging
+from queries import metrics, staging
 from queries import sync as sync_module
+from queries.quality import quarantine_note
+from queries.store import Store
 from synthetic import generator
 
 
@@ -224,3 +227,33 @@ def test_a_rebuild_by_chunks_of_people_equals_one_over_everyone(
     first = faulty.scalar("SELECT min(id) FROM registrants")
     monkeypatch.setattr(staging, "PERSONS_PER_CHUNK", (last - first) // 2)
     assert_equals_full_rebuild(faulty, tmp_path)
+
+
+def test_rows_with_ids_not_above_zero_are_quarantined_not_lost(faulty, tmp_path) -> None:
+    """Issue #22, item 7: copies take ids above a watermark starting at 0, so rows with id 0
+    or below were neither copied nor counted anywhere. Each refresh now counts them on the
+    replica and quarantines them, listed with every other contract break."""
+    faulty.sync()
+    before = faulty.totals()
+    payment = "registrant_id, partner_id, kind, installment, amount_idr, paid_at"
+    faulty.execute(
+        _registrant(0),
+        _registrant(-1),
+        f"INSERT INTO incentive_payments (id, {payment}) SELECT -7, {payment} "
+        "FROM incentive_payments WHERE id = (SELECT min(id) FROM incentive_payments WHERE id > 0)",
+    )
+    assert faulty.sync().ids_not_positive == {"registrants": 2, "incentive_payments": 1}
+    found = faulty.quarantine()
+    assert found[("registrants", "id_not_positive")] == 2
+    assert found[("incentive_payments", "id_not_positive")] == 1
+    assert faulty.totals() == before
+    with contextlib.closing(Store.open_current(faulty.store_dir)) as store:
+        note = quarantine_note(metrics.quarantine(store))
+    assert "pendaftar — id nol atau negatif (tidak disalin): 2 baris" in note
+    assert_equals_full_rebuild(faulty, tmp_path)
+
+    faulty.execute(_registrant(-2), "DELETE FROM incentive_payments WHERE id = -7")
+    report = faulty.sync()
+    assert report.mode == "incremental" and report.ids_not_positive == {"registrants": 3}
+    assert faulty.quarantine().get(("registrants", "id_not_positive")) == 3
+    assert ("incentive_payments", "id_not_positive") not in faulty.quarantine()

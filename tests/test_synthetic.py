@@ -1,14 +1,11 @@
 """The synthetic replica's generator: its own package, streamed in chunks, calibrated exactly.
 
 The query layer must not depend on the generator (it is a fixture generator): ``queries``
-reaches ``synthetic`` only in ``queries.bootstrap.ensure_demo_replica``, and no two modules
-import each other at import time.
+never imports ``synthetic`` (tests/test_import_graph.py); ``queries.demo`` runs its command.
 """
 
 from __future__ import annotations
 
-import ast
-import graphlib
 import subprocess
 import sys
 from pathlib import Path
@@ -30,50 +27,6 @@ from synthetic.calibration import target_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("queries", "synthetic")
-
-
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _imports(tree: ast.AST, top_level_only: bool) -> set[str]:
-    """Modules of our packages imported by ``tree`` (at import time, or anywhere)."""
-    nodes = ast.iter_child_nodes(tree) if top_level_only else ast.walk(tree)
-    found = set()
-    for node in nodes:
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found |= {f"{node.module}.{alias.name}" for alias in node.names} | {node.module}
-    return {name for name in found if name.split(".")[0] in PACKAGES}
-
-
-def _graph(top_level_only: bool) -> dict[str, set[str]]:
-    modules = {_module_name(p): p for package in PACKAGES for p in (ROOT / package).glob("*.py")}
-    return {
-        name: {
-            imported
-            for imported in _imports(ast.parse(path.read_text()), top_level_only)
-            if imported in modules and imported != name
-        }
-        for name, path in modules.items()
-    }
-
-
-def test_no_import_cycle_between_modules() -> None:
-    graphlib.TopologicalSorter(_graph(top_level_only=True)).prepare()  # raises CycleError
-
-
-def test_the_query_layer_reaches_the_generator_only_at_the_bootstrap_seam() -> None:
-    users = {
-        module
-        for module, imported in _graph(top_level_only=False).items()
-        if module.startswith("queries") and any(i.startswith("synthetic") for i in imported)
-    }
-    assert users == {"queries.bootstrap"}
-    top_level = _graph(top_level_only=True)["queries.bootstrap"]
-    assert not any(name.startswith("synthetic") for name in top_level)
 
 
 @pytest.mark.parametrize(

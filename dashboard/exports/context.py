@@ -4,6 +4,7 @@ whether the numbers are synthetic. Built once per export from the store and the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from dashboard import formatting
@@ -12,6 +13,7 @@ from queries import metrics
 from queries.filters import AGE_BANDS, CHANNELS, GENDERS, Filters
 from queries.quality import quarantine_note
 from queries.store import Store
+from queries.suppression import ProtectedFigures, suppressed_label
 
 SYNTHETIC_LABEL = "DATA SINTETIS — angka rekaan untuk demo, bukan data program"
 SOURCE_LINES = {
@@ -135,3 +137,26 @@ def _version_facts(store: Store) -> tuple[dict[str, str], str]:
         _FACTS[store.path] = (store.meta(), quarantine_note(metrics.quarantine(store)))
     meta, note = _FACTS[store.path]
     return dict(meta), note
+
+
+@dataclass(frozen=True)
+class DeckScope:
+    """The deck's region and the facts every slide needs."""
+
+    store: Store
+    filters: Filters
+    context: ExportContext
+    level: str
+    threshold: int
+    shared: ProtectedFigures | None = None
+
+    @cached_property
+    def figures(self) -> ProtectedFigures:
+        """Every number on a slide comes through here, small cells hidden. One instance per
+        deck, or ``shared`` by a batch worker's decks, so each store query runs once (every
+        regency deck needs its province's and the nation's groups)."""
+        return self.shared or ProtectedFigures.direct(self.store, self.threshold)
+
+    @property
+    def hidden(self) -> str:
+        return suppressed_label(self.threshold)

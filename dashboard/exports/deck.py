@@ -11,9 +11,7 @@ and so are the regency counts behind the map and the priority list of a province
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -21,6 +19,7 @@ import pandas as pd
 from dashboard import charts, formatting, priorities
 from dashboard.exports import slide_charts
 from dashboard.exports.context import (
+    DeckScope,
     ExportContext,
     context_from_store,
     describe_filters,
@@ -48,7 +47,7 @@ from queries import metrics
 from queries.filters import Filters
 from queries.metrics import PEOPLE_METRICS
 from queries.store import Store
-from queries.suppression import ProtectedFigures, suppressed_label, with_rates
+from queries.suppression import ProtectedFigures, with_rates
 
 BODY_W = PAGE_W - 2 * MARGIN
 BODY_TOP, BODY_BOTTOM = 1.3, 6.85
@@ -73,29 +72,6 @@ DEFINITIONS = (
     "Pendaftar per 1.000 penduduk: pendaftar dibagi penduduk (tabel referensi wilayah) × 1.000.",
     "Penerima per pendaftar, tingkat penyelesaian dan pembayaran: rasio antar tahap corong.",
 )
-
-
-@dataclass(frozen=True)
-class DeckScope:
-    """The deck's region and the facts every slide needs."""
-
-    store: Store
-    filters: Filters
-    context: ExportContext
-    level: str
-    threshold: int
-    shared: ProtectedFigures | None = None
-
-    @cached_property
-    def figures(self) -> ProtectedFigures:
-        """Every number on a slide comes through here, small cells hidden. One instance per
-        deck, or ``shared`` by a batch worker's decks, so each store query runs once (every
-        regency deck needs its province's and the nation's groups)."""
-        return self.shared or ProtectedFigures.direct(self.store, self.threshold)
-
-    @property
-    def hidden(self) -> str:
-        return suppressed_label(self.threshold)
 
 
 def build_deck(

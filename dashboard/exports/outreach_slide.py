@@ -22,7 +22,7 @@ from outreach.storage import Agenda, AgendaUnavailableError
 from queries import metrics
 
 if TYPE_CHECKING:
-    from dashboard.exports.deck import DeckScope
+    from dashboard.exports.context import DeckScope
 
 BODY_W = PAGE_W - 2 * MARGIN
 LATEST = 3
