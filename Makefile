@@ -15,8 +15,10 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 .PHONY: install run serve test bench check-decks
 install: $(BIN)/.installed
 
+# The open demo: without login anyone may write the agenda (PRAKERJA_AGENDA_OPEN_WRITE=0 to
+# try the read-only default that `make serve`, compose and Kubernetes use).
 run: install
-	$(BIN)/streamlit run dashboard/app.py
+	PRAKERJA_AGENDA_OPEN_WRITE=$${PRAKERJA_AGENDA_OPEN_WRITE:-1} $(BIN)/streamlit run dashboard/app.py
 
 # Many people: HAProxy on $(PORT) in front of $(WORKERS) Streamlit workers and an nginx static
 # sidecar, plus the single refresh service (dashboard/serve.py; proxy config in deploy/haproxy.cfg).

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from geo.regions import NATION_CODE, is_known, normalize_code, region_name
+from dashboard.formatting import plain
+from geo.regions import NATION_CODE, UnknownRegionError, is_known, normalize_code, region_name
 from queries.filters import Filters
 
 
@@ -52,15 +53,20 @@ OPEN = Scope(NATION_CODE)
 
 
 def scope_for(email: str | None, users: Mapping[str, str]) -> Scope | None:
-    """The scope bound to an e-mail address (exact match first, then ``@domain``)."""
+    """The scope bound to an e-mail address (exact match first, then ``@domain``). An
+    address's own entry wins even when it is empty: ``""`` revokes that user, whatever
+    their domain's entry says."""
     if not email:
         return None
     email = email.strip().lower()
-    table = {key.strip().lower(): str(value) for key, value in users.items()}
-    raw = table.get(email) or table.get("@" + email.rsplit("@", 1)[-1])
-    if raw is None:
+    table = {key.strip().lower(): str(value).strip() for key, value in users.items()}
+    raw = table[email] if email in table else table.get("@" + email.rsplit("@", 1)[-1])
+    if not raw:
         return None
-    code = NATION_CODE if raw.upper() == NATION_CODE else normalize_code(raw)
+    try:
+        code = NATION_CODE if raw.upper() == NATION_CODE else normalize_code(raw)
+    except UnknownRegionError:
+        return None
     return Scope(code) if is_known(code) else None
 
 
@@ -82,9 +88,21 @@ def auth_configured() -> bool:
 
 
 def signed_in_email() -> str | None:
-    """The signed-in account's e-mail claim (Streamlit types claims loosely: text, flags)."""
+    """The signed-in account's e-mail claim (Streamlit types claims loosely: text, flags),
+    or None when the identity provider says the address is not verified."""
     email = st.user.get("email")
-    return email if isinstance(email, str) else None
+    if not isinstance(email, str) or not email_verified(st.user.get("email_verified", True)):
+        return None
+    return email
+
+
+def email_verified(claim: object) -> bool:
+    """The OIDC ``email_verified`` claim (callers pass True when it is absent: providers
+    that do not send it are trusted): only a true flag (or the text ``true``, which some
+    providers send) counts as verified."""
+    if isinstance(claim, str):
+        return claim.strip().lower() == "true"
+    return claim is True
 
 
 def _role_map() -> Mapping[str, str]:
@@ -106,10 +124,17 @@ def current_scope() -> Scope:
         st.info("Masuk untuk membuka dasbor Pantau Prakerja.")
         st.button("Masuk", on_click=st.login)
         st.stop()
+    if not email_verified(st.user.get("email_verified", True)):
+        st.error(
+            f"Alamat e-mail akun {plain(st.user.get('email'))} belum terverifikasi oleh penyedia "
+            "login. Verifikasi alamatnya, lalu masuk lagi.",
+        )
+        st.button("Keluar", on_click=st.logout)
+        st.stop()
     scope = scope_for(signed_in_email(), _role_map())
     if scope is None:
         st.error(
-            f"Akun {st.user.get('email')} belum terdaftar untuk wilayah mana pun. "
+            f"Akun {plain(st.user.get('email'))} belum terdaftar untuk wilayah mana pun. "
             "Hubungi admin Pantau Prakerja.",
         )
         st.button("Keluar", on_click=st.logout)
@@ -121,7 +146,7 @@ def sidebar_identity(scope: Scope) -> None:
     """Who is signed in and what they may see (or that the dashboard is open)."""
     with st.sidebar:
         if auth_configured():
-            st.caption(f"Masuk sebagai {st.user.get('email')} · akses {scope.describe()}")
+            st.caption(f"Masuk sebagai {plain(st.user.get('email'))} · akses {scope.describe()}")
             st.button("Keluar", on_click=st.logout, key="logout")
         else:
             st.caption("Tanpa login: dasbor terbuka (akses nasional).")

@@ -1,8 +1,10 @@
 """The app's access to the agenda (application database) and to outreach effects.
 
-The agenda database is opened (and migrated) once per process. Reads that fail because the
-database cannot be reached fall back to the last list this process read, with the reason,
-so every screen keeps working and the agenda turns read-only with a banner. Effects are
+The agenda database is opened (and migrated) once per process. Reads that fail for any
+reason the storage layer names (unreachable, a bad URL, an unknown schema, a read-only or
+vanished SQLite file) fall back to the last list this process read, with the reason, so
+every screen keeps working and the agenda turns read-only with a banner. Without login the
+agenda is read-only unless ``PRAKERJA_AGENDA_OPEN_WRITE=1`` (the open demo). Effects are
 cached per store version and agenda contents.
 """
 
@@ -17,7 +19,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, data
+from dashboard import access, data, settings
 from dashboard.cache_keys import HASH_FUNCS
 from outreach import effect
 from outreach.events import Event
@@ -60,17 +62,22 @@ def agenda() -> Agenda:
     with state.lock:
         state.check_retry()
         if state.agenda is None:
-            opened = Agenda(url)
             try:
-                opened.migrate()
-                if data.is_synthetic():
-                    opened.seed_demo(date.today())
+                state.agenda = _open(url)
             except AgendaUnavailableError as error:
-                opened.dispose()
                 state.failed(error)
                 raise
-            state.agenda = opened
         return state.agenda
+
+
+def _open(url: str) -> Agenda:
+    """The agenda migrated (and, for the demo, seeded) under the storage's lock."""
+    opened = Agenda(url)
+    try:
+        return opened.migrate(demo_day=date.today() if data.is_synthetic() else None)
+    except AgendaUnavailableError:
+        opened.dispose()
+        raise
 
 
 @dataclass(frozen=True)
@@ -85,10 +92,13 @@ class Listing:
 
 
 def events(region: str) -> Listing:
-    """Events in a region (``ID``, province or regency), live or last known."""
+    """Events in a region (``ID``, province or regency), live or last known (read-only
+    also when the database can be read but not written)."""
     state = _connection(default_url())
     try:
-        found = agenda().events(region)
+        opened = agenda()
+        opened.check_writable()
+        found = opened.events(region)
     except AgendaUnavailableError as error:
         with state.lock:
             if time.monotonic() - state.failed_at >= RETRY_SECONDS:  # a new failure
@@ -115,6 +125,17 @@ def editor(scope: access.Scope) -> Editor:
     """Who writes: the signed-in e-mail, or the open dashboard's anonymous user."""
     who = access.signed_in_email() if access.auth_configured() else None
     return Editor(who or "tanpa login (dasbor terbuka)", scope.code)
+
+
+def write_refusal() -> str | None:
+    """Why this visitor may not write, or None: without login the agenda is read-only unless
+    the open demo is switched on."""
+    if access.auth_configured() or settings.agenda_open_write():
+        return None
+    return (
+        "Tanpa login, agenda hanya dapat dibaca. Untuk demo terbuka, jalankan dasbor dengan "
+        "PRAKERJA_AGENDA_OPEN_WRITE=1 (seperti make run)."
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)

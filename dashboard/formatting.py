@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -149,3 +150,22 @@ def signed_percent(value: float | None) -> str:
         return NO_DATA
     sign = "+" if value >= 0 else "−"
     return sign + percent(abs(value))
+
+
+_MARKUP = re.compile(r"([!-/:-@\[-`{-~])")
+"""Every ASCII punctuation character: CommonMark lets each be escaped with a backslash."""
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
+"""Where GitHub-flavoured Markdown turns bare text into a link (``http://…``, ``www.…``, an
+e-mail address): it finds them in the text after escapes are read, so escaping is no help."""
+WORD_JOINER = "\u2060"
+
+
+def plain(text: object) -> str:
+    """Text a person typed (a note, an organiser, an e-mail) as Markdown that shows that
+    text: Streamlit renders table cells, messages and captions as Markdown, so a typed
+    ``![x](http://host/b.png)`` would make every viewer's browser fetch it and a link would
+    be clickable. Every punctuation character is escaped (no image, link, emphasis, HTML,
+    ``:color[…]`` or ``$…$`` is left to recognise), and an invisible word joiner goes into
+    each ``://``, ``www.`` and ``@`` so no bare URL or address becomes a link either."""
+    broken = _AUTOLINK.sub(lambda found: found[0][0] + WORD_JOINER + found[0][1:], str(text))
+    return _MARKUP.sub(r"\\\1", broken).replace("\n", "  \n")

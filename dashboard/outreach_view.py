@@ -117,15 +117,16 @@ def headline(event: Event, effects: Sequence[Effect], today: date) -> str:
 
 
 def events_frame(events: Sequence[Event], effects: Sequence[Effect], today: date) -> pd.DataFrame:
-    """One row per event with Bahasa headers (text only: notes are shown as typed). What,
-    where, when and for whom share one column, and "Dampak" says "Direncanakan" for a planned
-    event, so four columns fit a phone's width."""
+    """One row per event with Bahasa headers, for ``st.table``: organisers and notes are
+    shown exactly as typed (escaped, never read as Markdown). What, where, when and for whom
+    share one column, and "Dampak" says "Direncanakan" for a planned event, so four columns
+    fit a phone's width."""
     return pd.DataFrame(
         {
             "Kegiatan": [title(e) for e in events],
             "Dampak": [headline(e, effects, today) for e in events],
-            "Penyelenggara": [e.organiser for e in events],
-            "Catatan": [e.note for e in events],
+            "Penyelenggara": [formatting.plain(e.organiser) for e in events],
+            "Catatan": [formatting.plain(e.note) for e in events],
         }
     )
 
@@ -240,13 +241,14 @@ def audit_text(snapshot: dict | None) -> str:
 
 
 def audit_frame(entries: Sequence[AuditEntry]) -> pd.DataFrame:
-    """The audit trail, newest first as given, in five columns (fits a phone)."""
+    """The audit trail, newest first as given, in five columns (fits a phone), for
+    ``st.table``: who and what was typed are shown as text, never read as Markdown."""
     return pd.DataFrame(
         {
             "Waktu": [formatting.timestamp(e.at) for e in entries],
-            "Oleh": [e.actor for e in entries],
+            "Oleh": [formatting.plain(e.actor) for e in entries],
             "Perubahan": [f"Kegiatan {e.event_id} {ACTIONS[e.action]}" for e in entries],
-            "Sebelum": [audit_text(e.before) for e in entries],
-            "Sesudah": [audit_text(e.after) for e in entries],
+            "Sebelum": [formatting.plain(audit_text(e.before)) for e in entries],
+            "Sesudah": [formatting.plain(audit_text(e.after)) for e in entries],
         }
     )

@@ -21,7 +21,19 @@ LAG_WARNING_SECONDS = Setting(
     "Replication lag (seconds) above which every screen warns that the replica is behind.",
 )
 
-DISPLAY_SETTINGS = (SUPPRESSION_THRESHOLD, CACHE_TTL_SECONDS, LAG_WARNING_SECONDS)
+AGENDA_OPEN_WRITE = Setting(
+    "PRAKERJA_AGENDA_OPEN_WRITE",
+    "0",
+    "1 = without login (no [auth] in secrets.toml) anyone may record, edit and delete agenda "
+    "events (the open demo of `make run`). By default the agenda is read-only without login.",
+)
+
+DISPLAY_SETTINGS = (
+    SUPPRESSION_THRESHOLD,
+    CACHE_TTL_SECONDS,
+    LAG_WARNING_SECONDS,
+    AGENDA_OPEN_WRITE,
+)
 
 
 def suppression_threshold() -> int:
@@ -34,3 +46,7 @@ def lag_warning_seconds() -> float:
 
 def cache_ttl_seconds() -> int:
     return int(number_setting(CACHE_TTL_SECONDS, minimum=0, maximum=10**7, example="600"))
+
+
+def agenda_open_write() -> bool:
+    return AGENDA_OPEN_WRITE.get() == "1"

@@ -30,6 +30,15 @@ def _scope(raw: str) -> str:
     return code
 
 
+def _actor(raw: str) -> str:
+    """``--by``: who the audit trail names; empty or over-long is refused up front."""
+    try:
+        Editor(raw, NATION_CODE).check_actor()
+    except EventError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    return raw.strip()
+
+
 def _import(agenda: Agenda, args: argparse.Namespace) -> int:
     editor = Editor(args.by, args.scope)
     try:
@@ -112,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     template.add_argument("--out", type=Path, required=True)
     upload = commands.add_parser("import", help="import an XLSX file (all or nothing)")
     upload.add_argument("file", type=Path)
-    upload.add_argument("--by", required=True, help="who imports (kept in the audit trail)")
+    upload.add_argument(
+        "--by", type=_actor, required=True, help="who imports (kept in the audit trail)"
+    )
     upload.add_argument("--scope", type=_scope, required=True, help="ID, province or regency")
     effects = commands.add_parser("effects", help="effects of past events, as CSV")
     effects.add_argument("--region", type=_scope, default=NATION_CODE)

@@ -8,6 +8,7 @@ same thing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
@@ -35,6 +36,9 @@ MAX_ORGANISER = 120
 MAX_NOTE = 500
 MAX_DAYS = 92
 """A longer range is a programme, not an event: record its parts instead."""
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters (NUL among them) that no text field may hold: PostgreSQL refuses NUL
+outright, and none of them shows on a screen. Tab and line breaks are fine."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class Event(EventInput):
 
     id: int = 0
     version: int = 1
+    uid: str = ""
+    """A random identity: a save names it with the id, so it never lands on another event."""
     created_by: str = ""
     created_at: datetime | None = None
     updated_by: str = ""
@@ -138,6 +144,12 @@ def validate(event: EventInput) -> dict[str, str]:
         problems["note"] = (
             f"Catatan terlalu panjang ({len(event.note)} karakter, paling banyak {MAX_NOTE})."
         )
+    for name, label in (("organiser", "Unit penyelenggara"), ("note", "Catatan")):
+        if CONTROL.search(str(getattr(event, name) or "")):
+            problems[name] = (
+                f"{label} berisi karakter kendali yang tidak dapat disimpan (misalnya NUL): "
+                "hapus karakter itu."
+            )
     return problems
 
 

@@ -10,9 +10,9 @@ import streamlit as st
 from dashboard import access, agenda, formatting, outreach_view, state
 from dashboard.components import controls, header, tables
 from dashboard.components.outreach_impact import unavailable_banner
-from geo.regions import dotted, provinces, regencies
+from geo.regions import dotted, provinces, regencies, region_name
 from outreach import spreadsheet
-from outreach.events import KINDS, TARGET_GROUPS, EventError, EventInput
+from outreach.events import KINDS, TARGET_GROUPS, Event, EventError, EventInput
 from outreach.storage import AgendaUnavailableError, ConflictError, ScopeError
 
 NEW = 0
@@ -61,35 +61,79 @@ else:
 
 
 # --- add or edit one event -------------------------------------------------------------------
+# The event as this session opened it (id, identity, version): the form starts from it and a
+# save names it, so an edit made meanwhile, or a deletion, is detected rather than overwritten.
+# It stays selectable when it leaves the list (deleted by someone else), with the typing kept.
+opened: dict[int, Event] = st.session_state.setdefault("agenda_dibuka", {})
+kept: dict[int, EventInput] = st.session_state.setdefault("agenda_ketikan", {})
+listed = {e.id: e for e in events}
+picked = st.session_state.get("agenda_pilih", NEW)
+for other in [key for key in opened if key != picked]:  # its form (and typing) is gone
+    opened.pop(other)
+    kept.pop(other, None)
+
+
 def _label(event_id: int) -> str:
     if event_id == NEW:
         return "Kegiatan baru"
-    event = next(e for e in events if e.id == event_id)
-    return outreach_view.title(event)
+    if event_id in listed:
+        return outreach_view.title(listed[event_id])
+    return f"{outreach_view.title(opened[event_id])} (tidak ada lagi di daftar)"
+
+
+def _reload(event_id: int, latest: Event, typed: EventInput) -> None:
+    """ "Muat versi terbaru": the form starts again from the stored version, and what was
+    typed stays on screen beside it."""
+    opened[event_id] = latest
+    kept[event_id] = typed
+
+
+def _save_as_new(typed: EventInput) -> None:
+    """ "Simpan sebagai kegiatan baru" after a deletion: the next run creates what was typed."""
+    st.session_state["agenda_sebagai_baru"] = typed
 
 
 st.header("Catat atau ubah kegiatan")
+refusal = agenda.write_refusal()
+read_only = listing.read_only or refusal is not None
+if refusal:
+    st.info(refusal)
 chosen = st.selectbox(
     "Kegiatan",
-    [NEW, *(e.id for e in events)],
+    [NEW, *listed, *([picked] if picked in opened and picked not in listed else [])],
     format_func=_label,
     placeholder="Pilih kegiatan…",
     key="agenda_pilih",
 )
-current = next((e for e in events if e.id == chosen), None)
-# The version the editor opened: a later save names it, so a concurrent edit is detected.
-opened_key = f"agenda_versi_{chosen}"
-if current is not None and opened_key not in st.session_state:
-    st.session_state[opened_key] = current.version
-# A new key after each save gives a fresh form; the same key keeps what was typed.
-round_key = opened_key if current is not None else "agenda_baru"
-form_key = f"agenda_form_{chosen}_{st.session_state.get(round_key, 0)}"
+if chosen != NEW and chosen not in opened:
+    opened[chosen] = listed[chosen]
+current = opened.get(chosen)
+if chosen in kept:
+    st.info(
+        "Versi terbaru dimuat ke formulir. Isian Anda yang belum disimpan ada di tabel ini: "
+        "salin yang masih Anda perlukan ke formulir, lalu simpan."
+    )
+    tables.show_table(
+        outreach_view.events_frame([Event(**kept[chosen].as_dict())], [], today),
+        description="Isian Anda yang belum disimpan",
+    )
+# A new key after each save (or reload) gives a fresh form; the same key keeps what was typed.
+round_key = current.version if current is not None else st.session_state.get("agenda_baru", 0)
+form_key = f"agenda_form_{chosen}_{round_key}"
 regency_codes = list(names)
+elsewhere = current is not None and current.regency_code not in names
+if elsewhere:  # a newer version moved it out of this province (or out of the user's scope)
+    assert current is not None
+    read_only = True
+    st.warning(
+        f"Versi terbaru kegiatan ini tercatat di {region_name(current.regency_code)}: pilih "
+        "provinsinya untuk mengubahnya."
+    )
 with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
     regency = st.selectbox(
         "Kabupaten/kota",
         regency_codes,
-        index=regency_codes.index(current.regency_code) if current else 0,
+        index=regency_codes.index(current.regency_code) if current and not elsewhere else 0,
         format_func=lambda code: f"{names[code]} ({dotted(code)})",
         placeholder="Pilih kabupaten/kota…",
         key=f"{form_key}_regency",
@@ -130,27 +174,38 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
         key=f"{form_key}_note",
     )
     buttons = st.columns(2)
-    save = buttons[0].form_submit_button("Simpan", type="primary", disabled=listing.read_only)
-    remove = buttons[1].form_submit_button(
-        "Hapus kegiatan", disabled=listing.read_only or current is None
-    )
+    save = buttons[0].form_submit_button("Simpan", type="primary", disabled=read_only)
+    remove = buttons[1].form_submit_button("Hapus kegiatan", disabled=read_only or current is None)
 if listing.read_only:
-    st.caption("Menyimpan dinonaktifkan selama basis data agenda tidak dapat dijangkau.")
+    st.caption("Menyimpan dinonaktifkan selama basis data agenda tidak dapat dipakai.")
 
+# "Simpan sebagai kegiatan baru" after the event was deleted: what was typed, as a new event
+as_new: EventInput | None = st.session_state.pop("agenda_sebagai_baru", None)
 if save and None in (start, end):
     st.error(
         f"Belum disimpan: tulis tanggal sebagai {controls.DATE_HINT}, misalnya 06/07/2020. "
         "Isian Anda masih ada di formulir."
     )
-elif save or remove:
+elif save or remove or as_new is not None:
     # a save without both dates stopped above; a removal does not read the dates
-    typed = EventInput(regency, start, end, kind, group, organiser, note)  # type: ignore[arg-type]
+    typed = as_new or EventInput(
+        regency,
+        start,  # type: ignore[arg-type]
+        end,  # type: ignore[arg-type]
+        kind,
+        group,
+        organiser,
+        note,
+    )
     try:
-        if remove and current is not None:
-            agenda.agenda().delete(editor, current.id, st.session_state[opened_key])
+        if as_new is not None:
+            agenda.agenda().create(editor, typed)
+            message = "Disimpan sebagai kegiatan baru."
+        elif remove and current is not None:
+            agenda.agenda().delete(editor, current)
             message = "Kegiatan dihapus."
         elif current is not None:
-            agenda.agenda().update(editor, current.id, st.session_state[opened_key], typed)
+            agenda.agenda().update(editor, current, typed)
             message = "Perubahan disimpan."
         else:
             agenda.agenda().create(editor, typed)
@@ -160,23 +215,28 @@ elif save or remove:
             "Belum disimpan:\n" + "\n".join(f"- {p}" for p in error.problems.values()),
         )
     except ConflictError as error:
-        st.error(str(error))
-        st.button(
-            "Muat versi terbaru",
-            on_click=lambda: st.session_state.pop(opened_key, None),
-        )
-        if error.current is not None:
+        st.error(formatting.plain(str(error)))
+        if error.current is None:  # deleted
+            st.caption("Isian Anda masih ada di formulir.")
+            st.button("Simpan sebagai kegiatan baru", on_click=_save_as_new, args=(typed,))
+        else:
             st.caption("Versi terbaru yang tersimpan (isian Anda masih ada di formulir):")
-            tables.show_table(outreach_view.events_frame([error.current], [], today))
+            tables.show_table(
+                outreach_view.events_frame([error.current], [], today),
+                description="Versi terbaru yang tersimpan",
+            )
+            st.button("Muat versi terbaru", on_click=_reload, args=(chosen, error.current, typed))
     except (AgendaUnavailableError, ScopeError) as error:
         st.error(
             f"Belum disimpan: {error} Isian Anda masih ada di formulir.",
         )
     else:
-        st.session_state.pop(opened_key, None)
+        opened.pop(chosen, None)
+        kept.pop(chosen, None)
         st.session_state["agenda_baru"] = st.session_state.get("agenda_baru", 0) + 1
         st.toast(message)
         st.rerun()
+
 
 # --- import a spreadsheet of plans -----------------------------------------------------------
 st.header("Impor dari spreadsheet")
@@ -193,10 +253,10 @@ st.download_button(
 upload = st.file_uploader(
     "Berkas agenda (XLSX)",
     type=["xlsx"],
-    disabled=listing.read_only,
+    disabled=read_only,
     max_upload_size=spreadsheet.MAX_UPLOAD_MB,
 )
-if upload is not None and st.button("Impor", disabled=listing.read_only):
+if upload is not None and st.button("Impor", disabled=read_only):
     try:
         saved = spreadsheet.import_file(agenda.agenda(), editor, upload)
     except spreadsheet.ImportRejected as rejected:
@@ -206,7 +266,7 @@ if upload is not None and st.button("Impor", disabled=listing.read_only):
                 pd.DataFrame(
                     {
                         "Baris": [str(p.row or "–") for p in rejected.problems],
-                        "Masalah": [p.message for p in rejected.problems],
+                        "Masalah": [formatting.plain(p.message) for p in rejected.problems],
                     }
                 ),
                 description="Masalah pada berkas yang ditolak",
@@ -218,15 +278,10 @@ if upload is not None and st.button("Impor", disabled=listing.read_only):
 
 # --- audit trail -----------------------------------------------------------------------------
 with st.expander("Riwayat perubahan"):
-    try:
-        trail = agenda.agenda().audit(limit=100)
+    try:  # only the user's scope, filtered before the limit
+        trail = agenda.agenda().audit(limit=100, scope=editor.scope)
     except AgendaUnavailableError as error:
         st.warning(str(error))
         trail = []
-    visible = [
-        entry
-        for entry in trail
-        if editor.may_edit(str((entry.after or entry.before or {}).get("regency_code", "")))
-    ]
-    tables.show_table(outreach_view.audit_frame(visible), description="Riwayat perubahan agenda")
-st.caption(f"Anda menulis sebagai {editor.who} (akses {scope.describe()}).")
+    tables.show_table(outreach_view.audit_frame(trail), description="Riwayat perubahan agenda")
+st.caption(f"Anda menulis sebagai {formatting.plain(editor.who)} (akses {scope.describe()}).")

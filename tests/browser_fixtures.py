@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,22 +23,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(
-    app_data_dir: Path, boundary_cache: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+@contextmanager
+def running_app(env_overrides: dict[str, str]) -> Iterator[str]:
+    """A worker (the served command) with these settings on a free port, until the block
+    ends; yields its URL once it accepts connections."""
     port = _free_port()
-    agenda = tmp_path_factory.mktemp("browser-agenda") / "agenda.sqlite"
-    env = {
-        **os.environ,
-        "PRAKERJA_DATA_DIR": str(app_data_dir),
-        "PRAKERJA_CACHE_DIR": str(boundary_cache),
-        "PRAKERJA_REFRESH_MINUTES": "0",
-        "PRAKERJA_APP_DB_URL": f"sqlite:///{agenda}",  # the Agenda's own (demo-seeded) database
-    }
     root = Path(__file__).resolve().parent.parent
     server = subprocess.Popen(  # the same command as a served worker
-        worker_command(port), cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        worker_command(port),
+        cwd=root,
+        env={**os.environ, **env_overrides},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -48,6 +45,22 @@ def app_url(
     yield f"http://127.0.0.1:{port}"
     server.terminate()
     server.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def app_url(
+    app_data_dir: Path, boundary_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    agenda = tmp_path_factory.mktemp("browser-agenda") / "agenda.sqlite"
+    settings = {
+        "PRAKERJA_DATA_DIR": str(app_data_dir),
+        "PRAKERJA_CACHE_DIR": str(boundary_cache),
+        "PRAKERJA_REFRESH_MINUTES": "0",
+        "PRAKERJA_APP_DB_URL": f"sqlite:///{agenda}",  # the Agenda's own (demo-seeded) database
+        "PRAKERJA_AGENDA_OPEN_WRITE": "1",  # the open demo: tests record events without login
+    }
+    with running_app(settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

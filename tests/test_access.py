@@ -112,3 +112,26 @@ def test_province_user_sees_own_regencies(app_env) -> None:
     assert at.query_params["wilayah"] == "3273"
     kabupaten = next(box for box in at.selectbox if box.label == "Kabupaten/kota")
     assert len(kabupaten.options) == 28  # 27 regencies of Jawa Barat and the whole province
+
+
+def test_an_empty_entry_revokes_a_user_whatever_their_domain_allows() -> None:
+    users = {**USERS, "mantan.staf@bekasikab.go.id": "", "cuti@bekasikab.go.id": "  "}
+    assert scope_for("siapa.saja@bekasikab.go.id", users) == Scope("3216")
+    assert scope_for("mantan.staf@bekasikab.go.id", users) is None
+    assert scope_for("Cuti@BekasiKab.go.id", users) is None
+    assert scope_for("x@y.go.id", {"x@y.go.id": "bukan kode"}) is None
+
+
+def test_an_unverified_e_mail_is_refused(app_env) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["auth"] = AUTH
+    at.secrets["access"] = {"users": USERS}
+    at.user = {"is_logged_in": True, "email": "staf@ekon.go.id", "email_verified": False}
+    at.run()
+    assert not at.exception
+    assert "belum terverifikasi" in at.error[0].value
+    assert not at.metric
+    at.user = {"is_logged_in": True, "email": "staf@ekon.go.id", "email_verified": True}
+    at.run()
+    assert not at.exception and not at.error
+    assert at.metric

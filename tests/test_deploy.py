@@ -177,3 +177,18 @@ def test_kubernetes_matches_the_local_topology() -> None:
 
 def _ingress_paths(ingress: dict) -> list[dict]:
     return ingress["spec"]["rules"][0]["http"]["paths"]
+
+
+def test_the_agenda_is_read_only_without_login_when_served() -> None:
+    """Only `make run` opens the agenda to anonymous writes; every served topology keeps the
+    default (read-only without login)."""
+    from dashboard.settings import AGENDA_OPEN_WRITE
+
+    assert AGENDA_OPEN_WRITE.default == "0"
+    assert "PRAKERJA_AGENDA_OPEN_WRITE" not in WORKER_ENV
+    worker = _yaml("compose.yaml")[0]["services"]["worker"]
+    assert worker["environment"]["PRAKERJA_AGENDA_OPEN_WRITE"] == "0"
+    kubernetes = _container(_kind(_yaml("kubernetes/worker.yaml"), "Deployment"))
+    assert _env(kubernetes)["PRAKERJA_AGENDA_OPEN_WRITE"] == "0"
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    assert "PRAKERJA_AGENDA_OPEN_WRITE=$${PRAKERJA_AGENDA_OPEN_WRITE:-1}" in makefile

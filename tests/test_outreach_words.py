@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from dashboard import outreach_view
+from dashboard.formatting import plain
 from outreach.effect import Effect
 from outreach.events import Event
 from outreach.storage import AuditEntry
@@ -46,7 +47,7 @@ def test_the_events_table_shows_notes_verbatim_and_the_headline() -> None:
     event = Event("3201", date(2020, 7, 6), date(2020, 7, 8), "sosialisasi", "umum", "D", note, 7)
     found = effect(100, 200, 1000, 1000, 1.0, 0.5, 1.6, "naik")
     row = outreach_view.events_frame([event], [found], date(2026, 1, 1)).iloc[0]
-    assert row["Catatan"] == note
+    assert row["Catatan"] == plain(note)  # escaped: st.table shows it as typed
     assert row["Kegiatan"] == (
         "Sosialisasi — Kabupaten Bogor, 6 Juli 2020 – 8 Juli 2020 (sasaran: umum)"
     )
@@ -63,8 +64,9 @@ def test_the_audit_trail_reads_dates_and_places_like_every_screen() -> None:
     row = outreach_view.audit_frame([entry]).iloc[0]
     assert row["Waktu"] == "9 Juli 2020 08.00 WIB"
     assert row["Perubahan"] == "Kegiatan 7 diubah"
-    assert row["Sebelum"] == (
+    assert row["Sebelum"] == plain(
         "Kabupaten Bogor · 6 Juli 2020 – 8 Juli 2020 · Layanan pendaftaran luring · Umum · "
         "Dinas · catatan: <b>lama</b> · versi 1"
     )
+    assert row["Oleh"] == plain("a@b.go.id")
     assert row["Sesudah"] == ""

@@ -43,6 +43,7 @@ from dashboard.metric_options import BREAKDOWN_METRIC, BREAKDOWN_TITLES, DEFAULT
 from dashboard.settings import suppression_threshold
 from geo.boundaries import Level
 from geo.regions import NATION_CODE, region_level, region_name
+from outreach.storage import AgendaUnavailableError
 from queries import metrics
 from queries.filters import Filters
 from queries.metrics import PEOPLE_METRICS
@@ -114,7 +115,12 @@ def deck_slides(
     slides.append(priority_slide(scope))
     if districts:
         slides.append(district_priority_slide(scope))
-    slides += [outreach_slide(scope), notes_slide(scope)]
+    try:
+        slides.append(outreach_slide(scope))
+        missing = ""
+    except AgendaUnavailableError as error:  # the deck without that slide, saying why
+        missing = f"Tanpa salindia Dampak sosialisasi: {error}"
+    slides.append(notes_slide(scope, missing))
     for slide in slides[1:]:
         slide.items.extend(footer(scope.context))
     return slides
@@ -453,9 +459,10 @@ def note_lines(scope: DeckScope) -> list[str]:
     ]
 
 
-def notes_slide(scope: DeckScope) -> Slide:
+def notes_slide(scope: DeckScope, missing: str = "") -> Slide:
+    """Definitions and data notes; ``missing`` says why a slide was left out."""
     context = scope.context
-    lines = note_lines(scope)
+    lines = [*note_lines(scope), *([missing] if missing else [])]
     items: list[SlideItem] = [Text(MARGIN, BODY_TOP, BODY_W, 4.95, "\n".join(lines), 16)]
     if context.synthetic:
         label = "DATA SINTETIS: semua angka adalah rekaan untuk demo, bukan data program."

@@ -1,8 +1,9 @@
 """The deck's "Dampak sosialisasi" slide: the region's offline registrations per week with its
 outreach events marked, and what the latest events did, in words.
 
-The agenda is read from the application database; when it cannot be reached, or holds no
-event for the region, the slide says so and the rest of the deck is unaffected.
+The agenda is read from the application database. When it holds no event for the region the
+slide says so; when it cannot be used (unreachable, a bad URL, an unknown schema) this raises
+:class:`AgendaUnavailableError` and the deck is built without the slide, saying why.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dashboard.exports.files import chart_png
 from dashboard.exports.slides import MARGIN, PAGE_W, Picture, Slide, SlideItem, Text
 from outreach import effect
 from outreach.events import Event
-from outreach.storage import Agenda, AgendaUnavailableError
+from outreach.storage import Agenda
 from queries import metrics
 
 if TYPE_CHECKING:
@@ -30,13 +31,12 @@ MEASURE = "offline"
 
 
 def outreach_slide(scope: DeckScope) -> Slide:
+    """The slide, or :class:`AgendaUnavailableError` when the agenda cannot be read."""
     title = f"Dampak sosialisasi — {scope.context.region_name}"
     agenda = Agenda()
     try:
         events = agenda.migrate().events(scope.filters.region)
         everyone = agenda.events()
-    except AgendaUnavailableError as error:
-        return Slide(title, [Text(MARGIN, 1.4, BODY_W, 1.5, str(error), 18)], str(error))
     finally:
         agenda.dispose()
     if not events:
