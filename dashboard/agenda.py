@@ -109,15 +109,14 @@ def events(region: str) -> Listing:
     return Listing(found)
 
 
-def last_event_dates(province: str) -> dict[str, date]:
-    """Per regency: the first day of its latest event so far (from the last known list
-    when the agenda is down)."""
+def last_event_dates(region: str) -> dict[str, date]:
+    """Per regency of a province, or per kecamatan of a regency (events that name one): the
+    first day of its latest event so far (from the last known list when the agenda is down)."""
     latest: dict[str, date] = {}
-    for event in events(province).events:
-        if not event.is_planned(date.today()):
-            latest[event.regency_code] = max(
-                event.start_date, latest.get(event.regency_code, event.start_date)
-            )
+    for event in events(region).events:
+        where = event.regency_code if len(region) == 2 else event.district_code
+        if where and not event.is_planned(date.today()):
+            latest[where] = max(event.start_date, latest.get(where, event.start_date))
     return latest
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from dashboard import charts, formatting
 from geo.adjacency import NEAREST_POINTS
-from geo.regions import region_name
+from geo.regions import districts, region_name
 from outreach.effect import (
     BASELINE_DAYS,
     JUDGED,
@@ -53,12 +53,25 @@ def period_text(event: Event) -> str:
 
 
 def title(event: Event) -> str:
-    """``Sosialisasi — Kabupaten Bogor, 6 Juli 2020 (sasaran: umum)``."""
+    """``Sosialisasi — Kabupaten Bogor, 6 Juli 2020 (sasaran: umum)``, or with its kecamatan
+    ``… — Kecamatan Tarumajaya, Kabupaten Bekasi, …``."""
     group = TARGET_GROUPS.get(event.target_group, event.target_group).lower()
-    return (
-        f"{KINDS.get(event.kind, event.kind)} — {region_name(event.regency_code)}, "
-        f"{period_text(event)} (sasaran: {group})"
-    )
+    where = region_name(event.regency_code)
+    if event.district_code:
+        where = f"Kecamatan {region_name(event.district_code)}"
+    return f"{KINDS.get(event.kind, event.kind)} — {where}, {period_text(event)} (sasaran: {group})"
+
+
+def district_choices(regency_codes: Sequence[str]) -> dict[str, str]:
+    """The kecamatan of the given regencies, code → "Tarumajaya (Kabupaten Bekasi)", for the
+    agenda form's optional kecamatan."""
+    chosen = districts().loc[lambda d: d["regency_code"].isin(list(regency_codes))]
+    return {
+        code: f"{name} ({region_name(regency)})"
+        for code, name, regency in zip(
+            chosen["code"], chosen["name"], chosen["regency_code"], strict=True
+        )
+    }
 
 
 def _count(value: float, threshold: int) -> str:

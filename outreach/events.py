@@ -1,19 +1,19 @@
 """What an outreach event is, and the checks every new or edited event passes.
 
-An event carries no personal data: a date or date range, a regency, a kind, a target group,
-the organising unit and a short note. :func:`validate` returns the problems in Bahasa
-Indonesia (one per field), so the form, the spreadsheet import and the command line say the
-same thing.
+An event carries no personal data: a date or date range, a regency (and, optionally, one of
+its kecamatan), a kind, a target group, the organising unit and a short note.
+:func:`validate` returns the problems in Bahasa Indonesia (one per field), so the form, the
+spreadsheet import and the command line say the same thing.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from geo.regions import UnknownRegionError, is_known, normalize_code
+from geo.regions import UnknownRegionError, is_known, normalize_code, region_name
 from queries.filters import LATEST_DATE, PROGRAMME_START
 
 KINDS = {
@@ -52,6 +52,9 @@ class EventInput:
     target_group: str
     organiser: str
     note: str = ""
+    district_code: str | None = field(default=None, kw_only=True)
+    """A kecamatan of the regency (6 digits), or None for the whole regency (keyword-only,
+    so that positional events written before it keep their meaning)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,6 +90,7 @@ class Event(EventInput):
             self.target_group,
             self.organiser,
             self.note,
+            district_code=self.district_code,
         )
 
 
@@ -109,11 +113,29 @@ def regency_problem(raw: str) -> str | None:
     return None
 
 
+def district_problem(raw: str | None, regency_raw: str) -> str | None:
+    """Why ``raw`` is not a kecamatan of the regency ``regency_raw``, or None (also for no
+    kecamatan at all: it is optional)."""
+    if not raw:
+        return None
+    try:
+        code, regency = normalize_code(raw), normalize_code(regency_raw)
+    except UnknownRegionError:
+        return f"Kecamatan tidak dikenal: {str(raw)[:20]!r}"
+    if len(code) != 6 or not is_known(code):
+        return f"Kecamatan tidak dikenal: {str(raw)[:20]!r}"
+    if code[:4] != regency:
+        return f"Kecamatan {region_name(code)} bukan bagian dari kabupaten/kota kegiatan ini."
+    return None
+
+
 def validate(event: EventInput) -> dict[str, str]:
     """Problems per field (empty when the event is fine)."""
     problems: dict[str, str] = {}
     if problem := regency_problem(event.regency_code):
         problems["regency_code"] = problem
+    elif problem := district_problem(event.district_code, event.regency_code):
+        problems["district_code"] = problem
     dates = (event.start_date, event.end_date)
     if not all(isinstance(value, date) for value in dates):
         problems["start_date"] = "Tanggal harus berupa tanggal (TTTT-BB-HH)."
@@ -166,4 +188,5 @@ def cleaned(event: EventInput) -> EventInput:
         event.target_group,
         event.organiser.strip(),
         (event.note or "").strip(),
+        district_code=normalize_code(event.district_code) if event.district_code else None,
     )

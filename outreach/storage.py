@@ -83,6 +83,7 @@ events_table = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("regency_code", String(4), nullable=False),
     Column("province_code", String(2), nullable=False),
+    Column("district_code", String(6), nullable=True),
     Column("start_date", Date, nullable=False),
     Column("end_date", Date, nullable=False),
     Column("kind", String(20), nullable=False),
@@ -321,14 +322,14 @@ class Agenda:
         date_from: date | None = None,
         date_to: date | None = None,
     ) -> list[Event]:
-        """Events in a region (``ID``, a province or a regency) overlapping the period,
-        earliest first."""
+        """Events in a region (``ID``, a province or a regency; a kecamatan's are its
+        regency's) overlapping the period, earliest first."""
         query = select(events_table).order_by(events_table.c.start_date, events_table.c.id)
         if region != NATION_CODE:
             column = (
                 events_table.c.province_code if len(region) == 2 else events_table.c.regency_code
             )
-            query = query.where(column == region)
+            query = query.where(column == region[:4])
         if date_from is not None:
             query = query.where(events_table.c.end_date >= date_from)
         if date_to is not None:

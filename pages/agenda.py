@@ -16,6 +16,7 @@ from outreach.events import KINDS, TARGET_GROUPS, Event, EventError, EventInput
 from outreach.storage import AgendaUnavailableError, ConflictError, ScopeError
 
 NEW = 0
+NO_DISTRICT = ""
 WHOLE = "__semua__"
 
 # --- who, and which region -------------------------------------------------------------------
@@ -142,6 +143,17 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
         placeholder="Pilih kabupaten/kota…",
         key=f"{form_key}_regency",
     )
+    # a form does not rerun until it is sent: every kecamatan of the listed regencies, checked
+    # against the chosen regency on saving
+    kecamatan = outreach_view.district_choices(regency_codes)
+    district_codes = [NO_DISTRICT, *kecamatan]
+    district = st.selectbox(
+        "Kecamatan (opsional)",
+        district_codes,
+        index=district_codes.index(current.district_code or NO_DISTRICT) if current else 0,
+        format_func=lambda code: kecamatan.get(code, "Seluruh kabupaten/kota"),
+        key=f"{form_key}_district",
+    )
     dates = st.columns(2)
     start = controls.date_field(
         "Tanggal mulai", current.start_date if current else today, f"{form_key}_start", dates[0]
@@ -200,6 +212,7 @@ elif save or remove or as_new is not None:
         group,
         organiser,
         note,
+        district_code=None if district == NO_DISTRICT else district,
     )
     try:
         if as_new is not None:

@@ -473,3 +473,43 @@ def test_the_command_line_says_one_bahasa_line_for_an_unusable_database(
         error = capsys.readouterr().err
         assert len(error.strip().splitlines()) == 1, error
         assert "Agenda hanya dapat dibaca" in error
+
+
+def test_an_event_may_name_a_kecamatan_of_its_own_regency(agenda: Agenda) -> None:
+    from dashboard.outreach_view import title
+
+    bekasi = Editor("disnaker@bekasikab.go.id", "3216")
+    saved = agenda.create(bekasi, event("3216", district_code="32.16.01"))
+    assert saved.district_code == "321601"
+    [listed] = agenda.events("3216")
+    assert listed.district_code == "321601" and agenda.events("321601") == [listed]
+    assert title(listed) == (
+        "Sosialisasi — Kecamatan Tarumajaya, Kabupaten Bekasi, 6 Juli 2020 – 8 Juli 2020 "
+        "(sasaran: umum)"
+    )
+    moved = agenda.update(bekasi, listed, replace(listed.fields(), district_code=None))
+    assert moved.district_code is None and "Kecamatan" not in title(moved)
+    for wrong, words in (("327301", "bukan bagian dari"), ("329999", "tidak dikenal")):
+        with pytest.raises(EventError) as refused:
+            agenda.create(bekasi, event("3216", district_code=wrong))
+        assert words in refused.value.problems["district_code"]
+    assert [e.id for e in agenda.events("3216")] == [saved.id]
+
+
+def test_upgrade_to_kecamatan_keeps_the_events(tmp_path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from outreach.storage import MIGRATIONS
+
+    old = Agenda(f"sqlite:///{tmp_path / 'old.sqlite'}").migrate()
+    created = old.create(NATIONAL, event())
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with old.engine.begin() as connection:  # back to the schema before kecamatan
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    old.migrate()
+    [kept] = old.events()
+    assert (kept.id, kept.note, kept.district_code) == (created.id, "Aula kecamatan", None)
+    old.dispose()

@@ -370,12 +370,12 @@ def test_no_export_carries_typed_text(agenda_url, sqlite_replica) -> None:
 
     agenda = Agenda(agenda_url).migrate(demo_day=date.today())
     note, organiser = "![x](http://127.0.0.1:9/b.png) catatan-khusus", "[unit](http://x.example)"
-    fields = {"start_date": date(2020, 8, 10), "end_date": date(2020, 8, 12)}
     agenda.create(
         Editor("dinas@bogorkab.go.id", "3201"),
         EventInput(
             "3201",
-            **fields,
+            start_date=date(2020, 8, 10),
+            end_date=date(2020, 8, 12),
             kind="sosialisasi",
             target_group="umum",
             organiser=organiser,

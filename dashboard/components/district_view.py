@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, formatting, priorities, state
+from dashboard import agenda, data, formatting, priorities, state
 from dashboard.access import Scope
 from dashboard.components import controls, downloads, map_view, tables
 from dashboard.exports.context import context_from_store
@@ -142,7 +142,10 @@ def _district_priorities(filters: Filters, area: str, known: pd.DataFrame) -> No
     )
     tables.show_table(
         priorities.display_frame(
-            ranked, picked=filters.district, gaps=priorities.DISTRICT_GAPS
+            ranked,
+            picked=filters.district,
+            last_events=agenda.last_event_dates(area) if region_level(area) == "regency" else None,
+            gaps=priorities.DISTRICT_GAPS,
         ).drop(columns="Skor kesenjangan"),
         description=f"Prioritas sosialisasi kecamatan di {region_name(area)}",
     )
