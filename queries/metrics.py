@@ -161,6 +161,11 @@ WHERE {{where}} GROUP BY district_code
 
 UNKNOWN_DISTRICT_NAME = "Kecamatan tidak dikenal"
 """The name of each regency's ``RRRR??`` row."""
+NO_DISTRICT_DATA = (
+    "Replika tidak memiliki data kecamatan: semua pendaftar dihitung sebagai "
+    f"{UNKNOWN_DISTRICT_NAME.lower()}."
+)
+"""The one line a kecamatan view shows when :func:`has_district_data` is False."""
 DISTRICT_BREAKDOWNS = ("gender", "age_band", "channel", "disability", "wave")
 """The breakdowns a kecamatan has (its tables keep no platform or partner)."""
 
@@ -448,7 +453,7 @@ def _main(argv: list[str] | None) -> int:
         if args.level == "district":
             frame = district_metrics(store, filters)
             if not has_district_data(store):
-                print("Replika tidak memiliki data kecamatan.", file=sys.stderr)
+                print(NO_DISTRICT_DATA, file=sys.stderr)
         else:
             frame = region_metrics(store, filters, args.level)
     except FilterError as error:

@@ -186,7 +186,9 @@ def test_the_cli_says_what_is_missing_in_one_line(sqlite_replica, monkeypatch, c
     assert capsys.readouterr().err.strip().endswith("Kode wilayah tidak dikenal: 3299")
 
 
-def test_a_replica_without_district_code_works_at_regency_level(faulty: FaultReplica) -> None:
+def test_a_replica_without_district_code_works_at_regency_level(
+    faulty: FaultReplica, monkeypatch, capsys
+) -> None:
     faulty.sync()
     with contextlib.closing(Store.open_current(faulty.store_dir)) as store:
         assert metrics.has_district_data(store)
@@ -201,6 +203,10 @@ def test_a_replica_without_district_code_works_at_regency_level(faulty: FaultRep
         frame = metrics.district_metrics(store, filters)
         assert frame[list(metrics.METRICS)].iloc[:-1].to_numpy().sum() == 0
         assert frame[list(metrics.METRICS)].iloc[-1].to_dict() == _regency_row(store, filters)
+    monkeypatch.setenv("PRAKERJA_DATA_DIR", str(faulty.store_dir.parent))
+    monkeypatch.setenv("PRAKERJA_REPLICA_URL", faulty.url)
+    assert metrics.main(["--level", "district", "--regency", "3216"]) == 0
+    assert metrics.NO_DISTRICT_DATA in capsys.readouterr().err
 
 
 def test_kecamatan_codes_are_regions() -> None:
