@@ -10,6 +10,7 @@ import contextlib
 import csv
 import io
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -30,6 +31,7 @@ from queries import metrics
 from queries.filters import Filters, from_query_params
 from queries.store import Store
 
+ROOT = Path(__file__).resolve().parents[1]
 KECAMATAN = """
 CASE WHEN p.district_code IN :known THEN p.district_code
      WHEN length(p.district_code) = 6 AND substr(p.district_code, 1, 4) = p.regency_code
@@ -207,6 +209,24 @@ def test_a_replica_without_district_code_works_at_regency_level(
     monkeypatch.setenv("PRAKERJA_REPLICA_URL", faulty.url)
     assert metrics.main(["--level", "district", "--regency", "3216"]) == 0
     assert metrics.NO_DISTRICT_DATA in capsys.readouterr().err
+    # Daerah Saya's kecamatan section says so in one line, and the rest of the page stands
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PRAKERJA_REFRESH_MINUTES", "0")
+    st.cache_resource.clear()  # the app's store and queries, cached for another data dir
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("../pages/daerah_saya.py")
+    at.query_params["wilayah"] = "3216"
+    at.run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info if "kecamatan" in i.value] == [metrics.NO_DISTRICT_DATA]
+    assert any(h.value == "Kecamatan di Kabupaten Bekasi" for h in at.header)
+    assert any(h.value == "Angka Kabupaten Bekasi" for h in at.header)
+    st.cache_resource.clear()  # leave no store of this data dir to the next test
+    st.cache_data.clear()
 
 
 def test_kecamatan_codes_are_regions() -> None:

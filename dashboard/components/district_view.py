@@ -27,12 +27,8 @@ from dashboard.metric_options import (
 )
 from geo.regions import districts_of, region_level, region_name
 from queries.filters import Filters
-from queries.metrics import add_rates
+from queries.metrics import NO_DISTRICT_DATA, add_rates
 
-NO_DISTRICT_DATA = (
-    "Replika data belum memuat kode kecamatan pendaftar, jadi angka kecamatan belum tersedia; "
-    "angka kabupaten/kota tetap lengkap."
-)
 METRIC_KEY = "metrik-kec"
 WHOLE_REGENCY = "__semua__"
 
@@ -43,7 +39,7 @@ def district_section(filters: Filters, area: str, period: tuple[date, date]) -> 
     area_name = region_name(area)
     st.header(f"Kecamatan di {area_name}")
     if not data.has_district_data():
-        st.info(NO_DISTRICT_DATA)
+        st.info(NO_DISTRICT_DATA)  # one line: the replica sends no kecamatan codes
         return
     option = _district_metric()
     values = data.district_metrics(filters.with_region(area))
