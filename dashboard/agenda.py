@@ -111,10 +111,22 @@ def last_event_dates(province: str) -> dict[str, date]:
     return latest
 
 
+OPEN_EDITOR = "tanpa login (dasbor terbuka)"
+"""The name the audit trail gives a write on the open dashboard."""
+
+
 def editor(scope: access.Scope) -> Editor:
     """Who writes: the signed-in e-mail, or the open dashboard's anonymous user."""
     who = access.signed_in_email() if access.auth_configured() else None
-    return Editor(who or "tanpa login (dasbor terbuka)", scope.code)
+    return Editor(who or OPEN_EDITOR, scope.code)
+
+
+def author_line(writer: Editor, scope: access.Scope) -> str:
+    """Who the audit trail will name and what they may change, as one plain sentence."""
+    reach = "nasional" if scope.national else f"wilayah {scope.describe()}"
+    if writer.who == OPEN_EDITOR:
+        return f"Anda menulis tanpa login (dasbor terbuka), dengan akses {reach}."
+    return f"Anda menulis sebagai {writer.who}, dengan akses {reach}."
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import access
+from dashboard import access, state
 from queries.health import RefreshFailedError
 from queries.replica import ReplicaTimeoutError, ReplicaUnavailableError
 from queries.settings import ConfigError, check_all
@@ -109,6 +109,7 @@ with st.sidebar:
 try:
     check_all()
     access.sidebar_identity(access.current_scope())
+    state.carry_filters(page.url_path)
     page.run()
 except (
     ConfigError,

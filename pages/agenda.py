@@ -31,7 +31,7 @@ header.page_header(
 writable_regencies = regencies().loc[lambda r: [editor.may_edit(c) for c in r["code"]]]
 province_names = dict(zip(provinces()["code"], provinces()["name"], strict=True))
 own_provinces = sorted(set(writable_regencies["province_code"]))
-default_province = scope.code[:2] if not scope.national else "32"
+default_province = state.remembered_region(scope.code if not scope.national else "32")[:2]
 province = st.selectbox(
     "Provinsi",
     own_provinces,
@@ -41,6 +41,7 @@ province = st.selectbox(
     key="agenda_provinsi",
 )
 state.write_value("wilayah", province)
+state.remember_region(province)
 choices = writable_regencies.loc[writable_regencies["province_code"] == province]
 names = dict(zip(choices["code"], choices["name"], strict=True))
 
@@ -85,11 +86,13 @@ if current is not None and opened_key not in st.session_state:
 round_key = opened_key if current is not None else "agenda_baru"
 form_key = f"agenda_form_{chosen}_{st.session_state.get(round_key, 0)}"
 regency_codes = list(names)
+# the event's regency, else the one chosen on another page or saved last
+preferred = current.regency_code if current else state.remembered_region("")
 with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
     regency = st.selectbox(
         "Kabupaten/kota",
         regency_codes,
-        index=regency_codes.index(current.regency_code) if current else 0,
+        index=regency_codes.index(preferred) if preferred in regency_codes else 0,
         format_func=lambda code: f"{names[code]} ({dotted(code)})",
         placeholder="Pilih kabupaten/kota…",
         key=f"{form_key}_regency",
@@ -174,6 +177,7 @@ elif save or remove:
         )
     else:
         st.session_state.pop(opened_key, None)
+        state.remember_region(regency)  # the fresh form keeps the regency just used
         st.session_state["agenda_baru"] = st.session_state.get("agenda_baru", 0) + 1
         st.toast(message)
         st.rerun()
@@ -223,4 +227,4 @@ with st.expander("Riwayat perubahan"):
         if editor.may_edit(str((entry.after or entry.before or {}).get("regency_code", "")))
     ]
     tables.show_table(outreach_view.audit_frame(visible), description="Riwayat perubahan agenda")
-st.caption(f"Anda menulis sebagai {editor.who} (akses {scope.describe()}).")
+st.caption(agenda.author_line(editor, scope))

@@ -51,7 +51,7 @@ option = controls.metric_select(
     help="Ukuran per kapita (per 1.000 penduduk) dan rasio membuat provinsi besar dan kecil "
     "dapat dibandingkan.",
 )
-state.write_filters(filters, *period)
+state.write_filters(filters, *period, keep_finer_region=True)  # the region is not shown here
 state.write_value("prov", ",".join(picked), ",".join(DEFAULT_PICK))
 if len(picked) < 2:
     st.info("Pilih sedikitnya dua provinsi.")
