@@ -118,7 +118,7 @@ for column, (dimension, title) in chart_view.in_rows(list(BREAKDOWN_TITLES.items
             suppressed_threshold=threshold,
         )
         chart_view.show_chart(chart)
-        downloads.render_chart_downloads(chart.chart, frame, f"rincian-{dimension}", context)
+        downloads.render_chart_downloads(chart.chart, frame, f"rincian-{title}", context)
 
 # --- Dampak sosialisasi: events on the weekly trend, and what each did -------------------------
 if filters.regency or sees_regencies:  # a province's events are regency-level detail

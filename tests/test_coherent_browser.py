@@ -4,6 +4,8 @@ Screenshots go to artifacts/ for a person to look at."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser_fixtures import wait_until_idle
 from geo_fixtures import ARTIFACTS_DIR as ARTIFACTS
@@ -133,4 +135,89 @@ def test_agenda_form_keeps_the_regency_after_saving(browser, app_url: str, size:
     assert page.get_by_text(
         "Anda menulis tanpa login (dasbor terbuka), dengan akses nasional."
     ).count()
+    page.close()
+
+
+ENGLISH = re.compile(
+    r"\b(No results|Select \d+ matches|Select all|Upload|Browse files|Drag and drop|"
+    r"Limit \d+ ?MB|per file|You can only select|Remove an option|mode full|mode incremental|"
+    r"Running|Stop|Deploy|Clear all|Show data|Download as|Fullscreen|Where the|How often|"
+    r"Scale of|Empty:|Counts below|Replication lag)\b"
+)
+"""English that Streamlit or the app drew on screens before (issue 23)."""
+ENGLISH_LABELS = re.compile(
+    r"^(Help for |Remove |Open$|Close$|Clear all$|Selected values$|Sidebar$|Collapse sidebar|"
+    r"Expand sidebar|Scrollable table|file upload|Show data|Download as|Fullscreen|Title text|"
+    r"Subtitle text|Link to heading)|— (start|end)$"
+)
+"""English accessible names of Streamlit's controls, read aloud by screen readers."""
+VISIBLE_WORDS = """() => {
+  const icons = '[data-testid="stIconMaterial"], .material-symbols-rounded, [translate="no"]';
+  const clone = document.body.cloneNode(true);
+  clone.querySelectorAll(icons + ', script, style').forEach((e) => e.remove());
+  document.body.append(clone);  // innerText needs a rendered node
+  const text = clone.innerText;
+  clone.remove();
+  const labels = [...document.querySelectorAll('[aria-label]')].map((e) => e.ariaLabel);
+  return {text, labels};
+}"""
+
+
+def _english(page) -> list[str]:
+    found = page.evaluate(VISIBLE_WORDS)
+    words = [match.group(0) for match in ENGLISH.finditer(found["text"])]
+    return words + [label for label in found["labels"] if ENGLISH_LABELS.search(label)]
+
+
+def test_every_word_is_in_bahasa(browser, app_url: str) -> None:
+    """Every screen, an empty search in a list, the uploader and the settings panel: no
+    English from Streamlit or the app, in what is shown and in accessible names."""
+    seen: dict[str, list[str]] = {}
+    page = _open(browser, f"{app_url}/", "projector")
+    for link in ("Nasional", "Bandingkan Provinsi", "Daerah Saya", "Agenda sosialisasi"):
+        _go(page, link)
+        page.wait_for_timeout(1500)  # charts and their accessible names drawn
+        seen[link] = _english(page)
+    _go(page, "Tentang Data")
+    page.get_by_text("Pengaturan aplikasi").click()
+    page.wait_for_timeout(500)
+    seen["Tentang Data"] = _english(page)
+    _go(page, "Bandingkan Provinsi")
+    page.get_by_label("Provinsi yang dibandingkan", exact=True).click()
+    page.keyboard.type("Papuax")  # nothing matches
+    page.get_by_role("listbox").wait_for()
+    seen["daftar kosong"] = _english(page)
+    page.screenshot(path=ARTIFACTS / "words-no-results.png")
+    assert not any(seen.values()), seen
+    page.close()
+
+
+def test_enter_adds_one_region(browser, app_url: str) -> None:
+    page = _open(browser, f"{app_url}/bandingkan", "projector")
+    page.get_by_label("Provinsi yang dibandingkan", exact=True).click()
+    page.keyboard.type("Papua")
+    page.get_by_role("option", name="Papua", exact=True).wait_for()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    _settle(page)
+    chips = _widget(page, "stMultiSelect", "Provinsi yang dibandingkan")
+    assert "Papua" in chips and "Papua Barat" not in chips and "Papua Tengah" not in chips
+    assert "prov=32,35,31,91" in page.url.replace("%2C", ","), page.url
+    page.close()
+
+
+def test_download_names_are_indonesian(browser, app_url: str) -> None:
+    page = _open(browser, f"{app_url}/daerah-saya?wilayah=3216", "projector")
+    button = page.get_by_role("button", name="Peta PNG")
+    names = []
+    with page.expect_download(timeout=120_000) as download:
+        button.click()
+    names.append(download.value.suggested_filename)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="CSV").nth(1).click()  # the second breakdown: age
+    names.append(download.value.suggested_filename)
+    assert names == [
+        "peta-pendaftar-per-1000-penduduk-kabupaten-32.png",
+        "rincian-kelompok-usia.csv",
+    ]
     page.close()
