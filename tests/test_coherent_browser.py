@@ -11,6 +11,10 @@ from browser_fixtures import wait_until_idle
 from geo_fixtures import ARTIFACTS_DIR as ARTIFACTS
 from geo_fixtures import CHROMIUM
 
+from dashboard.exports.html_report import build_html_report
+from queries import metrics
+from queries.filters import Filters
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
@@ -221,3 +225,24 @@ def test_download_names_are_indonesian(browser, app_url: str) -> None:
         "rincian-kelompok-usia.csv",
     ]
     page.close()
+
+
+PHONE_FIT = """() => ({
+  page: document.documentElement.scrollWidth,
+  table: document.querySelector('table[data-table="priorities"]').getBoundingClientRect().right,
+  scales: [...document.querySelectorAll('figure.chart svg')].map(
+    (svg) => svg.getBoundingClientRect().width / svg.width.baseVal.value),
+})"""
+
+
+def test_offline_report_fits_a_phone(browser, sqlite_replica, boundary_cache) -> None:
+    """The priorities table fits a 390 px screen and every chart keeps its drawn size."""
+    store = sqlite_replica.store()
+    document = build_html_report(store, Filters(*metrics.data_period(store)), "35")
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.set_content(document, wait_until="load")
+    fit = page.evaluate(PHONE_FIT)
+    page.screenshot(path=ARTIFACTS / "laporan-35-phone.png", full_page=True)
+    page.close()
+    assert fit["page"] <= 390 and fit["table"] <= 390, fit
+    assert len(fit["scales"]) == 9 and min(fit["scales"]) >= 0.99, fit
