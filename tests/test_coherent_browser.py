@@ -246,3 +246,28 @@ def test_offline_report_fits_a_phone(browser, sqlite_replica, boundary_cache) ->
     page.close()
     assert fit["page"] <= 390 and fit["table"] <= 390, fit
     assert len(fit["scales"]) == 9 and min(fit["scales"]) >= 0.99, fit
+
+
+def test_phone_sidebar_closes_after_a_page_link(browser, app_url: str) -> None:
+    page = _open(browser, f"{app_url}/", "phone")
+    _sidebar(page).get_by_role("link", name="Tentang Data").click()
+    page.get_by_role("heading", name="Tentang Data").first.wait_for(timeout=60_000)
+    _settle(page)
+    page.screenshot(path=ARTIFACTS / "phone-after-page-link.png")
+    assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"
+    page.close()
+
+
+def test_phone_map_fits_jawa_timur(browser, app_url: str) -> None:
+    """Far small islands no longer set the fit: Kabupaten Malang is drawn at least 1.3 times
+    the width it had when Masalembu and Kangean were in the bounds (36.5 px; now 50.5 px)."""
+    page = _open(browser, f"{app_url}/?wilayah=35", "phone")
+    frame = page.frame_locator('iframe[title^="Peta "]')
+    malang = frame.locator('path[data-code="3507"]')
+    malang.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    box = malang.bounding_box()
+    page.locator('iframe[title^="Peta "]').scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "phone-map-jawa-timur.png")
+    page.close()
+    assert box is not None and box["width"] >= 1.3 * 36.5, box
