@@ -103,14 +103,14 @@ def _built(
     stem = f"{level}-{focus}" if focus else level
     name = f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.json"
     _write_once(directory / name, data)
-    bounds = _fit_bounds(main) if focus else INDONESIA_BOUNDS
+    bounds = fit_bounds(main) if focus else INDONESIA_BOUNDS
     points = pd.DataFrame(main.drop(columns="geometry")).rename(
         columns={"label_lat": "lat", "label_lon": "lon"}
     )
     return BoundaryFile(name, bounds, points.reset_index(drop=True))
 
 
-def _fit_bounds(main: gpd.GeoDataFrame) -> list[list[float]]:
+def fit_bounds(main: gpd.GeoDataFrame) -> list[list[float]]:
     """What the map fits: each region's largest part, so that far small islands (Jawa Timur's
     Masalembu and Kangean) do not halve the province on a phone. They are still drawn, a pan
     away; every region stays in view by its main part."""
