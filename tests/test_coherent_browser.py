@@ -271,3 +271,25 @@ def test_phone_map_fits_jawa_timur(browser, app_url: str) -> None:
     page.screenshot(path=ARTIFACTS / "phone-map-jawa-timur.png")
     page.close()
     assert box is not None and box["width"] >= 1.3 * 36.5, box
+
+
+CHART_TEXT_OUTSIDE = """() => [...document.querySelectorAll('svg.marks')].flatMap((svg) => {
+  const box = svg.getBoundingClientRect();
+  return [...svg.querySelectorAll('text')].filter((text) => {
+    const drawn = text.getBoundingClientRect();
+    return drawn.right > box.right + 1 || drawn.left < box.left - 1;
+  }).map((text) => text.textContent);
+})"""
+
+
+def test_phone_trend_legend_is_not_cut(browser, app_url: str) -> None:
+    """On a phone the weekly trend's legend takes one column: in two, "Menerima insentif"
+    ran past the screen."""
+    page = _open(browser, f"{app_url}/?wilayah=35", "phone")
+    page.get_by_role("heading", name="Tren mingguan", exact=True).scroll_into_view_if_needed()
+    page.locator('[aria-label="Garis tren mingguan per ukuran"]').first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    outside = page.evaluate(CHART_TEXT_OUTSIDE)
+    page.screenshot(path=ARTIFACTS / "phone-trend-legend.png")
+    page.close()
+    assert outside == [], outside
