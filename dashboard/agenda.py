@@ -19,7 +19,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, data, settings
+from dashboard import access, data, formatting, settings
 from dashboard.cache_keys import HASH_FUNCS
 from outreach import effect
 from outreach.events import Event
@@ -120,10 +120,22 @@ def last_event_dates(region: str) -> dict[str, date]:
     return latest
 
 
+OPEN_EDITOR = "tanpa login (dasbor terbuka)"
+"""The name the audit trail gives a write on the open dashboard."""
+
+
 def editor(scope: access.Scope) -> Editor:
     """Who writes: the signed-in e-mail, or the open dashboard's anonymous user."""
     who = access.signed_in_email() if access.auth_configured() else None
-    return Editor(who or "tanpa login (dasbor terbuka)", scope.code)
+    return Editor(who or OPEN_EDITOR, scope.code)
+
+
+def author_line(writer: Editor, scope: access.Scope) -> str:
+    """Who the audit trail will name and what they may change, as one plain sentence."""
+    reach = "nasional" if scope.national else f"wilayah {scope.describe()}"
+    if writer.who == OPEN_EDITOR:
+        return f"Anda menulis tanpa login (dasbor terbuka), dengan akses {reach}."
+    return f"Anda menulis sebagai {formatting.plain(writer.who)}, dengan akses {reach}."
 
 
 def write_refusal() -> str | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import access
+from dashboard import access, chrome_words, state
 from queries.health import RefreshFailedError
 from queries.replica import ReplicaTimeoutError, ReplicaUnavailableError
 from queries.settings import ConfigError, check_all
@@ -82,9 +82,9 @@ LAYOUT_CSS = (
 )
 # Streamlit's status widget ("Running…" with a "Stop" button) and the file uploader's hint
 # ("200MB per file") are English with no parameter to change them. The widget is hidden and a
-# run is announced in Bahasa from the app's own run state; the hint is replaced. The uploader's
-# "Upload" button keeps its word: text drawn by CSS does not name a button for axe
-# (docs/ACCESSIBILITY.md).
+# run is announced in Bahasa from the app's own run state; the hint is replaced. Streamlit's
+# other English words (the uploader's "Upload", "No results", accessible names) are rewritten
+# by dashboard/chrome_words.py's script, below (docs/ACCESSIBILITY.md).
 INDONESIAN_CHROME_CSS = (
     " [data-testid='stStatusWidget'] {display: none;}"
     " .stApp[data-test-script-state='running']::after {content: 'Memuat…'; position: fixed;"
@@ -95,6 +95,7 @@ INDONESIAN_CHROME_CSS = (
     " {content: 'Seret berkas ke sini, paling besar 200 MB';}"
 )
 st.html(f"<style>{LAYOUT_CSS}{INDONESIAN_CHROME_CSS}</style>")
+st.html(chrome_words.script(), unsafe_allow_javascript=True)
 
 # Our own links instead of Streamlit's sidebar menu: its grouped menu puts <div>s between <ul>
 # and <li> (axe "list"/"listitem", serious; docs/ACCESSIBILITY.md).
@@ -109,6 +110,7 @@ with st.sidebar:
 try:
     check_all()
     access.sidebar_identity(access.current_scope())
+    state.carry_filters(page.url_path)
     page.run()
 except (
     ConfigError,

@@ -8,17 +8,21 @@ SUPPRESSION_THRESHOLD = Setting(
     "PRAKERJA_SUPPRESSION_THRESHOLD",
     "10",
     "Counts below this in regency-level breakdowns show as '<N' (with complementary suppression).",
+    "Jumlah di bawah angka ini pada rincian tingkat kabupaten/kota tampil sebagai '<N' "
+    "(dengan penyembunyian pelengkap).",
 )
 CACHE_TTL_SECONDS = Setting(
     "PRAKERJA_CACHE_TTL_SECONDS",
     "600",
     "How long query results stay in the app's cache.",
+    "Berapa lama hasil kueri disimpan di cache aplikasi, dalam detik.",
 )
 
 LAG_WARNING_SECONDS = Setting(
     "PRAKERJA_LAG_WARNING_SECONDS",
     "900",
     "Replication lag (seconds) above which every screen warns that the replica is behind.",
+    "Jeda replikasi (detik) yang membuat setiap layar memperingatkan bahwa replika tertinggal.",
 )
 
 AGENDA_OPEN_WRITE = Setting(
@@ -26,6 +30,8 @@ AGENDA_OPEN_WRITE = Setting(
     "0",
     "1 = without login (no [auth] in secrets.toml) anyone may record, edit and delete agenda "
     "events (the open demo of `make run`). By default the agenda is read-only without login.",
+    "1 = tanpa login, siapa pun boleh mencatat, mengubah dan menghapus kegiatan agenda (demo "
+    "terbuka `make run`). Bawaannya, agenda hanya dapat dibaca tanpa login.",
 )
 
 DISPLAY_SETTINGS = (

@@ -125,8 +125,7 @@ def _built(
     stem = f"{level}-{focus}" if focus else level
     name = f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.json"
     _write_once(directory / name, data)
-    west, south, east, north = (float(v) for v in labels.total_bounds)
-    bounds = [[south, west], [north, east]] if focus else INDONESIA_BOUNDS
+    bounds = fit_bounds(labels) if focus else INDONESIA_BOUNDS
     points = pd.DataFrame(labels.drop(columns="geometry")).rename(
         columns={"label_lat": "lat", "label_lon": "lon"}
     )
@@ -155,6 +154,18 @@ def _district_view(
     near = DISTRICT_CONTEXT[len(focus)]
     context = regencies[~inside].cx[west - near : east + near, south - near : north + near]
     return labels.loc[labels["has_polygon"]], context, labels
+
+
+def fit_bounds(main: gpd.GeoDataFrame) -> list[list[float]]:
+    """What the map fits: each region's largest part, so that far small islands (Jawa Timur's
+    Masalembu and Kangean) do not halve the province on a phone. They are still drawn, a pan
+    away; every region stays in view by its main part."""
+    largest = [
+        max(shape.geoms, key=lambda part: part.area) if hasattr(shape, "geoms") else shape
+        for shape in main.geometry
+    ]
+    west, south, east, north = (float(v) for v in shapely.total_bounds(largest))
+    return [[south, west], [north, east]]
 
 
 def split_focus(

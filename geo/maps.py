@@ -21,7 +21,7 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from geo.boundaries import AnyLevel, boundaries_or_none
-from geo.boundary_files import INDONESIA_BOUNDS, NATIONAL_DECIMALS, split_focus
+from geo.boundary_files import INDONESIA_BOUNDS, NATIONAL_DECIMALS, fit_bounds, split_focus
 from geo.classify import DEFAULT_THRESHOLD, NO_DATA_LABEL, Scheme
 from geo.map_spec import (
     MAX_RADIUS_PX,
@@ -82,7 +82,7 @@ def choropleth_map(
     _add_context(m, context)
     _add_regions(m, main, labels, legend_title, fills)
     _add_selected(m, shapes, selected_code)
-    _add_legend(m, legend_title, rows, _bounds(main) if focus_province else INDONESIA_BOUNDS)
+    _add_legend(m, legend_title, rows, fit_bounds(main) if focus_province else INDONESIA_BOUNDS)
     return use_local_assets(m, asset_base_url)
 
 
@@ -114,11 +114,6 @@ def _base_map() -> folium.Map:
     assert isinstance(root, Figure)  # a folium.Map's root is always its Figure
     root.header.add_child(Element(f"<style>.leaflet-container{{background:{SEA}}}</style>"))
     return m
-
-
-def _bounds(frame: gpd.GeoDataFrame) -> list[list[float]]:
-    west, south, east, north = (float(v) for v in frame.total_bounds)
-    return [[south, west], [north, east]]
 
 
 def _features(frame: gpd.GeoDataFrame, labels: Mapping[str, str] | None = None) -> dict:

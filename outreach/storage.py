@@ -63,6 +63,8 @@ APP_DB_URL = Setting(
     "",
     "SQLAlchemy URL of the application database holding the agenda sosialisasi "
     "(postgresql+psycopg://user@host/db). Empty: agenda.sqlite in the data directory.",
+    "URL SQLAlchemy basis data aplikasi yang menyimpan agenda sosialisasi "
+    "(postgresql+psycopg://pengguna@host/db). Kosong: agenda.sqlite di folder data.",
 )
 SETTINGS = (APP_DB_URL,)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -32,7 +32,7 @@ header.page_header(
 writable_regencies = regencies().loc[lambda r: [editor.may_edit(c) for c in r["code"]]]
 province_names = dict(zip(provinces()["code"], provinces()["name"], strict=True))
 own_provinces = sorted(set(writable_regencies["province_code"]))
-default_province = scope.code[:2] if not scope.national else "32"
+default_province = state.remembered_region(scope.code if not scope.national else "32")[:2]
 province = st.selectbox(
     "Provinsi",
     own_provinces,
@@ -42,6 +42,7 @@ province = st.selectbox(
     key="agenda_provinsi",
 )
 state.write_value("wilayah", province)
+state.remember_region(province)
 choices = writable_regencies.loc[writable_regencies["province_code"] == province]
 names = dict(zip(choices["code"], choices["name"], strict=True))
 
@@ -134,11 +135,13 @@ if elsewhere:  # a newer version moved it out of this province (or out of the us
         f"Versi terbaru kegiatan ini tercatat di {region_name(current.regency_code)}: pilih "
         "provinsinya untuk mengubahnya."
     )
+# the event's regency, else the one chosen on another page or saved last
+preferred = current.regency_code if current else state.remembered_region("")
 with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
     regency = st.selectbox(
         "Kabupaten/kota",
         regency_codes,
-        index=regency_codes.index(current.regency_code) if current and not elsewhere else 0,
+        index=regency_codes.index(preferred) if preferred in regency_codes else 0,
         format_func=lambda code: f"{names[code]} ({dotted(code)})",
         placeholder="Pilih kabupaten/kota…",
         key=f"{form_key}_regency",
@@ -250,6 +253,7 @@ elif save or remove or as_new is not None:
     else:
         opened.pop(chosen, None)
         kept.pop(chosen, None)
+        state.remember_region(regency)  # the fresh form keeps the regency just used
         st.session_state["agenda_baru"] = st.session_state.get("agenda_baru", 0) + 1
         st.toast(message)
         st.rerun()
@@ -301,4 +305,4 @@ with st.expander("Riwayat perubahan"):
         st.warning(str(error))
         trail = []
     tables.show_table(outreach_view.audit_frame(trail), description="Riwayat perubahan agenda")
-st.caption(f"Anda menulis sebagai {formatting.plain(editor.who)} (akses {scope.describe()}).")
+st.caption(agenda.author_line(editor, scope))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import access, charts, data, state
 from dashboard.components import chart_view, controls, downloads, header, tables
-from dashboard.components.filters import filter_panel
+from dashboard.components.filters import NO_SELECT_ALL, filter_panel
 from dashboard.exports.context import context_from_store
 from dashboard.metric_options import (
     BY_URL_NAME,
@@ -43,6 +43,7 @@ picked = st.multiselect(
     max_selections=6,
     placeholder="Pilih provinsi…",
     key="bandingkan_prov",
+    select_all=NO_SELECT_ALL,  # Enter adds the first match, not every match
 )
 option = controls.metric_select(
     "Ukuran untuk peringkat",
@@ -51,7 +52,7 @@ option = controls.metric_select(
     help="Ukuran per kapita (per 1.000 penduduk) dan rasio membuat provinsi besar dan kecil "
     "dapat dibandingkan.",
 )
-state.write_filters(filters, *period)
+state.write_filters(filters, *period, keep_finer_region=True)  # the region is not shown here
 state.write_value("prov", ",".join(picked), ",".join(DEFAULT_PICK))
 if len(picked) < 2:
     st.info("Pilih sedikitnya dua provinsi.")

@@ -157,7 +157,7 @@ for column, (dimension, title) in chart_view.in_rows(shown_breakdowns, per_row=2
             suppressed_threshold=threshold,
         )
         chart_view.show_chart(chart)
-        downloads.render_chart_downloads(chart.chart, frame, f"rincian-{dimension}", context)
+        downloads.render_chart_downloads(chart.chart, frame, f"rincian-{title}", context)
 
 # --- the kecamatan of the regency: map, ranking, priorities ----------------------------------
 if filters.regency:

@@ -67,7 +67,7 @@ if level_name == "kabupaten" and not (
         "di luar itu ditampilkan angka tingkat provinsi."
     )
     level_name = "provinsi"
-state.write_filters(filters, *period)
+state.write_filters(filters, *period, keep_finer_region=bool(filters.province))
 state.write_value("tingkat", level_name, "provinsi")
 
 # --- map -------------------------------------------------------------------------------------

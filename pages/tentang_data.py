@@ -7,8 +7,11 @@ from dashboard import data, formatting, outreach_view, settings
 from dashboard.components import header, tables
 from geo.vintages import code_changes_2022
 from outreach import calibrate
+from outreach.storage import SETTINGS as OUTREACH_SETTINGS
 from queries.quality import REASONS, TABLE_WORDS
 from queries.settings import ALL_SETTINGS, data_dir
+
+SYNC_MODES = {"full": "dibangun ulang penuh", "incremental": "diperbarui bertahap"}
 
 header.page_header("Tentang Data", "Sumber, kesegaran, definisi, dan atribusi.", [])
 info = data.meta()
@@ -39,7 +42,7 @@ st.markdown(
         else ""
     )
     + f"\n- Penyimpanan analitik diperbarui: **{formatting.timestamp(info['refreshed_at'])}** "
-    f"(mode {info['sync_mode']})"
+    f"({SYNC_MODES.get(info['sync_mode'], info['sync_mode'])})"
     + (f"\n- Jeda replikasi: **{formatting.number(float(lag), 1)} detik**" if lag else "")
     + f"\n- Periode kegiatan: {formatting.period(info['data_from'], info['data_until'])}"
 )
@@ -132,5 +135,5 @@ st.markdown(
     "- Peta: Leaflet (lisensi BSD-2), disajikan dari server aplikasi ini tanpa CDN."
 )
 with st.expander("Pengaturan aplikasi"):
-    for setting in (*ALL_SETTINGS, *settings.DISPLAY_SETTINGS):
-        st.markdown(f"- `{setting.env}`: {setting.help}")
+    for setting in (*ALL_SETTINGS, *settings.DISPLAY_SETTINGS, *OUTREACH_SETTINGS):
+        st.markdown(f"- `{setting.env}`: {setting.bahasa}")

@@ -16,11 +16,13 @@ import platformdirs
 
 @dataclass(frozen=True)
 class Setting:
-    """One configurable value: its environment variable, default and meaning."""
+    """One configurable value: its environment variable, default and meaning (in English for
+    the README, in Bahasa Indonesia for the Tentang Data screen)."""
 
     env: str
     default: str
     help: str
+    bahasa: str
 
     def get(self) -> str:
         return os.environ.get(self.env, "").strip() or self.default
@@ -31,26 +33,34 @@ REPLICA_URL = Setting(
     "",
     "SQLAlchemy URL of the read-only replica (postgresql+psycopg://user@host/db). Empty: the "
     "synthetic demo replica is built and used.",
+    "URL SQLAlchemy replika hanya-baca (postgresql+psycopg://pengguna@host/db). Kosong: "
+    "replika demo sintetis dibangun dan dipakai.",
 )
 DATA_DIR = Setting(
     "PRAKERJA_DATA_DIR",
     platformdirs.user_data_dir("pantau-prakerja"),
     "Where the demo replica and the analytics store live.",
+    "Folder tempat replika demo dan penyimpanan analitik.",
 )
 DEMO_SCALE = Setting(
     "PRAKERJA_DEMO_SCALE",
     "0.05",
     "Scale of the synthetic demo replica (1.0 = 15.9 million registrants).",
+    "Skala replika demo sintetis (1,0 = 15,9 juta pendaftar).",
 )
 REFRESH_MINUTES = Setting(
     "PRAKERJA_REFRESH_MINUTES",
     "15",
     "How often the app refreshes the analytics store from the replica (0 = never).",
+    "Seberapa sering aplikasi memperbarui penyimpanan analitik dari replika, dalam menit "
+    "(0 = tidak pernah).",
 )
 STATEMENT_TIMEOUT_MS = Setting(
     "PRAKERJA_STATEMENT_TIMEOUT_MS",
     "600000",
     "statement_timeout of the refresh job's read-only replica sessions, in ms.",
+    "Batas waktu satu perintah SQL (statement_timeout) pada sesi hanya-baca penyegaran ke "
+    "replika, dalam milidetik.",
 )
 
 ACCEPT_WRITABLE_REPLICA = Setting(
@@ -58,6 +68,8 @@ ACCEPT_WRITABLE_REPLICA = Setting(
     "0",
     "1 = accept a replica role that could write (every screen then warns). By default the "
     "refresh refuses a role with INSERT, UPDATE, DELETE or CREATE privileges.",
+    "1 = terima peran replika yang dapat menulis (setiap layar lalu memperingatkan). "
+    "Bawaannya penyegaran menolak peran dengan hak INSERT, UPDATE, DELETE atau CREATE.",
 )
 
 ALL_SETTINGS = (

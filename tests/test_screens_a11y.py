@@ -46,11 +46,11 @@ PHRASES = (
     "Choose an option|Choose options|Select|Download|Search|Clear|Running|No results|Show data|"
     "Fullscreen|Loading|Please wait|Submit|Cancel|Open|Close|Copy|Link to heading|Rerun|"
     "Settings|Print|Stop|Record screen|Browse files|Drag and drop|per file|Choose date|"
-    "Deploy"
+    "Deploy|Upload"
 )
 ENGLISH = (*MONTHS.split(), *DAYS.split(), *PHRASES.split("|"))
-"""English UI words that must not appear as visible text, placeholders or accessible names.
-Not "Upload": the Agenda uploader's button keeps that word (docs/ACCESSIBILITY.md)."""
+"""English UI words that must not appear as visible text, placeholders or accessible names
+("Upload" too: dashboard/chrome_words.py renames the uploader's button)."""
 ENGLISH_PATTERN = re.compile(r"\b(" + "|".join(map(re.escape, ENGLISH)) + r")\b")
 STREAMLIT_NAMES = re.compile(
     r"^(Help for .*|Collapse sidebar|Expand sidebar|Main menu|Sidebar|Open|Clear all|"

@@ -30,6 +30,10 @@ LEGEND_PX = 40
 """A legend drawn above the plot: its padding and the gap to the plot (measured in Chromium)."""
 LEGEND_ROW_PX = 30
 """Each row of that legend."""
+NARROW_PLOT_PX = 330
+"""Below this plot width (a phone) a legend above the plot takes one column: two columns of
+"Selesai pelatihan pertama" and "Menerima insentif" ran past a 390 px screen. The trend's
+plot is 290 px wide there, 377 px in Nasional's half column at 1366 px."""
 
 
 def _title_lines(chart: Spec) -> int:
@@ -117,7 +121,20 @@ def show_chart(chart: Spec | Built) -> None:
     if isinstance(height, int):
         extra = TITLE_LINE_PX * (_title_lines(shown.chart) - 1) + _top_legend_px(shown.chart)
         size["height"] = height + CHROME_PX + extra
-    st.vega_lite_chart(spec=shown.spec(), **size)  # Streamlit copies it before moving data out
+    spec = _one_legend_column_when_narrow(shown.spec())
+    st.vega_lite_chart(spec=spec, **size)  # Streamlit copies it before moving data out
+
+
+def _one_legend_column_when_narrow(spec: Spec) -> Spec:
+    """The spec with its top legend's columns decided in the browser, from the drawn width
+    (a Vega expression): the server does not know the screen."""
+    color = spec.get("encoding", {}).get("color", {})
+    legend = color.get("legend")
+    if not isinstance(legend, dict) or not isinstance(legend.get("columns"), int):
+        return spec
+    columns = {"expr": f"width < {NARROW_PLOT_PX} ? 1 : {legend['columns']}"}
+    narrow = {**color, "legend": {**legend, "columns": columns}}
+    return {**spec, "encoding": {**spec["encoding"], "color": narrow}}
 
 
 def in_rows(items: Sequence[T], per_row: int) -> Iterator[tuple[DeltaGenerator, T]]:

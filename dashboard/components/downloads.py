@@ -21,6 +21,7 @@ from dashboard.exports.html_report import build_html_report
 from dashboard.exports.log import log_export
 from dashboard.exports.static_map import map_png, map_svg
 from dashboard.exports.timelapse import build_timelapse_gif, build_timelapse_mp4
+from dashboard.metric_options import BY_KEY
 from dashboard.settings import suppression_threshold
 from geo.boundaries import AnyLevel
 from queries.filters import Filters
@@ -38,8 +39,23 @@ def _user() -> str:
         return "anonim"
 
 
+LEVEL_WORDS: dict[AnyLevel, str] = {
+    "province": "provinsi",
+    "regency": "kabupaten",
+    "district": "kecamatan",
+}
+"""Map levels as file names say them (the names a Pemda official sees are Indonesian)."""
+
+
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "ekspor"
+    """A file-name part from Indonesian words: ``Pendaftar per 1.000 penduduk`` →
+    ``pendaftar-per-1000-penduduk`` (the thousands dot dropped, not made a hyphen)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower().replace(".", "")).strip("-") or "ekspor"
+
+
+def map_file_name(metric: str, level: AnyLevel, focus_province: str | None) -> str:
+    """``peta-pendaftar-per-1000-penduduk-kabupaten-32``: the measure and level in Bahasa."""
+    return _slug(f"peta-{BY_KEY[metric].label}-{LEVEL_WORDS[level]}-{focus_province or 'nasional'}")
 
 
 def _logged(
@@ -123,7 +139,7 @@ def render_map_image_downloads(
 ) -> None:
     """Buttons for the static map (1920×1080 PNG for slides, SVG for print)."""
     log_filters = filters or context.filters_text
-    name = _slug(f"peta-{metric}-{level}-{focus_province or 'nasional'}")
+    name = map_file_name(metric, level, focus_province)
     files = map_files(values, level, metric, context, focus_province, filters)
     _download_row(files, name, "peta", log_filters, context.region_code)
 
@@ -161,7 +177,7 @@ def render_deck_button(
     store: Store, filters: Filters, region_code: str, compare: Sequence[str] = ()
 ) -> None:
     """ "Siapkan salindia" builds the PPTX and PDF (with progress), then offers both."""
-    key = _slug(f"deck-{region_code}-{'-'.join(compare)}")
+    key = _slug(f"salindia-{region_code}-{'-'.join(compare)}")
     if not st.button(
         "Siapkan salindia presentasi (PPTX dan PDF)",
         key=f"siapkan_{key}",

@@ -13,6 +13,9 @@ from queries.filters import AGE_BANDS, CHANNELS, GENDERS, PROGRAMME_START, Filte
 from queries.metrics import BREAKDOWN_LABELS
 
 DISABILITY_CHOICES = {None: "Semua", True: "Penyandang disabilitas", False: "Bukan penyandang"}
+NO_SELECT_ALL = False
+"""Every multiselect's ``select_all``: Streamlit's bulk option ("Select 6 matches") is English
+and is what Enter picks after typing, so "Papua" + Enter added all six Papua provinces."""
 
 
 def filter_panel(current: Filters, period: tuple[date, date], waves: list[int]) -> Filters:
@@ -27,6 +30,7 @@ def filter_panel(current: Filters, period: tuple[date, date], waves: list[int]) 
             format_func=lambda wave: f"Gelombang {wave}",
             placeholder="Semua gelombang",
             key="filter_waves",
+            select_all=NO_SELECT_ALL,
             help="Berlaku untuk penerima, pelatihan dan insentif; pendaftar belum bergelombang.",
         )
         channels = _multi("Kanal pendaftaran", CHANNELS, current.channels, "channel", "kanal")
@@ -38,6 +42,7 @@ def filter_panel(current: Filters, period: tuple[date, date], waves: list[int]) 
             format_func=lambda band: f"{band} tahun",
             placeholder="Semua usia",
             key="filter_usia",
+            select_all=NO_SELECT_ALL,
         )
         disability = st.selectbox(
             "Disabilitas",
@@ -92,4 +97,5 @@ def _multi(
         format_func=lambda value: names.get(value, value),
         placeholder="Semua",
         key=f"filter_{key}",
+        select_all=NO_SELECT_ALL,
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 import streamlit as st
 
 from dashboard import data, formatting, settings
+from synthetic.calibration import PUBLISHED_TOTALS, target_counts
 
 SYNTHETIC_LABEL = "Data sintetis (demo)"
 
@@ -16,13 +17,29 @@ def page_header(title: str, caption: str, notices: list[str]) -> None:
     st.title(title)
     st.caption(caption)
     if data.is_synthetic():
-        st.warning(
-            f"**{SYNTHETIC_LABEL}** — angka di layar ini berasal dari replika sintetis yang "
-            "dikalibrasi ke angka resmi September 2020, bukan data peserta sesungguhnya.",
-        )
+        st.warning(synthetic_banner(float(data.meta().get("population_scale") or 1)))
     _freshness()
     for notice in notices:
         st.info(notice)
+
+
+def synthetic_banner(scale: float) -> str:
+    """Say that the figures are synthetic and, below full size, that they are a sample: a
+    first look at 795 ribu registrants next to "angka resmi" (15,9 juta) misleads."""
+    official = formatting.compact(PUBLISHED_TOTALS["registrants"])
+    if scale >= 1:
+        return (
+            f"**{SYNTHETIC_LABEL}** — angka di layar ini berasal dari replika sintetis yang "
+            f"dikalibrasi ke angka resmi September 2020 ({official} pendaftar), bukan data "
+            "peserta sesungguhnya."
+        )
+    share = formatting.percent(scale, decimals=0 if scale >= 0.01 else 1)
+    sample = formatting.compact(target_counts(scale)["registrants"])
+    return (
+        f"**{SYNTHETIC_LABEL}** — angka di layar ini berasal dari replika sintetis, bukan data "
+        f"peserta sesungguhnya: sampel {share} dari ukuran program yang dikalibrasi ke angka "
+        f"resmi September 2020 ({official} pendaftar), di sini sekitar {sample} pendaftar."
+    )
 
 
 def _freshness() -> None:

@@ -54,7 +54,12 @@ table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #ddd;vertical-align:top}
 th{background:#2c7fb8;color:#fff}
 @media print{.stamp{position:absolute}.folium-map{page-break-inside:avoid}}
+@media (max-width:640px){main{padding:12px 10px 32px}.folium-map{height:420px!important}
+table{font-size:13px}th,td{padding:4px;overflow-wrap:anywhere}
+.chart{margin:0;overflow-x:auto}.chart svg{max-width:none}}
 """
+# On a phone the priorities table wraps inside the screen and each chart keeps its drawn size
+# (text stays readable), scrolling sideways inside its own box instead of shrinking.
 
 
 def build_html_report(
