@@ -149,3 +149,12 @@ def signed_percent(value: float | None) -> str:
         return NO_DATA
     sign = "+" if value >= 0 else "−"
     return sign + percent(abs(value))
+
+
+def change(now: float, before: float | None) -> float | None:
+    """Relative change; None when there is no previous period, it was zero, or either count
+    is hidden (a change against a hidden count would reveal it). The KPI cards and the
+    report e-mails word it with :func:`signed_percent`."""
+    if before is None or pd.isna(before) or pd.isna(now) or before == 0:
+        return None
+    return float((now - before) / before)

@@ -1,0 +1,31 @@
+"""Settings of the e-mail subscriptions (listed in the README's settings table)."""
+
+from __future__ import annotations
+
+from queries.settings import Setting
+
+SMTP_URL = Setting(
+    "PRAKERJA_SMTP_URL",
+    "",
+    "SMTP server for report e-mails: smtp://user:password@host:587 (STARTTLS), "
+    "smtps://…:465 (TLS from the start), smtp://host:25 (no TLS, a local relay). Empty: "
+    "nothing is sent.",
+)
+MAIL_FROM = Setting(
+    "PRAKERJA_MAIL_FROM",
+    "Pantau Prakerja <noreply@localhost>",
+    "Sender (From) of the report e-mails.",
+)
+PUBLIC_URL = Setting(
+    "PRAKERJA_PUBLIC_URL",
+    "http://localhost:8501",
+    "The dashboard's address as readers reach it: links in e-mails (the region's page, "
+    "unsubscribe).",
+)
+UNSUBSCRIBE_SECRET = Setting(
+    "PRAKERJA_UNSUBSCRIBE_SECRET",
+    "",
+    "Key that signs unsubscribe links (HMAC-SHA256); every worker and the sender need the "
+    "same one. Empty: a random key kept in the data directory (unsubscribe.key).",
+)
+SETTINGS = (SMTP_URL, MAIL_FROM, PUBLIC_URL, UNSUBSCRIBE_SECRET)
