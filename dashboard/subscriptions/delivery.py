@@ -19,6 +19,7 @@ import os
 import smtplib
 import socket
 import ssl
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from dashboard.subscriptions import message
 from dashboard.subscriptions.settings import SMTP_URL
 from dashboard.subscriptions.storage import Subscription, Subscriptions
 from geo.regions import region_level, region_name
+from queries.bootstrap import default_store_dir
 from queries.health import describe, read_health
 from queries.settings import ConfigError, data_dir
 from queries.store import Store
@@ -141,7 +143,7 @@ def smtp_error(error: Exception, server: SmtpServer) -> str:
         raw = error.smtp_error
         text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
         return f"Server SMTP {where} menolak: {error.smtp_code} {text}"
-    if isinstance(error, TimeoutError | socket.timeout):
+    if isinstance(error, TimeoutError) or str(error).endswith("timed out"):  # also as a drop
         return f"Server SMTP {where} tidak menjawab (batas waktu habis)"
     if isinstance(error, ConnectionRefusedError):
         return f"Server SMTP {where} menolak sambungan"
@@ -330,3 +332,23 @@ def opened(url: str | None = None) -> Iterator[Subscriptions]:
         yield subscriptions
     finally:
         subscriptions.dispose()
+
+
+def after_refresh(refreshed: bool, store_dir: Path | None = None) -> RunReport | None:
+    """The refresh service's step after each refresh: send what is due when the refresh
+    succeeded and SMTP is configured; otherwise say why nothing was sent. Never raises:
+    the refresh service goes on whatever the mail does."""
+    if not SMTP_URL.get():
+        return None
+    now = datetime.now().astimezone().isoformat(timespec="seconds")
+    if not refreshed:
+        print(f"{now} report e-mails delayed: the refresh failed", file=sys.stderr, flush=True)
+        return None
+    try:
+        with opened() as subscriptions:
+            report = run_once(subscriptions, store_dir or default_store_dir())
+    except Exception as error:  # a broken mail setup must not stop the refresh service
+        print(f"{now} report e-mails not sent: {describe(error)}", file=sys.stderr, flush=True)
+        return None
+    print(f"{now} report e-mails: {report.summary()}", flush=True)
+    return report
