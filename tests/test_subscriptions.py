@@ -433,3 +433,88 @@ def test_the_cli_adds_lists_and_refuses_bad_input_in_one_line(mail_env) -> None:
         cwd=ROOT,
     )
     assert unset.returncode == 1 and "PRAKERJA_SMTP_URL belum diatur" in unset.stderr
+
+
+# --- the app: unsubscribe link in Chromium, the Langganan laporan page ------------------------
+
+
+@pytest.fixture
+def app_with_mail(mail_env, boundary_cache, monkeypatch, tmp_path) -> Iterator[str]:
+    """A worker of its own, sharing this test's application database and unsubscribe key."""
+    from browser_fixtures import _free_port as free_port
+
+    from dashboard.serve import worker_command
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("PRAKERJA_PUBLIC_URL", url)
+    env = {**os.environ, "PRAKERJA_CACHE_DIR": str(boundary_cache), "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        worker_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    try:
+        for _ in range(120):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            threading.Event().wait(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_the_unsubscribe_link_stops_the_subscription_without_login(
+    app_with_mail, subs, mail_env, monkeypatch, browser
+) -> None:
+    from browser_fixtures import wait_until_idle
+
+    _subscribe(
+        subs,
+        ("berhenti@pemda.go.id", "32", "weekly", "body"),
+        ("tetap@pemda.go.id", "33", "weekly", "body"),
+    )
+    with smtp_server() as (url, inbox):
+        monkeypatch.setenv("PRAKERJA_SMTP_URL", url)
+        delivery.run_once(subs, mail_env, force=True, workers=1)
+    mail = _by_recipient(inbox)["berhenti@pemda.go.id"]
+    link = str(mail["List-Unsubscribe"]).strip().strip("<>")
+    assert link.startswith(app_with_mail + "/?berhenti=")
+    with contextlib.closing(browser.new_context()) as context:
+        page = context.new_page()
+        page.goto(link.replace(".", ".X", 1).replace(".X", ".", 1)[:-2] + "AA")  # forged
+        wait_until_idle(page)
+        forged = page.locator("[data-testid='stAlert']").inner_text()
+        page.goto(link)
+        wait_until_idle(page)
+        done = page.locator("[data-testid='stAlert']").inner_text()
+    assert "tidak sah" in forged
+    assert "telah dihentikan" in done and "Jawa Barat" in done
+    active = {s.email: s.active for s in subs.subscriptions()}
+    assert active == {"berhenti@pemda.go.id": False, "tetap@pemda.go.id": True}
+    (entry, *_) = subs.audit()
+    assert (entry["action"], entry["actor"]) == ("stop", "tautan berhenti berlangganan (surel)")
+
+
+def test_the_langganan_page_subscribes_lists_and_stops(subs, mail_env) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("../pages/langganan.py")
+    at.run()
+    assert not at.exception, at.exception
+    at.text_input[0].set_value("kepala@pemda.go.id")
+    at.selectbox[0].set_value("3201")
+    at.selectbox[2].set_value("html")
+    at.button[0].click()  # the form's submit button
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (saved,) = subs.subscriptions()
+    assert (saved.email, saved.region_code, saved.format) == ("kepala@pemda.go.id", "3201", "html")
+    assert "Belum ada" in at.table[0].value.to_string()
+    at.button[1].click()  # Hentikan
+    at.run()
+    assert not at.exception
+    stopped = subs.get(saved.id)
+    assert stopped is not None and not stopped.active
