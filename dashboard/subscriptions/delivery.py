@@ -171,6 +171,7 @@ class RunReport:
     taken: int = 0  # sent earlier, or claimed by another runner
     not_due: int = 0
     left: int = 0  # not tried: the SMTP server stopped answering
+    files_cpu_seconds: float = 0.0  # the batch's processes building the attachments
 
     def summary(self) -> str:
         text = (
@@ -217,7 +218,7 @@ def run_once(
         return report
     store = Store.open_current(store_dir)
     try:
-        files = build_files(store, {(s.region_code, s.format) for s, _ in due}, workers)
+        files = build_files(store, {(s.region_code, s.format) for s, _ in due}, workers, report)
         _send_all(subscriptions, store, due, files, Mailer(server, timeout), now, report)
     finally:
         store.close()
@@ -300,10 +301,11 @@ def files_dir() -> Path:
 
 
 def build_files(
-    store: Store, wanted: set[tuple[str, str]], workers: int | None = None
+    store: Store, wanted: set[tuple[str, str]], workers: int | None, report: RunReport
 ) -> dict[tuple[str, str], Path]:
     """(region, format) → the region's PDF deck or HTML report over the whole data period,
-    built by the batch (in parallel, reused while the store version is the same)."""
+    built by the batch (in parallel, reused while the store version is the same); adds the
+    batch's CPU seconds to ``report``."""
     meta = store.meta()
     built: dict[tuple[str, str], Path] = {}
     for fmt in FILE_FORMATS:
@@ -316,7 +318,8 @@ def build_files(
         ]
         spec = batch.BatchSpec(fmt, False, meta["data_from"], meta["data_until"], str(store.path))
         out = files_dir()
-        batch.run_batch(jobs, spec, out, workers=workers, progress=False)
+        result = batch.run_batch(jobs, spec, out, workers=workers, progress=False)
+        report.files_cpu_seconds += result.total_cpu_seconds
         index = batch.read_index(out)
         for job in jobs:
             if batch.is_current(index.get(job.file), spec, out):
