@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from geo.regions import NATION_CODE, is_known, normalize_code, region_name
-from outreach.storage import UNREACHABLE, Agenda, Editor, _as_utc, _unavailable
+from outreach.storage import Agenda, Editor, _as_utc
 
 FREQUENCIES = {"weekly": "mingguan", "monthly": "bulanan"}
 FORMATS = {"pdf": "dek PDF", "html": "laporan HTML luring", "body": "angka di badan surel saja"}
@@ -355,21 +355,13 @@ class Subscriptions:
 
     # --- internals --------------------------------------------------------------------------
 
-    @contextmanager
-    def _connect(self) -> Iterator[Connection]:
-        try:
-            with self.engine.connect() as connection:
-                yield connection
-        except UNREACHABLE as error:
-            raise _unavailable(error) from error
+    def _connect(self) -> AbstractContextManager[Connection]:
+        """Reading, and ``_begin`` one transaction: the agenda's, so a lost database is the
+        same :class:`outreach.storage.AgendaUnavailableError` for both."""
+        return self._agenda._connect()
 
-    @contextmanager
-    def _begin(self) -> Iterator[Connection]:
-        try:
-            with self.engine.begin() as connection:
-                yield connection
-        except UNREACHABLE as error:
-            raise _unavailable(error) from error
+    def _begin(self) -> AbstractContextManager[Connection]:
+        return self._agenda._begin()
 
     @staticmethod
     def _get(connection: Connection, subscription_id: int) -> Subscription | None:
