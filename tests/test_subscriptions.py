@@ -199,8 +199,18 @@ def test_weekly_messages_reach_a_real_smtp_server_with_the_screens_figures(
         page.wait_for_selector("path.leaflet-interactive")
         heading = page.locator("h1").first.inner_text()
         stamp = page.locator("[data-stamp]").inner_text()
+        # the HTML part on a phone: nothing wider than the screen, body text at 16 px
+        phone = context.new_page(viewport={"width": 390, "height": 844})
+        body = province.get_body(("html",))
+        assert body is not None
+        phone.set_content(body.get_content(), wait_until="load")
+        widest = phone.evaluate("document.documentElement.scrollWidth")
+        size = phone.evaluate("getComputedStyle(document.querySelector('div')).fontSize")
+        shown = phone.inner_text("body")
     assert requests == []
     assert "Kabupaten Bogor" in heading and stamp == "DATA SINTETIS"
+    assert widest <= 390 and size == "16px"
+    assert "Angka utama" in shown and "Berhenti berlangganan" in shown
     assert not list(mails["kota@kotakecil.go.id"].iter_attachments())
 
 

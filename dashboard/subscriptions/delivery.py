@@ -171,7 +171,8 @@ class RunReport:
     taken: int = 0  # sent earlier, or claimed by another runner
     not_due: int = 0
     left: int = 0  # not tried: the SMTP server stopped answering
-    files_cpu_seconds: float = 0.0  # the batch's processes building the attachments
+    files_cpu_seconds: float = 0.0  # building the attachments themselves (batch workers)
+    batch_cpu_seconds: float = 0.0  # the batch's processes from their start (imports, store)
 
     def summary(self) -> str:
         text = (
@@ -319,7 +320,8 @@ def build_files(
         spec = batch.BatchSpec(fmt, False, meta["data_from"], meta["data_until"], str(store.path))
         out = files_dir()
         result = batch.run_batch(jobs, spec, out, workers=workers, progress=False)
-        report.files_cpu_seconds += result.total_cpu_seconds
+        report.files_cpu_seconds += result.cpu_seconds
+        report.batch_cpu_seconds += result.total_cpu_seconds
         index = batch.read_index(out)
         for job in jobs:
             if batch.is_current(index.get(job.file), spec, out):
