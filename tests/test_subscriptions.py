@@ -200,7 +200,8 @@ def test_weekly_messages_reach_a_real_smtp_server_with_the_screens_figures(
         heading = page.locator("h1").first.inner_text()
         stamp = page.locator("[data-stamp]").inner_text()
         # the HTML part on a phone: nothing wider than the screen, body text at 16 px
-        phone = context.new_page(viewport={"width": 390, "height": 844})
+        phone = context.new_page()
+        phone.set_viewport_size({"width": 390, "height": 844})
         body = province.get_body(("html",))
         assert body is not None
         phone.set_content(body.get_content(), wait_until="load")
