@@ -29,7 +29,6 @@ SCREENS = {
     "tentang-data": "tentang-data",
     "agenda": "agenda",  # the browser app's own demo-seeded agenda (tests/browser_fixtures.py)
     "langganan": "langganan",
-    "berhenti": "?berhenti=1.tautan-terpotong",  # the unsubscribe page, a link cut short
 }
 VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
 TALL = 5000

@@ -112,12 +112,18 @@ def _form(store: Subscriptions, editor: Editor) -> None:
     choices = _region_choices(editor)
     with st.form("langganan_baru", clear_on_submit=False):
         email = st.text_input("Alamat surel", value=signed_in or "")
-        region = st.selectbox("Wilayah", list(choices), format_func=choices.__getitem__)
+        region = st.selectbox(
+            "Wilayah", list(choices), format_func=choices.__getitem__, placeholder="Pilih wilayah…"
+        )
         frequency = st.radio(
             "Frekuensi", list(FREQUENCIES), format_func=FREQUENCIES.__getitem__, horizontal=True
         )
-        day = st.selectbox("Hari pengiriman (mingguan)", WEEKDAYS, format_func=str.capitalize)
-        fmt = st.selectbox("Format", list(FORMATS), format_func=FORMATS.__getitem__)
+        day = st.selectbox(
+            "Hari pengiriman (mingguan)", WEEKDAYS, format_func=str.capitalize, placeholder="Pilih…"
+        )
+        fmt = st.selectbox(
+            "Format", list(FORMATS), format_func=FORMATS.__getitem__, placeholder="Pilih…"
+        )
         submitted = st.form_submit_button("Simpan langganan")
     if not submitted:
         return
@@ -150,7 +156,9 @@ def _listing(store: Subscriptions, editor: Editor) -> None:
     active = {s.id: f"{s.email} · {region_name(s.region_code)}" for s in shown if s.active}
     if not active:
         return
-    chosen = st.selectbox("Hentikan langganan", list(active), format_func=active.__getitem__)
+    chosen = st.selectbox(
+        "Hentikan langganan", list(active), format_func=active.__getitem__, placeholder="Pilih…"
+    )
     if st.button("Hentikan"):
         store.set_active(editor.who, int(chosen), False)
         st.rerun()  # the table shows it stopped
