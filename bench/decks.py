@@ -69,12 +69,19 @@ def measure(level: str, fmt: str, out: Path, workers: int, sample: int) -> dict[
     }
 
 
-def write_section(path: Path, rows: list[dict[str, str]], workers: int) -> None:
-    """Replace (or append) the benchmark's section of PERFORMANCE.md."""
+def write_section(
+    path: Path,
+    rows: list[dict[str, str]],
+    workers: int,
+    title: str = "Presenter files (`python -m bench.decks`)",
+    markers: tuple[str, str] = (START, END),
+) -> None:
+    """Replace (or append) a benchmark's section of PERFORMANCE.md."""
+    start, end = markers
     header = list(rows[0])
     lines = [
-        START,
-        "## Presenter files (`python -m bench.decks`)",
+        start,
+        f"## {title}",
         "",
         f"Measured on {date.today().isoformat()} ({platform.machine()}, "
         f"{platform.python_version()}, {os.cpu_count()} cores, {workers} workers) on a store "
@@ -84,12 +91,12 @@ def write_section(path: Path, rows: list[dict[str, str]], workers: int) -> None:
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
         *("| " + " | ".join(row[h] for h in header) + " |" for row in rows),
-        END,
+        end,
     ]
     text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + "\n".join(lines) + rest.split(END, 1)[1]
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + "\n".join(lines) + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
     path.write_text(text, encoding="utf-8")

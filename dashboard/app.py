@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import access, chrome_words, state
+from dashboard.subscriptions.section import handle_unsubscribe
 from queries.health import RefreshFailedError
 from queries.replica import ReplicaTimeoutError, ReplicaUnavailableError
 from queries.settings import ConfigError, check_all
@@ -54,6 +55,11 @@ PAGES = {
             PAGES_DIR / "agenda.py",
             title="Agenda sosialisasi",
             url_path="agenda",
+        ),
+        st.Page(
+            PAGES_DIR / "langganan.py",
+            title="Langganan laporan",
+            url_path="langganan",
         ),
     ],
     "Informasi": [
@@ -109,9 +115,10 @@ with st.sidebar:
             st.page_link(each, width="stretch")
 try:
     check_all()
-    access.sidebar_identity(access.current_scope())
-    state.carry_filters(page.url_path)
-    page.run()
+    if not handle_unsubscribe():  # ?berhenti=… works from the e-mail, without login
+        access.sidebar_identity(access.current_scope())
+        state.carry_filters(page.url_path)
+        page.run()
 except (
     ConfigError,
     RefreshFailedError,

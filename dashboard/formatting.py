@@ -170,3 +170,12 @@ def plain(text: object) -> str:
     each ``://``, ``www.`` and ``@`` so no bare URL or address becomes a link either."""
     broken = _AUTOLINK.sub(lambda found: found[0][0] + WORD_JOINER + found[0][1:], str(text))
     return _MARKUP.sub(r"\\\1", broken).replace("\n", "  \n")
+
+
+def change(now: float, before: float | None) -> float | None:
+    """Relative change; None when there is no previous period, it was zero, or either count
+    is hidden (a change against a hidden count would reveal it). The KPI cards and the
+    report e-mails word it with :func:`signed_percent`."""
+    if before is None or pd.isna(before) or pd.isna(now) or before == 0:
+        return None
+    return float((now - before) / before)

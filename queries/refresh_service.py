@@ -4,7 +4,9 @@ When several dashboard workers serve one store directory, exactly one process mu
 it (the workers run with ``PRAKERJA_REFRESH_MINUTES=0``). This service refreshes on a fixed
 interval, publishes each result as a new immutable store version (``queries.store``), prunes
 versions no reader holds a lease on any more, and backs off exponentially while the replica
-fails. Each outcome is recorded in ``refresh-status.json`` beside the store
+fails. After each successful refresh it sends the report e-mails that are due
+(``dashboard.subscriptions``; only when ``PRAKERJA_SMTP_URL`` is set). Each outcome is
+recorded in ``refresh-status.json`` beside the store
 (:mod:`queries.health`), so every worker shows the same banner with the true reason.
 SIGTERM/SIGINT stop it between two refreshes; a refresh cut short by a kill leaves only a
 ``.building`` file (removed by the next refresh), never a half-published version.
@@ -13,8 +15,10 @@ SIGTERM/SIGINT stop it between two refreshes; a refresh cut short by a kill leav
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -48,6 +52,24 @@ def refresh_once() -> bool:
     return True
 
 
+REPORTS_COMMAND = ("-m", "dashboard.subscriptions", "run", "--once")
+"""The report e-mails' own command: the mail belongs to the app (``dashboard``), which this
+service runs as a process, never imports (docs/ARCHITECTURE.md, "Layers")."""
+
+
+def send_reports(refreshed: bool) -> None:
+    """The report e-mails that are due, right after a successful refresh only: after a
+    failed one they wait for fresh data, and the log says so (issue 24). Only when
+    ``PRAKERJA_SMTP_URL`` is set (``dashboard.subscriptions.settings``); the command's own
+    lines go to this service's log, and a failure never stops the refresh."""
+    if not os.environ.get("PRAKERJA_SMTP_URL", "").strip():
+        return
+    if not refreshed:
+        print("report e-mails delayed: the refresh failed", file=sys.stderr, flush=True)
+        return
+    subprocess.run([sys.executable, *REPORTS_COMMAND], check=False)
+
+
 def seconds_until_next(every: float) -> float:
     """The interval after a success; after failures the shared back-off of
     :mod:`queries.health` (30 s, doubling, at most the interval)."""
@@ -65,6 +87,7 @@ def run(every: float, stop: threading.Event, once: bool = False) -> bool:
     while not stop.is_set():
         succeeded = refresh_once()
         prune_versions(directory)
+        send_reports(succeeded)
         if once:
             break
         stop.wait(seconds_until_next(every))

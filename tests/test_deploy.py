@@ -104,9 +104,9 @@ def test_compose_matches_the_local_topology() -> None:
     port = proxy["environment"]["PANTAU_PORT"]
     assert proxy["ports"] == [f"{port}:{port}"]
     assert proxy["volumes"][0].startswith("./haproxy.cfg:")
-    assert f"worker:{PORT}" in PROXY_TEMPLATE.read_text()
+    assert f'"${{PANTAU_WORKER_HOST-worker}}:{PORT}"' in PROXY_TEMPLATE.read_text()
     assert services["static"]["command"] == STATIC
-    assert f"static:{STATIC_PORT}" in PROXY_TEMPLATE.read_text()
+    assert f'"${{PANTAU_STATIC_HOST-static}}:{STATIC_PORT}"' in PROXY_TEMPLATE.read_text()
     assert "static" in proxy["depends_on"]
 
 
@@ -150,13 +150,6 @@ def test_kubernetes_matches_the_local_topology() -> None:
         (volume,) = dep["spec"]["template"]["spec"]["volumes"]
         assert volume["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
 
-    ingress = _kind(_yaml("kubernetes/ingress.yaml"), "Ingress")
-    notes = ingress["metadata"]["annotations"]
-    assert notes["nginx.ingress.kubernetes.io/affinity"] == "cookie"
-    assert notes["nginx.ingress.kubernetes.io/session-cookie-name"] == COOKIE
-    paths = {(p["path"], p["pathType"]): p["backend"]["service"] for p in _ingress_paths(ingress)}
-    assert paths["/", "Prefix"] == {"name": service["metadata"]["name"], "port": {"number": PORT}}
-
     statics = _yaml("kubernetes/static.yaml")
     static_service = _kind(statics, "Service")
     static = _container(_kind(statics, "Deployment"))
@@ -164,19 +157,8 @@ def test_kubernetes_matches_the_local_topology() -> None:
     assert static["ports"][0]["containerPort"] == STATIC_PORT
     assert static_service["spec"]["ports"][0]["targetPort"] == STATIC_PORT
     assert static["readinessProbe"]["httpGet"] == {"path": "/health", "port": STATIC_PORT}
-    # the page at / itself (with its preload hints), as HAProxy sends it (deploy/haproxy.cfg)
-    static_paths = [("/", "Exact"), ("/favicon.png", "Exact"), ("/static/", "Prefix")]
-    component = (f"/component/{MAP_COMPONENT}/", "Prefix")  # as HAProxy does, too
-    assert f"path_beg {component[0]}" in PROXY_TEMPLATE.read_text()
-    for path in [*static_paths, ("/app/static/", "Prefix"), component]:
-        assert paths[path] == {
-            "name": static_service["metadata"]["name"],
-            "port": {"number": STATIC_PORT},
-        }
-
-
-def _ingress_paths(ingress: dict) -> list[dict]:
-    return ingress["spec"]["rules"][0]["http"]["paths"]
+    component = f"/component/{MAP_COMPONENT}/"  # routed to the sidecar by HAProxy itself
+    assert f"path_beg {component}" in PROXY_TEMPLATE.read_text()
 
 
 def test_the_agenda_is_read_only_without_login_when_served() -> None:
@@ -192,3 +174,74 @@ def test_the_agenda_is_read_only_without_login_when_served() -> None:
     assert _env(kubernetes)["PRAKERJA_AGENDA_OPEN_WRITE"] == "0"
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
     assert "PRAKERJA_AGENDA_OPEN_WRITE=$${PRAKERJA_AGENDA_OPEN_WRITE:-1}" in makefile
+
+
+def _manifests() -> list[dict]:
+    return [
+        doc
+        for path in sorted((DEPLOY / "kubernetes").glob("*.yaml"))
+        for doc in _yaml(path.relative_to(DEPLOY).as_posix())
+    ]
+
+
+def test_kubernetes_routes_through_the_gateway_api_to_the_tested_haproxy_config() -> None:
+    """Gateway → HTTPRoute → the HAProxy Deployment running deploy/haproxy.cfg from the app
+    image → the headless worker Service and the static Service; no Ingress, no annotations."""
+    documents = _manifests()
+    assert not [d for d in documents if d["kind"] == "Ingress"]
+    assert not [d["metadata"]["name"] for d in documents if d["metadata"].get("annotations")]
+    gateway = _kind(documents, "Gateway")
+    assert gateway["apiVersion"] == "gateway.networking.k8s.io/v1"
+    https = next(item for item in gateway["spec"]["listeners"] if item["protocol"] == "HTTPS")
+    assert https["port"] == 443 and https["tls"]["mode"] == "Terminate"
+    routes = {d["metadata"]["name"]: d for d in documents if d["kind"] == "HTTPRoute"}
+    route = next(r for r in routes.values() if r["spec"]["parentRefs"][0]["sectionName"] == "https")
+    assert route["spec"]["parentRefs"][0]["name"] == gateway["metadata"]["name"]
+    (rule,) = route["spec"]["rules"]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
+    (backend,) = rule["backendRefs"]
+
+    proxies = _yaml("kubernetes/proxy.yaml")
+    proxy_deployment, proxy_service = _kind(proxies, "Deployment"), _kind(proxies, "Service")
+    assert backend == {"name": proxy_service["metadata"]["name"], "port": 8080}
+    (port,) = proxy_service["spec"]["ports"]
+    assert port["port"] == port["targetPort"] == 8080 and port["appProtocol"] == "http"
+    compose_proxy = _yaml("compose.yaml")[0]["services"]["proxy"]
+    haproxy = _container(proxy_deployment)
+    assert haproxy["image"] == compose_proxy["image"]  # the same HAProxy as docker compose
+    (init,) = proxy_deployment["spec"]["template"]["spec"]["initContainers"]
+    # the file as the image holds it: the repository is copied into the WORKDIR
+    assert init["command"][1] == PROXY_TEMPLATE.relative_to(DEPLOY.parent).as_posix()
+    assert (
+        init["command"][0] == "cp"
+        and init["image"]
+        == _container(_kind(_yaml("kubernetes/worker.yaml"), "Deployment"))["image"]
+    )
+    assert haproxy["command"][-2:] == ["-f", init["command"][2]]
+    env = _env(haproxy)
+    assert env["PANTAU_PORT"] == str(haproxy["ports"][0]["containerPort"]) == "8080"
+    workers = _yaml("kubernetes/worker.yaml")
+    worker_service, static_service = (
+        _kind(workers, "Service"),
+        _kind(_yaml("kubernetes/static.yaml"), "Service"),
+    )
+    assert worker_service["spec"]["clusterIP"] == "None"  # one DNS record per worker pod
+    namespace = "$(POD_NAMESPACE)"
+    assert (
+        env["PANTAU_WORKER_HOST"]
+        == f"{worker_service['metadata']['name']}.{namespace}.svc.cluster.local"
+    )
+    assert (
+        env["PANTAU_STATIC_HOST"]
+        == f"{static_service['metadata']['name']}.{namespace}.svc.cluster.local"
+    )
+    template = PROXY_TEMPLATE.read_text()
+    assert f'"${{PANTAU_WORKER_HOST-worker}}:{PORT}"' in template
+    assert f'"${{PANTAU_STATIC_HOST-static}}:{STATIC_PORT}"' in template
+    if not shutil.which("haproxy"):
+        pytest.skip("HAProxy is not installed")
+    cluster = {**os.environ, **{k: v.replace(namespace, "pantau") for k, v in env.items() if v}}
+    result = subprocess.run(
+        ["haproxy", "-c", "-f", str(PROXY_TEMPLATE)], env=cluster, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

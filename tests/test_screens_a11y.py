@@ -28,6 +28,7 @@ SCREENS = {
     "daerah-saya": "daerah-saya?wilayah=3216",
     "tentang-data": "tentang-data",
     "agenda": "agenda",  # the browser app's own demo-seeded agenda (tests/browser_fixtures.py)
+    "langganan": "langganan",
 }
 VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
 TALL = 5000

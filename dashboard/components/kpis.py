@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, formatting
+from dashboard.formatting import change
 from queries.filters import Filters
 
 CARDS = (
@@ -15,14 +16,6 @@ CARDS = (
     ("completed", "Selesai pelatihan", "recipients", "dari penerima"),
     ("paid", "Menerima insentif", "completed", "dari yang selesai"),
 )
-
-
-def change(now: float, before: float | None) -> float | None:
-    """Relative change; None when there is no previous period, it was zero, or either count
-    is hidden (a change against a hidden count would reveal it)."""
-    if before is None or pd.isna(before) or pd.isna(now) or before == 0:
-        return None
-    return (now - before) / before
 
 
 def kpi_row(filters: Filters) -> pd.Series:

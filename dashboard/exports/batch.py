@@ -247,6 +247,8 @@ def _contents(
     from dashboard.exports.slides import to_pdf, to_pptx
 
     slides = deck_slides(store, filters, code, shared=_FIGURES)
+    if spec.fmt == "pdf":  # the PDF alone (the report e-mails' attachment)
+        return [(target, lambda: to_pdf(slides))]
     pairs = [(target, lambda: to_pptx(slides))]
     if spec.pdf:
         pairs.append((target.with_suffix(".pdf"), lambda: to_pdf(slides)))

@@ -316,7 +316,10 @@ def _pdf_picture(figure: Figure, item: Picture) -> None:
     axes = figure.add_axes((x / PAGE_W, 1 - (y + h) / PAGE_H, w / PAGE_W, h / PAGE_H))
     axes.set_axis_off()
     with Image.open(io.BytesIO(item.png)) as image:
-        axes.imshow(image.convert("RGB"), interpolation="lanczos")
+        # "none": the PDF embeds the picture's own pixels and the viewer scales them; a
+        # resampled copy ("lanczos") cost half of a PDF deck's CPU (1.7 -> 0.8 s) and 40% of
+        # its bytes (0.55 -> 0.33 MB), for a picture no sharper
+        axes.imshow(image.convert("RGB"), interpolation="none")
 
 
 def _pdf_table(figure: Figure, item: Table) -> None:

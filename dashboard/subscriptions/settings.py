@@ -1,0 +1,38 @@
+"""Settings of the e-mail subscriptions (listed in the README's settings table)."""
+
+from __future__ import annotations
+
+from queries.settings import Setting
+
+SMTP_URL = Setting(
+    "PRAKERJA_SMTP_URL",
+    "",
+    "SMTP server for report e-mails: smtp://user:password@host:587 (STARTTLS), "
+    "smtps://…:465 (TLS from the start), smtp://host:25 (no TLS, a local relay). Empty: "
+    "nothing is sent.",
+    "Server SMTP laporan e-mail: smtp://pengguna:sandi@host:587 (STARTTLS), smtps://…:465 "
+    "(TLS sejak awal), smtp://host:25 (tanpa TLS, relai lokal). Kosong: tidak ada yang dikirim.",
+)
+MAIL_FROM = Setting(
+    "PRAKERJA_MAIL_FROM",
+    "Pantau Prakerja <noreply@localhost>",
+    "Sender (From) of the report e-mails.",
+    "Pengirim (From) laporan e-mail.",
+)
+PUBLIC_URL = Setting(
+    "PRAKERJA_PUBLIC_URL",
+    "http://localhost:8501",
+    "The dashboard's address as readers reach it: links in e-mails (the region's page, "
+    "unsubscribe).",
+    "Alamat dasbor seperti dibuka pembaca: tautan dalam e-mail (halaman wilayah, berhenti "
+    "berlangganan).",
+)
+UNSUBSCRIBE_SECRET = Setting(
+    "PRAKERJA_UNSUBSCRIBE_SECRET",
+    "",
+    "Key that signs unsubscribe links (HMAC-SHA256); every worker and the sender need the "
+    "same one. Empty: a random key kept in the data directory (unsubscribe.key).",
+    "Kunci penanda tangan tautan berhenti berlangganan (HMAC-SHA256); setiap worker dan "
+    "pengirim memakai kunci yang sama. Kosong: kunci acak di folder data (unsubscribe.key).",
+)
+SETTINGS = (SMTP_URL, MAIL_FROM, PUBLIC_URL, UNSUBSCRIBE_SECRET)
