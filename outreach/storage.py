@@ -51,7 +51,13 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from geo.regions import NATION_CODE, region_name
 from outreach.events import MAX_NOTE, MAX_ORGANISER, Event, EventError, EventInput, cleaned
@@ -439,12 +445,16 @@ class Agenda:
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
-        """One write transaction: committed when the block ends, rolled back on any error."""
+        """One write transaction: committed when the block ends, rolled back on any error. A
+        broken constraint is the caller's answer (a delivery already claimed), not a broken
+        database: it propagates as :class:`IntegrityError`."""
         try:
             with self.engine.connect() as connection:
                 connection.execution_options(agenda_write=True)
                 with connection.begin():
                     yield connection
+        except IntegrityError:
+            raise
         except DBAPIError as error:
             raise _unavailable(error) from error
 
