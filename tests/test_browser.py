@@ -43,7 +43,7 @@ def _first_kpi(page) -> str:
 
 
 def _wait_for_map(page):
-    frame = page.frame_locator('iframe[title^="Peta "]')
+    frame = page.frame_locator('iframe[title^="Peta "]').first  # a regency's kecamatan map follows
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
     return frame
 
