@@ -269,23 +269,28 @@ def measure_kecamatan(browser: Browser, base_url: str, emulate: bool = True) -> 
 
     steps = [session.step("kecamatan: switch to Bekasi", switch)]
     page.close()
-    page = session.open_page()
-
-    def warm_visit() -> None:
-        page.goto(base_url + "/daerah-saya?wilayah=3216")
-        wait_for_kecamatan(page, "3216", BEKASI_KECAMATAN)
-
-    steps.append(session.step("kecamatan: warm visit of Bekasi", warm_visit))
-    page.close()
-    page = session.open_page()
-
-    def province() -> None:
-        page.goto(base_url + "/daerah-saya?wilayah=32&tingkat=kecamatan")
-        wait_for_kecamatan(page, "32", JAWA_BARAT_DRAWN)
-
-    steps.append(session.step("kecamatan: Jawa Barat", province))
+    bekasi = f"{base_url}/daerah-saya?wilayah=3216"
+    steps.append(
+        _visit(session, "kecamatan: warm visit of Bekasi", bekasi, "3216", BEKASI_KECAMATAN)
+    )
+    jawa_barat = f"{base_url}/daerah-saya?wilayah=32&tingkat=kecamatan"
+    steps.append(_visit(session, "kecamatan: Jawa Barat", jawa_barat, "32", JAWA_BARAT_DRAWN))
     context.close()
     return steps
+
+
+def _visit(session: Session, name: str, url: str, prefix: str, count: int) -> Step:
+    """A new tab in the session (its browser cache kept) opening ``url``, timed to ``count``
+    drawn kecamatan whose code starts with ``prefix``."""
+    page = session.open_page()
+
+    def visit() -> None:
+        page.goto(url)
+        wait_for_kecamatan(page, prefix, count)
+
+    step = session.step(name, visit)
+    page.close()
+    return step
 
 
 def table(steps: list[Step]) -> str:
