@@ -9,6 +9,13 @@ Steps: first visit of ``/`` to a drawn national map (its bytes also count what t
 after the map, up to its first drawn chart: the page hints the charts' Vega last, and a later
 visit must not be charged for it); a later visit with the browser cache warm; the switch to
 Kabupaten/kota; a filter change on a province view.
+
+``--kecamatan`` adds the kecamatan steps of issue 20, in a fresh browser context that has first
+opened Daerah Saya for Kota Bandung (unmeasured: Streamlit's files, the page's chunks, Jawa
+Barat's regency file in the cache): the switch of regency to Kabupaten Bekasi in the picker, to
+its drawn kecamatan map (Bekasi's kecamatan file fetched for the first time); a later visit of
+Daerah Saya for Kabupaten Bekasi, everything cached; and Jawa Barat at kecamatan level
+(``tingkat=kecamatan``, 627 kecamatan, its kecamatan file fetched for the first time).
 Only loopback URLs are accepted.
 """
 
@@ -40,8 +47,17 @@ BUDGET = {
     "warm visit": 150_000,
     "to regencies": 250_000,
     "province filter": 100_000,
+    "kecamatan: switch to Bekasi": 100_000,
+    "kecamatan: warm visit of Bekasi": 100_000,
+    "kecamatan: Jawa Barat": 400_000,
 }
 MAP_FRAME = 'iframe[title^="Peta "]'
+KECAMATAN_FRAME = 'iframe[title="Peta Bagian dari pendaftar kabupaten/kota"]'
+"""The kecamatan map under its default metric (``DEFAULT_DISTRICT_METRIC``)."""
+BEKASI_KECAMATAN = 23
+JAWA_BARAT_DRAWN = 600
+"""Jawa Barat has 627 kecamatan; ``tests/test_district_browser.py`` checks that every one with
+a polygon is drawn, here enough of them to call the map drawn."""
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -176,6 +192,14 @@ def wait_for_map(page: Page, min_regions: int = 1, timeout: float = 120_000) -> 
     frame.locator("path.leaflet-interactive").nth(min_regions - 1).wait_for(timeout=timeout)
 
 
+def wait_for_kecamatan(page: Page, prefix: str, count: int, timeout: float = 120_000) -> None:
+    """The kecamatan map shows at least ``count`` kecamatan whose code starts with ``prefix``
+    (so that the previous regency's map, still on the page during a switch, does not count;
+    while the run replaces it there may be two such frames, the new one last)."""
+    frame = page.frame_locator(KECAMATAN_FRAME).last
+    frame.locator(f'path[data-code^="{prefix}"]').nth(count - 1).wait_for(timeout=timeout)
+
+
 def wait_for_charts(page: Page, timeout: float = 120_000) -> None:
     """A chart is drawn: Vega, the last file the page hints (dashboard/static_files.py), has
     arrived, and a first visit's bytes include it although the map was drawn before."""
@@ -225,6 +249,50 @@ def measure(browser: Browser, base_url: str, emulate: bool = True) -> list[Step]
     return steps
 
 
+def measure_kecamatan(browser: Browser, base_url: str, emulate: bool = True) -> list[Step]:
+    """The kecamatan steps (issue 20), in a fresh browser context warmed by a visit of Daerah
+    Saya for Kota Bandung."""
+    context = browser.new_context(viewport={"width": 1366, "height": 1400})
+    session = Session(context, emulate)
+    page = session.open_page()
+    page.goto(base_url + "/daerah-saya?wilayah=3273")
+    wait_for_kecamatan(page, "3273", 1)
+    wait_for_charts(page)
+    page.wait_for_timeout(1000)
+
+    def switch() -> None:
+        page.get_by_label("Kabupaten/kota").first.click()
+        page.keyboard.type("Kabupaten Bekasi")  # the list is virtual: filter it first
+        page.get_by_role("option", name="Kabupaten Bekasi (32.16)").click()
+        page.wait_for_function("() => /wilayah=3216(&|$)/.test(location.search)")
+        wait_for_kecamatan(page, "3216", BEKASI_KECAMATAN)
+
+    steps = [session.step("kecamatan: switch to Bekasi", switch)]
+    page.close()
+    bekasi = f"{base_url}/daerah-saya?wilayah=3216"
+    steps.append(
+        _visit(session, "kecamatan: warm visit of Bekasi", bekasi, "3216", BEKASI_KECAMATAN)
+    )
+    jawa_barat = f"{base_url}/daerah-saya?wilayah=32&tingkat=kecamatan"
+    steps.append(_visit(session, "kecamatan: Jawa Barat", jawa_barat, "32", JAWA_BARAT_DRAWN))
+    context.close()
+    return steps
+
+
+def _visit(session: Session, name: str, url: str, prefix: str, count: int) -> Step:
+    """A new tab in the session (its browser cache kept) opening ``url``, timed to ``count``
+    drawn kecamatan whose code starts with ``prefix``."""
+    page = session.open_page()
+
+    def visit() -> None:
+        page.goto(url)
+        wait_for_kecamatan(page, prefix, count)
+
+    step = session.step(name, visit)
+    page.close()
+    return step
+
+
 def table(steps: list[Step]) -> str:
     lines = [
         "| step | HTTP | websocket | total | budget | time at 1.6 Mbit/s |",
@@ -261,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default="http://127.0.0.1:8080", help="the proxy (or a worker)")
     parser.add_argument("--largest", action="store_true", help="list each step's largest files")
     parser.add_argument("--waterfall", action="store_true", help="list each step's requests")
+    parser.add_argument(
+        "--kecamatan", action="store_true", help="add the kecamatan steps (issue 20)"
+    )
     args = parser.parse_args(argv)
     if urlparse(args.url).hostname not in LOOPBACK:
         parser.error("only loopback URLs are measured")
@@ -269,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         steps = measure(browser, args.url.rstrip("/"))
+        if args.kecamatan:
+            steps += measure_kecamatan(browser, args.url.rstrip("/"))
         browser.close()
     print(table(steps))
     for step in steps if args.largest else ():

@@ -244,6 +244,21 @@ def test_page_weight_through_the_proxy_within_budget(browser, served: Served) ->
     assert steps["to regencies"].websocket < 50_000, report  # values only, no geometry
 
 
+def test_kecamatan_page_weight_through_the_proxy_within_budget(browser, served: Served) -> None:
+    """Issue 20's slow-link budgets: a regency's kecamatan map ≤ 100 kB (the switch to
+    Kabupaten Bekasi fetches its kecamatan file once, a later visit none), Jawa Barat at
+    kecamatan level ≤ 400 kB; the websocket carries values, not geometry."""
+    steps = {s.name: s for s in slow_link.measure_kecamatan(browser, served.url, emulate=False)}
+    report = slow_link.table(list(steps.values()))
+    for name, step in steps.items():
+        assert step.received <= slow_link.BUDGET[name], report
+    assert list(_boundary_files(steps["kecamatan: switch to Bekasi"])) == ["district-3216"], report
+    assert _boundary_files(steps["kecamatan: warm visit of Bekasi"]) == {}, report
+    assert list(_boundary_files(steps["kecamatan: Jawa Barat"])) == ["district-32"], report
+    assert steps["kecamatan: switch to Bekasi"].websocket < 50_000, report
+    assert steps["kecamatan: Jawa Barat"].websocket < 100_000, report  # 627 rows of values
+
+
 def test_files_on_the_way_to_the_map_are_kept_for_good(served: Served) -> None:
     """What a warm visit takes from the browser's cache without asking (no revalidation round
     trip) comes through the proxy with a year's ``immutable`` lifetime, from the sidecar: the
