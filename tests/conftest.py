@@ -113,6 +113,14 @@ def replica(request: pytest.FixtureRequest) -> Replica:
     return request.getfixturevalue(f"{'pg' if request.param == 'postgresql' else 'sqlite'}_replica")
 
 
+@pytest.fixture(scope="module")
+def store(sqlite_replica: Replica) -> Iterator[Store]:
+    """The session's small SQLite store, opened once per test module."""
+    opened = sqlite_replica.store()
+    yield opened
+    opened.close()
+
+
 @pytest.fixture(scope="session")
 def app_data_dir(sqlite_replica: Replica, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory the app can start from without building anything (for AppTest)."""

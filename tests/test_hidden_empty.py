@@ -7,13 +7,11 @@ import html
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import Replica
 from PIL import Image, ImageSequence
 
 from dashboard.components import tables
@@ -30,13 +28,6 @@ from queries.suppression import ProtectedFigures, hidden_figures
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 HIDDEN = hidden_label(10)
-
-
-@pytest.fixture(scope="module")
-def store(sqlite_replica: Replica) -> Iterator[Store]:
-    opened = sqlite_replica.store()
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,9 @@ import contextlib
 import csv
 import io
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Replica
 from PIL import Image, ImageSequence
 
 from dashboard import formatting
@@ -24,13 +22,6 @@ from queries.filters import Filters
 from queries.store import Store
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def store(sqlite_replica: Replica) -> Iterator[Store]:
-    opened = sqlite_replica.store()
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")
