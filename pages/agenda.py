@@ -155,6 +155,7 @@ with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
         district_codes,
         index=district_codes.index(current.district_code or NO_DISTRICT) if current else 0,
         format_func=lambda code: kecamatan.get(code, "Seluruh kabupaten/kota"),
+        placeholder="Pilih kecamatan…",
         key=f"{form_key}_district",
     )
     dates = st.columns(2)

@@ -84,7 +84,14 @@ def url_selectbox(
             label, options, index=index, format_func=format_func, horizontal=True, key=key
         )
     else:
-        chosen = container.selectbox(label, options, index=index, format_func=format_func, key=key)
+        chosen = container.selectbox(
+            label,
+            options,
+            index=index,
+            format_func=format_func,
+            key=key,
+            placeholder=f"Pilih {label.lower()}…",  # else Streamlit's "Choose an option"
+        )
     return value if chosen is None else chosen
 
 
