@@ -10,6 +10,7 @@ import pytest
 from browser_fixtures import wait_until_idle
 from geo_fixtures import ARTIFACTS_DIR as ARTIFACTS
 from geo_fixtures import CHROMIUM
+from playwright.sync_api import expect
 
 from geo.boundaries import district_shapes
 from geo.regions import districts_of
@@ -61,8 +62,17 @@ def test_a_kecamatan_link_opens_the_kecamatan_and_keeps_it(browser, app_url: str
     page.get_by_text("Angka Tarumajaya, Kabupaten Bekasi").first.wait_for(timeout=60_000)
     wait_until_idle(page)
     assert re.search(r"wilayah=321601(&|$)", page.url)
-    table = page.locator('[data-testid="stTable"]').first.inner_text()
-    assert "Tarumajaya, Kabupaten Bekasi" in table and "Kabupaten Bekasi" in table
+    # The side-by-side figures: the kecamatan, its regency, the province and the nation. Found
+    # by its nation row, not by position: a rerun started by the map frames may still be
+    # replacing the elements above it.
+    comparison = page.locator('[data-testid="stTable"]', has_text="Indonesia").first
+    expect(comparison).to_contain_text("Tarumajaya, Kabupaten Bekasi", timeout=30_000)
+    rows = comparison.locator("tbody tr").all_inner_texts()
+    assert [row.split("\t")[0].strip() for row in rows][:3] == [
+        "Tarumajaya, Kabupaten Bekasi",
+        "Kabupaten Bekasi",
+        "Jawa Barat",
+    ]
     assert "Platform pelatihan dan mitra pembayaran tidak dirinci per kecamatan." in (
         page.inner_text("body")
     )
