@@ -20,6 +20,7 @@ import pandas as pd
 
 from dashboard import formatting
 from queries.metrics import add_rates
+from queries.suppression import with_rates
 
 
 class Gap(NamedTuple):
@@ -105,6 +106,20 @@ def outreach_priorities(
     out["reason"] = [_reason(row, reference, reference_name, gaps) for _, row in out.iterrows()]
     out = out.sort_values(["gap_score", "name"], ascending=[False, True], kind="stable")
     return out[["code", "name", *rates, "gap_score", "reason"]].reset_index(drop=True)
+
+
+def district_priorities(
+    kecamatan: pd.DataFrame, area_totals: pd.Series, reference_name: str
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The kecamatan of an area ranked against the area's own rates, and that reference row.
+
+    One function for the screen and the deck, so both rank alike. ``area_totals`` are the
+    area's protected counts (rates from hidden counts stay unknown, not 0); the "kecamatan
+    tidak dikenal" row is left out: there is no place to send a desk to."""
+    reference = with_rates(area_totals.to_frame().T).iloc[0]
+    known = kecamatan[kecamatan["known"]].reset_index(drop=True)
+    ranked = outreach_priorities(known, reference, reference_name, DISTRICT_GAPS)
+    return ranked, reference
 
 
 PICKED_MARK = " (pilihan Anda)"

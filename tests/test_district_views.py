@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from export_fixtures import PERIOD, THRESHOLD
 
-from dashboard import priorities
+from dashboard import formatting, priorities
 from dashboard.access import Scope, clamp
 from dashboard.components.district_view import district_table
 from dashboard.exports import deck, files, html_report
@@ -140,3 +140,25 @@ def test_a_regency_user_sees_their_own_kecamatan_only(scope: str, asked: str, sh
     clamped, notices = clamp(filters, Scope(scope))
     assert clamped.region == shown
     assert bool(notices) == (shown != asked)
+
+
+def test_deck_ranks_kecamatan_as_the_screen_does(export_store: Store) -> None:
+    """One ranking for the screen and the deck: the deck's slide lists the first seven of
+    ``priorities.district_priorities`` (what Daerah Saya shows) on the same protected
+    figures, and the reference line quotes the regency's own rates."""
+    figures = ProtectedFigures.direct(export_store, THRESHOLD)
+    regency = Filters(**PERIOD).with_region(BEKASI)
+    ranked, reference = priorities.district_priorities(
+        figures.district_metrics(regency), figures.totals(regency), "kabupaten/kota"
+    )
+    assert set(ranked["code"]) == set(districts_of(BEKASI)["code"])  # no unknown row
+    counts = figures.totals(regency)
+    assert reference["recipient_rate"] == pytest.approx(
+        int(counts["recipients"]) / int(counts["registrants"])
+    )
+    slides = _slides(deck.build_deck(export_store, Filters(**PERIOD), BEKASI))
+    titles = [slide.shapes.title.text for slide in slides]
+    slide = slides[titles.index("Prioritas kecamatan — Kabupaten Bekasi")]
+    assert [row[0] for row in _table_cells(slide)[1:]] == list(ranked["name"][:7])
+    intro = next(s.text_frame.text for s in slide.shapes if s.has_text_frame and "acuan" in s.text)
+    assert formatting.percent(reference["recipient_rate"]) in intro

@@ -27,7 +27,7 @@ from dashboard.metric_options import (
 )
 from geo.regions import districts_of, region_level, region_name
 from queries.filters import Filters
-from queries.metrics import NO_DISTRICT_DATA, add_rates
+from queries.metrics import NO_DISTRICT_DATA
 
 METRIC_KEY = "metrik-kec"
 WHOLE_REGENCY = "__semua__"
@@ -67,7 +67,7 @@ def district_section(filters: Filters, area: str, period: tuple[date, date]) -> 
     )
     downloads.render_table_downloads(district_table(values), f"kecamatan-{area}", context)
     downloads.render_map_image_downloads(known, "district", option.key, context, area, filters)
-    _district_priorities(filters, area, known)
+    _district_priorities(filters, area, values)
 
 
 def _district_metric() -> MetricOption:
@@ -123,7 +123,7 @@ def district_table(values: pd.DataFrame) -> pd.DataFrame:
     return values[DISTRICT_TABLE_COLUMNS].reset_index(drop=True)
 
 
-def _district_priorities(filters: Filters, area: str, known: pd.DataFrame) -> None:
+def _district_priorities(filters: Filters, area: str, values: pd.DataFrame) -> None:
     """Prioritas kecamatan: kecamatan ranked by how far their conversion and completion fall
     below the area's, in the same form as the regency priorities."""
     reference_name = "kabupaten/kota" if region_level(area) == "regency" else "provinsi"
@@ -132,9 +132,8 @@ def _district_priorities(filters: Filters, area: str, known: pd.DataFrame) -> No
         "Kecamatan diurutkan menurut kesenjangan: penerima per pendaftar dan penyelesaian "
         f"pelatihan per penerima yang jauh di bawah angka {reference_name}."
     )
-    reference = add_rates(data.totals(filters.with_region(area)).to_frame().T.astype(float))
-    ranked = priorities.outreach_priorities(
-        known, reference.iloc[0], reference_name, priorities.DISTRICT_GAPS
+    ranked, _ = priorities.district_priorities(
+        values, data.totals(filters.with_region(area)), reference_name
     )
     tables.show_table(
         priorities.display_frame(

@@ -421,11 +421,11 @@ def district_priority_slide(scope: DeckScope, limit: int = 7) -> Slide:
     """Prioritas kecamatan: the regency's kecamatan ranked by their conversion and
     completion gaps against the regency, in the form of the regency priorities."""
     regency = scope.filters.with_region(scope.filters.region[:4])
-    reference = with_rates(scope.figures.totals(regency).to_frame().T).iloc[0]
-    gaps = priorities.DISTRICT_GAPS
-    ranked = priorities.outreach_priorities(
-        district_frame(scope), reference, "kabupaten/kota", gaps
+    values = scope.figures.district_metrics(regency)
+    ranked, reference = priorities.district_priorities(
+        values, scope.figures.totals(regency), "kabupaten/kota"
     )
+    gaps = priorities.DISTRICT_GAPS
     acuan = ", ".join(f"{gap.format(reference[gap.column])} {gap.words}" for gap in gaps)
     intro = f"Diurutkan menurut kesenjangan; acuan kabupaten/kota: {acuan}."
     shown = priorities.display_frame(ranked, limit, picked=scope.filters.district, gaps=gaps)
