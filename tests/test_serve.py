@@ -114,7 +114,7 @@ def served(sqlite_replica, boundary_cache: Path, tmp_path_factory) -> Iterator[S
         data_dir,
         env,
     )
-    assert all(wait_healthy(url, 90) for url in [served.url, *served.worker_urls])
+    assert all(wait_healthy(url, 180) for url in [served.url, *served.worker_urls])
     _wait_all_up(served)
     yield served
     server.send_signal(signal.SIGTERM)
