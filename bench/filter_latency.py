@@ -318,7 +318,12 @@ SCREENS = (
 )
 
 
-def measure(base_url: str, reps: int, warmup: int, quiet: float, phase: str) -> list[Timing]:
+def measure(
+    base_url: str, reps: int, warmup: int, quiet: float, phase: str, failures: list[str]
+) -> list[Timing]:
+    """The timed steps of both screens; a step that fails (no run within 90 s, an option
+    not found) goes to ``failures``."""
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     timings: list[Timing] = []
@@ -338,7 +343,17 @@ def measure(base_url: str, reps: int, warmup: int, quiet: float, phase: str) -> 
             settle(page, quiet, timeout=180)
             for rep in range(warmup + reps):
                 for step, prepare, act in screen.steps(page):
-                    timing = timed(page, cdp, frames, screen.name, step, prepare, act, quiet)
+                    try:
+                        timing = timed(page, cdp, frames, screen.name, step, prepare, act, quiet)
+                    except (StepFailed, PlaywrightError) as error:
+                        # counted, and the screen opened again from its link
+                        print(f"  [{phase}] {screen.name}, {step}: FAILED ({error})", flush=True)
+                        failures.append(f"{phase}: {screen.name}, {step}")
+                        screen.state.clear()
+                        page.goto(base_url + screen.path)
+                        page.evaluate("() => { __fl.input = performance.now(); }")
+                        settle(page, quiet, timeout=180)
+                        break
                     if rep >= warmup:
                         timings.append(timing)
                     print(
@@ -496,6 +511,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     rows: list[list[str]] = []
+    failures: list[str] = []
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(served(args)) if args.start else args.url.rstrip("/")
         if not healthy(url):
@@ -506,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
                 started = time.strftime("%H:%M:%S", time.gmtime())
                 with load_beside(args, url) if phase == "load" else contextlib.nullcontext():
                     print(f"Phase {phase} at {started} UTC, load average {before}", flush=True)
-                    timings = measure(url, args.reps, args.warmup, args.quiet, phase)
+                    timings = measure(url, args.reps, args.warmup, args.quiet, phase, failures)
                 after = load_average()
             print(f"Phase {phase}: load average before {before}, after {after}", flush=True)
             rows += summary(phase, timings)
@@ -517,7 +533,9 @@ def main(argv: list[str] | None = None) -> int:
         "chart or map drawn (medians, s); busy: the renderer's main thread (median s)."
     )
     print(f"Machine: {machine()}")
-    return 0
+    if failures:
+        print(f"Failed steps ({len(failures)}, not in the table): {'; '.join(failures)}")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
