@@ -465,15 +465,8 @@ async def drive(args: argparse.Namespace, base_url: str, pid: int | None) -> Run
     return Run(stats, seconds, app_cpu, time.process_time() - own_before)
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.load", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--sessions", type=int, default=20, help="concurrent virtual users")
-    parser.add_argument("--duration", type=float, default=60, help="seconds of load")
-    parser.add_argument("--url", default="http://127.0.0.1:8501", help="a running app")
-    parser.add_argument("--start", action="store_true", help="start the app for the run")
-    parser.add_argument("--port", type=int, default=0, help="port for --start (default: free)")
+def add_start_options(parser: argparse.ArgumentParser) -> None:
+    """``--data-dir``, ``--cache-dir`` and ``--app-dir`` of an app the benchmark starts."""
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -490,8 +483,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--app-dir",
         type=Path,
         default=ROOT,
-        help="checkout whose dashboard/app.py --start runs (default: this one)",
+        help="checkout whose app --start runs (default: this one)",
     )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.load", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--sessions", type=int, default=20, help="concurrent virtual users")
+    parser.add_argument("--duration", type=float, default=60, help="seconds of load")
+    parser.add_argument("--url", default="http://127.0.0.1:8501", help="a running app")
+    parser.add_argument("--start", action="store_true", help="start the app for the run")
+    parser.add_argument("--port", type=int, default=0, help="port for --start (default: free)")
+    add_start_options(parser)
     parser.add_argument("--think", type=float, default=1.0, help="mean think time (s)")
     parser.add_argument("--timeout", type=float, default=60, help="seconds before a view fails")
     parser.add_argument("--seed", type=int, default=6)

@@ -490,6 +490,12 @@ def _bar_label_y(order: list[str], label_limit: int) -> Spec:
     return _field("label", "nominal", title=None, sort=order, axis={"labelLimit": label_limit})
 
 
+_ROOM_RULE: Spec = {
+    "mark": {"type": "rule", "opacity": 0, "aria": False},
+    "encoding": {"x": _field("room", "quantitative")},
+}
+
+
 def _bar_text(y: Spec) -> Spec:
     """The text layer beside each bar (``text`` at ``text_x``)."""
     return {
@@ -585,6 +591,7 @@ def breakdown_chart(
         }
     )
     top = float(values.max()) if values.notna().any() else 1.0
+    data["room"] = top * 1.3  # room for the text beside the longest bar
     y = _bar_label_y(list(data["label"]), 240)
     axis = (
         {"labelExpr": axis_label_expr(metric), "tickCount": 4, "tickMinStep": 1}
@@ -598,7 +605,6 @@ def breakdown_chart(
                 "bar",
                 "quantitative",
                 title=metric_label(metric),
-                scale={"domain": [0, top * 1.3]},
                 axis=axis,
             ),
             "tooltip": [_tooltip("label", "Kategori"), _tooltip("text", metric_label(metric))],
@@ -608,7 +614,10 @@ def breakdown_chart(
     spec = top_level(
         {
             "data": {"values": data},
-            "layer": [bars, _bar_text(y)],
+            # The x scale reaches the invisible rule at ``room``: a domain written into the
+            # spec made every filter change a new spec, which Streamlit's frontend draws as a
+            # new Vega view (compiled and laid out again) instead of new data in the same view
+            "layer": [bars, _bar_text(y), _ROOM_RULE],
             **_title(title),
             "width": width,
             "height": height or 36 * max(len(data), 1),

@@ -30,6 +30,11 @@ from queries.filters import Filters
 from queries.metrics import NO_DISTRICT_DATA
 
 METRIC_KEY = "metrik-kec"
+MAP_KEY = "kecamatan_map"
+"""One key for every area's kecamatan map: the frame (Leaflet, its drawn layers) stays when
+the regency changes and redraws the new spec; a key per area made Streamlit replace the frame
+on every switch (issue #23, ``bench.filter_latency``). A click from the previous area is not
+reported again (``map_view._new_click``) and must start with the area anyway."""
 WHOLE_REGENCY = "__semua__"
 
 
@@ -52,7 +57,7 @@ def district_section(filters: Filters, area: str, period: tuple[date, date]) -> 
         known,
         level="district",
         option=option,
-        key=f"kecamatan_map_{area}",
+        key=MAP_KEY,
         focus_province=area,
         selected_code=filters.district,
     )

@@ -82,11 +82,15 @@ def _download_row(
     log_filters: Filters | str,
     region: str,
 ) -> None:
-    """One row of download buttons; each file is built and logged only when clicked."""
+    """One row of download buttons; each file is built and logged only when clicked.
+
+    A horizontal container, not ``st.columns``: a column per button made the rows of a Daerah
+    Saya view 48 of its 158 elements, each sent, laid out and re-rendered on every filter
+    change (issue #23, ``bench.filter_latency``); on a phone the buttons share a line."""
     user = _user()  # read here, once: st.* calls inside the deferred builders are ignored
-    columns = st.columns(len(files))
-    for column, (label, ext, mime, make) in zip(columns, files, strict=True):
-        column.download_button(
+    row = st.container(horizontal=True, gap="small")
+    for label, ext, mime, make in files:
+        row.download_button(
             label,
             data=_logged(make, f"{kind}-{ext}", log_filters, region, user),
             file_name=f"{name}.{ext}",
