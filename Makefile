@@ -12,6 +12,10 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
+# Two test processes, one test file each at a time (--dist loadfile keeps a module's fixtures
+# in one process): the suite waits on browsers and servers as much as it computes.
+TEST_WORKERS ?= 2
+
 .PHONY: install run serve test bench check-decks
 install: $(BIN)/.installed
 
@@ -34,7 +38,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: install
 	$(BIN)/python -m bench --scale 1.0
