@@ -349,8 +349,13 @@ def test_chart_titles_are_whole_and_ranking_bars_use_the_width(
     page = _open(browser, f"{app_url}/{screen}", size)
     page.locator("svg.marks").first.wait_for(timeout=60_000)
     offline = page.get_by_text("Pendaftar luring", exact=True)
-    if offline.count():  # the outreach trend's measure
+    if offline.count():  # the outreach trend's measure, drawn once the rerun is done
         offline.first.click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('svg.marks text')]"
+            ".some((text) => text.textContent.includes('Pendaftar luring'))",
+            timeout=60_000,
+        )
         _settle(page)
     pre_trend = page.locator("summary", has_text="Cek tren sebelum kegiatan")
     if pre_trend.count():  # the pre-trend check is in an expander
