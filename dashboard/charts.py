@@ -512,12 +512,12 @@ def styled_panels(frame: pd.DataFrame, metric: str) -> list[Spec]:
 FUNNEL_SUBTITLE = "(persen): bagian dari tahap sebelumnya"
 
 
-BAR_ROW_PX = 36
+BAR_ROW_PX = 40
 """One row of a horizontal bar chart: its category's name on a line of its own, the bar under
 it. Names above the bars let the bars take the whole width on a 390 px phone, where a column
 of names beside them took half of it ("Daerah Khusus Ibukota Jakarta" left the ranking's
 longest bar 143 px)."""
-ROW_NAME_SHIFT, BAR_SHIFT, BAR_BAND = -0.25, 0.22, 0.42
+ROW_NAME_SHIFT, BAR_SHIFT, BAR_BAND = -0.27, 0.2, 0.4
 """Within a row (its band of the y scale, in band widths from the middle): the name's middle,
 the bar's middle, and the bar's thickness."""
 
