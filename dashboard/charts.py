@@ -119,6 +119,9 @@ STYLE: Spec = {
     # Streamlit's theme makes the end labels flush, which lifts "0" above its gridline so a
     # line at zero looked below it; a y label centred on its gridline reads right.
     "axisY": {"labelFlush": False, "labelBaseline": "middle"},
+    # a date label centred on a tick near the right end ("30 Agu") ran past the canvas edge,
+    # where it was cut: such a label is left out (the ends themselves are drawn flush)
+    "axisX": {"labelBound": True},
     "legend": {
         "labelFontSize": FONT_SIZES["label"],
         "titleFontSize": FONT_SIZES["title"],
@@ -180,10 +183,11 @@ def _tooltip(field: str, title: str) -> Spec:
     return _field(field, "nominal", title=title)
 
 
-TITLE_LINE_CHARS = {"text": 34, "subtitle": 46, "panel": 22}
-"""Longest title and subtitle lines: a chart on a 390 px phone is about 350 px wide, and Vega
-neither wraps nor shortens titles, so longer ones would be cut off at the canvas edge. Trend
-panels sit three to a row on a laptop (about 280 px each), hence their shorter lines."""
+TITLE_LINE_CHARS = {"text": 34, "subtitle": 46, "panel": 22, "panel_subtitle": 38, "axis": 30}
+"""Longest title, subtitle and axis title lines: a chart on a 390 px phone is about 350 px wide
+(its plot about 290 px), and Vega neither wraps nor shortens titles, so longer ones would be
+cut off at the canvas edge. Trend panels sit three to a row on a laptop (about 290 px each),
+hence their shorter lines."""
 
 
 def _lines(text: str, width: int) -> str | list[str]:
@@ -191,21 +195,36 @@ def _lines(text: str, width: int) -> str | list[str]:
     return lines[0] if len(lines) == 1 else lines
 
 
-def _title(
-    title: str | None, subtitle: str | None = None, line_chars: int = TITLE_LINE_CHARS["text"]
+def axis_title(text: str) -> str | list[str]:
+    """A horizontal axis title in lines that fit a phone's plot. Charts have no vertical axis
+    titles: a y axis is only as long as its plot (a trend panel's 200 px cut "Menerima insentif
+    per 1.000 penduduk"), so what the y axis measures is the first line under the chart's
+    title instead (``measure`` of :func:`title_properties` and :func:`note_title`)."""
+    return _lines(text, TITLE_LINE_CHARS["axis"])
+
+
+def title_properties(
+    title: str | None,
+    subtitle: str | None = None,
+    line_chars: int = TITLE_LINE_CHARS["text"],
+    *,
+    measure: str | None = None,
+    subtitle_chars: int = TITLE_LINE_CHARS["subtitle"],
 ) -> Spec:
     """The title properties of an optional title (a chart without one gets none), wrapped into
-    lines of at most ``line_chars`` so it fits its chart's width."""
+    lines of at most ``line_chars`` so it fits its chart's width; ``measure`` (what the y axis
+    shows) is the first line below it."""
     if not title:  # Vega draws no subtitle under an empty title: the notes alone, as plain text
-        return {"title": note_title(subtitle)} if subtitle else {}
+        notes = [part for part in (subtitle,) if part]
+        return {"title": note_title(notes, measure)} if notes or measure else {}
     # "What — where": the region goes under the title, so charts side by side have titles of
     # the same height (and plots in line) instead of one wrapping at half the page's width
     head, _dash, place = title.partition(" — ")
     below = [
         line
-        for part in (place, subtitle)
+        for part in (place, measure, subtitle)
         if part
-        for line in textwrap.wrap(part, TITLE_LINE_CHARS["subtitle"], break_long_words=False)
+        for line in textwrap.wrap(part, subtitle_chars, break_long_words=False)
     ]
     text: Spec = {"text": _lines(head, line_chars)}
     if below:
@@ -213,11 +232,16 @@ def _title(
     return {"title": text, "description": title}  # the description is the accessible name
 
 
-def note_title(note: str | Sequence[str]) -> Spec:
-    """A chart's notes in the place of a title, in the subtitle's size and weight."""
+def note_title(note: str | Sequence[str], measure: str | None = None) -> Spec:
+    """A chart's notes in the place of a title, in the subtitle's size and weight; ``measure``
+    (what the y axis shows) first, in bold."""
     lines = [note] if isinstance(note, str) else list(note)
     wrapped = [part for line in lines for part in textwrap.wrap(line, TITLE_LINE_CHARS["subtitle"])]
-    return {"text": wrapped, "fontSize": FONT_SIZES["subtitle"], "fontWeight": "normal"}
+    if not measure:
+        return {"text": wrapped, "fontSize": FONT_SIZES["subtitle"], "fontWeight": "normal"}
+    title: Spec = {"text": textwrap.wrap(measure, TITLE_LINE_CHARS["subtitle"])}
+    title.update({"fontSize": FONT_SIZES["title"], "subtitleFontSize": FONT_SIZES["subtitle"]})
+    return {**title, "subtitle": wrapped} if wrapped else title
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], argument: str) -> None:
@@ -381,7 +405,7 @@ def weekly_chart(
                     _field("days", "quantitative", title="Hari dalam periode"),
                 ],
             },
-            **_title(title, "; ".join(notes) or None),
+            **title_properties(title, "; ".join(notes) or None),
             "width": width,
             "height": height,
         }
@@ -400,8 +424,8 @@ def trend_panel(
     threshold: int | None = None,
 ) -> Spec:
     """One region's weekly line (``week_start``, ``value``), a view to place in a top-level
-    spec. ``y_max`` shares one scale among panels so sizes compare honestly; the y title says
-    exactly what ``metric`` is."""
+    spec. ``y_max`` shares one scale among panels so sizes compare honestly; the line under the
+    title says exactly what ``metric`` is."""
     _require(frame, ["week_start", "value"], "frame")
     frame = every_week(frame, ["value"])
     data = frame.assign(
@@ -411,13 +435,8 @@ def trend_panel(
     if "days" not in data:
         data = data.assign(days=7)
     notes = week_notes(data, ["value"], threshold)
-    y_axis = {
-        "labelExpr": axis_label_expr(metric),
-        "tickCount": 3,
-        "titleLimit": height,
-        "titleFontSize": 12,
-    }
-    y = _field("value", "quantitative", title=metric_label(metric), axis=y_axis)
+    y_axis = {"labelExpr": axis_label_expr(metric), "tickCount": 3}
+    y = _field("value", "quantitative", title=None, axis=y_axis)
     if y_max:
         y["scale"] = {"domain": [0, y_max]}
     line = {
@@ -444,7 +463,13 @@ def trend_panel(
                 _tooltip("value_text", metric_label(metric)),
             ],
         },
-        **_title(title, "; ".join(notes) or None, line_chars=TITLE_LINE_CHARS["panel"]),
+        **title_properties(
+            title,
+            "; ".join(notes) or None,
+            line_chars=TITLE_LINE_CHARS["panel"],
+            measure=metric_label(metric),
+            subtitle_chars=TITLE_LINE_CHARS["panel_subtitle"],
+        ),
         "width": width,
         "height": height,
     }
@@ -455,7 +480,9 @@ def small_multiples(
 ) -> Spec:
     """The weekly line of each region (``region_name``), in the order the regions come, on
     one shared y scale: a single image for downloads (panels ``columns`` per row)."""
-    return top_level({"concat": region_panels(frame, metric), "columns": columns, **_title(title)})
+    return top_level(
+        {"concat": region_panels(frame, metric), "columns": columns, **title_properties(title)}
+    )
 
 
 def region_panels(frame: pd.DataFrame, metric: str) -> list[Spec]:
@@ -485,9 +512,43 @@ def styled_panels(frame: pd.DataFrame, metric: str) -> list[Spec]:
 FUNNEL_SUBTITLE = "(persen): bagian dari tahap sebelumnya"
 
 
-def _bar_label_y(order: list[str], label_limit: int) -> Spec:
-    """The y channel of a horizontal bar chart: its categories in the order given."""
-    return _field("label", "nominal", title=None, sort=order, axis={"labelLimit": label_limit})
+BAR_ROW_PX = 40
+"""One row of a horizontal bar chart: its category's name on a line of its own, the bar under
+it. Names above the bars let the bars take the whole width on a 390 px phone, where a column
+of names beside them took half of it ("Daerah Khusus Ibukota Jakarta" left the ranking's
+longest bar 143 px)."""
+ROW_NAME_SHIFT, BAR_SHIFT, BAR_BAND = -0.27, 0.2, 0.4
+"""Within a row (its band of the y scale, in band widths from the middle): the name's middle,
+the bar's middle, and the bar's thickness."""
+
+
+def _bar_rows(order: list[str], field: str = "label") -> Spec:
+    """The y channel of a horizontal bar chart: one row per category in the order given, named
+    by :func:`_row_names` rather than an axis."""
+    return _field(field, "nominal", title=None, sort=order, axis=None)
+
+
+def _shift(part: float) -> Spec:
+    """A vertical offset of ``part`` band widths (a Vega expression: the band follows the
+    height the chart is drawn at)."""
+    return {"expr": f"bandwidth('y') * {part}"}
+
+
+def _bar_mark(**mark: object) -> Spec:
+    """A bar in the lower part of its row, under the row's name."""
+    return {"type": "bar", "height": {"band": BAR_BAND}, "yOffset": _shift(BAR_SHIFT), **mark}
+
+
+def _row_names(y: Spec, text: str = "label") -> Spec:
+    """The text layer naming each row, above its bar, from the left edge of the plot."""
+    mark = {
+        "type": "text",
+        "align": "left",
+        "baseline": "middle",
+        "fontSize": FONT_SIZES["text"],
+        "yOffset": _shift(ROW_NAME_SHIFT),
+    }
+    return {"mark": mark, "encoding": {"x": {"value": 0}, "y": y, "text": _field(text, "nominal")}}
 
 
 _ROOM_RULE: Spec = {
@@ -498,8 +559,9 @@ _ROOM_RULE: Spec = {
 
 def _bar_text(y: Spec) -> Spec:
     """The text layer beside each bar (``text`` at ``text_x``)."""
+    mark = {"type": "text", "align": "left", "baseline": "middle", "dx": 6}
     return {
-        "mark": {"type": "text", "align": "left", "dx": 6, "fontSize": FONT_SIZES["text"]},
+        "mark": {**mark, "fontSize": FONT_SIZES["text"], "yOffset": _shift(BAR_SHIFT)},
         "encoding": {
             "x": _field("text_x", "quantitative"),
             "text": _field("text", "nominal"),
@@ -534,14 +596,14 @@ def funnel_chart(
     ]
     data["bar"] = pd.to_numeric(data["people"], errors="coerce").astype(float)
     data["text_x"] = data["bar"].fillna(0.0)
-    y = _bar_label_y(list(data["label"]), 280)
+    y = _bar_rows(list(data["label"]))
     bars = {
-        "mark": {"type": "bar", "color": BLUE, "height": {"band": 0.7}},
+        "mark": _bar_mark(color=BLUE),
         "encoding": {
             "x": _field(
                 "bar",
                 "quantitative",
-                title="Orang",
+                title=axis_title("Orang"),
                 axis={"labelExpr": axis_label_expr("registrants"), "tickCount": 4},
             ),
             "tooltip": [
@@ -556,10 +618,10 @@ def funnel_chart(
     return top_level(
         {
             "data": {"values": data},
-            "layer": [bars, _bar_text(y)],
+            "layer": [bars, _bar_text(y), _row_names(y)],
             "resolve": {"scale": {"x": "shared"}},
-            "encoding": {"x": {"scale": {"domain": [0, top * 1.75]}}},
-            **_title(title, FUNNEL_SUBTITLE),
+            "encoding": {"x": {"scale": {"domain": [0, top * 1.45]}}},
+            **title_properties(title, FUNNEL_SUBTITLE),
             "width": width,
             "height": height,
         }
@@ -592,19 +654,19 @@ def breakdown_chart(
     )
     top = float(values.max()) if values.notna().any() else 1.0
     data["room"] = top * 1.3  # room for the text beside the longest bar
-    y = _bar_label_y(list(data["label"]), 240)
+    y = _bar_rows(list(data["label"]))
     axis = (
         {"labelExpr": axis_label_expr(metric), "tickCount": 4, "tickMinStep": 1}
         if values.notna().any()
         else None
     )
     bars = {
-        "mark": {"type": "bar", "color": BLUE},
+        "mark": _bar_mark(color=BLUE),
         "encoding": {
             "x": _field(
                 "bar",
                 "quantitative",
-                title=metric_label(metric),
+                title=axis_title(metric_label(metric)),
                 axis=axis,
             ),
             "tooltip": [_tooltip("label", "Kategori"), _tooltip("text", metric_label(metric))],
@@ -617,10 +679,10 @@ def breakdown_chart(
             # The x scale reaches the invisible rule at ``room``: a domain written into the
             # spec made every filter change a new spec, which Streamlit's frontend draws as a
             # new Vega view (compiled and laid out again) instead of new data in the same view
-            "layer": [bars, _bar_text(y), _ROOM_RULE],
-            **_title(title),
+            "layer": [bars, _bar_text(y), _row_names(y), _ROOM_RULE],
+            **title_properties(title),
             "width": width,
-            "height": height or 36 * max(len(data), 1),
+            "height": height or BAR_ROW_PX * max(len(data), 1),
         }
     )
     return with_empty_reason(spec, empty_reason(frame[metric], suppressed_threshold))
@@ -636,8 +698,8 @@ def ranking_chart(
     width: int = 520,
     height: int | None = None,
 ) -> Spec:
-    """Regions ranked by ``value`` (highest first), highlighted names in orange, the national
-    average as a dashed rule labelled with its value."""
+    """Regions ranked by ``value`` (highest first), each named with its value above its bar,
+    highlighted ones in orange, the national average as a dashed rule labelled with its value."""
     _require(frame, ["name", "value"], "frame")
     fmt = value_formatter(metric)
     picked = set(highlight)
@@ -646,16 +708,16 @@ def ranking_chart(
     data = data.sort_values("value", ascending=False, na_position="last")
     data["value_text"] = data["value"].map(fmt)
     data["group"] = ["Dipilih" if name in picked else "Lainnya" for name in data["name"]]
+    data["row_name"] = data["name"] + ": " + data["value_text"]
+    y = _bar_rows(list(data["name"]), "name")
     bars = {
-        "mark": {"type": "bar"},
+        "mark": _bar_mark(),
         "encoding": {
-            "y": _field(
-                "name", "nominal", title=None, sort=list(data["name"]), axis={"labelLimit": 260}
-            ),
+            "y": y,
             "x": _field(
                 "value",
                 "quantitative",
-                title=metric_label(metric),
+                title=axis_title(metric_label(metric)),
                 axis={"labelExpr": axis_label_expr(metric), "orient": "top", "tickCount": 5},
             ),
             "color": _field(
@@ -670,7 +732,7 @@ def ranking_chart(
             ],
         },
     }
-    view: Spec = {"data": {"values": data}, "layer": [bars]}
+    view: Spec = {"data": {"values": data}, "layer": [bars, _row_names(y, "row_name")]}
     subtitle = None
     if average is not None and not _missing(average):
         subtitle = f"Garis putus-putus: rata-rata nasional {fmt(average)}"
@@ -682,13 +744,13 @@ def ranking_chart(
                 "tooltip": _tooltip("text", "Garis"),
             },
         }
-        view = {"layer": [{**bars, "data": view["data"]}, rule]}
+        view = {"layer": [{"data": view["data"], "layer": view["layer"]}, rule]}
     spec = top_level(
         {
             **view,
-            **_title(title, subtitle),
+            **title_properties(title, subtitle),
             "width": width,
-            "height": height or 26 * max(len(data), 1),
+            "height": height or BAR_ROW_PX * max(len(data), 1),
         }
     )
     return with_empty_reason(spec, empty_reason(frame["value"]))

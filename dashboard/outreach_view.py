@@ -237,13 +237,13 @@ def impact_chart(
             "x": {
                 "field": "week_start",
                 "type": "temporal",
-                "title": "Minggu mulai",
+                "title": charts.axis_title("Minggu mulai"),
                 "axis": {"labelExpr": charts.date_label_expr()},
             },
             "y": {
                 "field": "registrants",
                 "type": "quantitative",
-                "title": measure_label[0].upper() + measure_label[1:],
+                "title": None,  # said above the chart: a vertical title is cut on a phone
                 "axis": {"labelExpr": charts.axis_label_expr("registrants")},
             },
             "tooltip": [
@@ -284,18 +284,29 @@ def impact_chart(
     partial["encoding"] = {k: line["encoding"][k] for k in ("x", "y", "tooltip")}
     notes = charts.week_notes(series, ["registrants"], None)
     description = f"Tren mingguan {measure_label} dan tanggal kegiatan sosialisasi"
-    return _layered([line, partial, rules], width, height, description, notes)
+    measure = f"{measure_label[0].upper()}{measure_label[1:]} per minggu"
+    return _layered([line, partial, rules], width, height, description, measure, notes)
 
 
 def _layered(
-    layers: list[dict], width: int, height: int, description: str, notes: list[str] | None = None
+    layers: list[dict],
+    width: int,
+    height: int,
+    description: str,
+    measure: str,
+    notes: Sequence[str] = (),
+    title: str | None = None,
 ) -> charts.Spec:
-    """Layers as one top-level chart, with the weeks' notes as its title when there are any;
-    the description is its accessible name (without it Streamlit names the chart "Vega
-    visualization")."""
+    """Layers as one top-level chart titled by ``title`` (if any), then what its y axis
+    measures and its notes (the weeks' notes); the description is its accessible name (without
+    it Streamlit names the chart "Vega visualization")."""
     view = {
         "layer": layers,
-        **({"title": charts.note_title(notes)} if notes else {}),
+        **(
+            charts.title_properties(title, "; ".join(notes) or None, measure=measure)
+            if title
+            else {"title": charts.note_title(notes, measure)}
+        ),
         "width": width,
         "height": height,
         "description": description,
@@ -332,7 +343,7 @@ def event_study_chart(
             "x": {
                 "field": "week",
                 "type": "ordinal",
-                "title": "Minggu sejak kegiatan (0 = minggu pertama kegiatan)",
+                "title": charts.axis_title("Minggu sejak kegiatan"),
                 "axis": {
                     "labelExpr": charts.id_number_expr("datum.value", "+,.0f"),
                     "labelAngle": 0,
@@ -341,7 +352,7 @@ def event_study_chart(
             "y": {
                 "field": "gap",
                 "type": "quantitative",
-                "title": "Selisih dengan pembanding",
+                "title": None,  # said above the chart: a vertical title is cut on a phone
                 "axis": {"labelExpr": charts.id_number_expr("datum.value", "+.0~%")},
             },
             "color": {
@@ -359,8 +370,12 @@ def event_study_chart(
     }
     zero = {"mark": {"type": "rule", "aria": False}, "encoding": {"y": {"datum": 0}}}
     description = f"Selisih mingguan {effect.label} dengan kabupaten/kota pembanding"
-    chart = _layered([bars, zero], width, height, description)
-    return {**chart, "title": title} if title else chart
+    notes = ["Minggu 0: minggu pertama kegiatan"]
+    return _layered([bars, zero], width, height, description, STUDY_MEASURE, notes, title)
+
+
+STUDY_MEASURE = "Selisih dengan pembanding"
+"""What the pre-trend chart's y axis measures, said above the chart."""
 
 
 def outside_scope(event: Event) -> str:

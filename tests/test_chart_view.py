@@ -76,3 +76,21 @@ def test_an_equal_frame_reuses_the_chart_and_another_cell_or_dtype_does_not() ->
     at = AppTest.from_function(_reuse_script, default_timeout=60).run()
     assert not at.exception
     assert at.markdown[0].value == "True False False"
+
+
+def test_a_legend_above_a_layered_chart_gets_its_own_height() -> None:
+    """The outreach trend's legend sits in one of its layers: its row counts towards the height
+    Streamlit is given (uncounted, it was taken from the plot and squashed the lines)."""
+    from datetime import date
+
+    from dashboard import outreach_view
+    from dashboard.components import chart_view
+
+    weekly = pd.DataFrame(
+        {"week_start": pd.to_datetime(["2020-06-01", "2020-06-08"]), "registrants": [4.0, 5.0]}
+    )
+    chart = outreach_view.impact_chart(weekly, [], date(2020, 7, 1), "pendaftar luring")
+    legend = chart_view.LEGEND_PX + chart_view.LEGEND_ROW_PX
+    assert chart_view._top_legend_px(chart) == legend
+    assert chart["title"]["text"] == ["Pendaftar luring per minggu"]  # the y axis, said above
+    assert chart["layer"][0]["encoding"]["y"]["title"] is None

@@ -296,3 +296,78 @@ def test_phone_trend_legend_is_not_cut(browser, app_url: str) -> None:
     page.screenshot(path=ARTIFACTS / "phone-trend-legend.png")
     page.close()
     assert outside == [], outside
+
+
+CHART_WORDS = """() => [...document.querySelectorAll('svg.marks')].map((svg) => {
+  const box = svg.getBoundingClientRect();
+  const words = (text) => {
+    const lines = [...text.querySelectorAll('tspan')].map((line) => line.textContent);
+    return (lines.length ? lines.join(' ') : text.textContent).trim();
+  };
+  const titles = 'g.role-axis-title, g.role-legend-title, g.role-title-text, g.role-title-subtitle';
+  const texts = [...svg.querySelectorAll('text')].map((text) => {
+    const drawn = text.getBoundingClientRect();
+    return {
+      words: words(text),
+      title: Boolean(text.closest(titles)),
+      outside: drawn.left < Math.max(box.left, 0) - 2 || drawn.right > Math.min(box.right,
+        window.innerWidth) + 2 || drawn.top < box.top - 6 || drawn.bottom > box.bottom + 6,
+    };
+  });
+  const bars = [...svg.querySelectorAll('g.mark-rect path')];
+  return {texts, longestBar: Math.max(0, ...bars.map((bar) => bar.getBoundingClientRect().width))};
+})"""
+
+
+WHOLE_WORDS = {
+    # the trend panels' measure ("Menerima inse…" on a 200 px y axis) and the ranking's axis
+    # (centred over a narrow plot beside the names, it ran past the edge)
+    "bandingkan?metrik=bayar-pct&per-kapita=1": [
+        "Menerima insentif per 1.000 penduduk",
+        "Tingkat pembayaran insentif",
+    ],
+    # Kabupaten Bandung's offline registration service: the outreach trend's measure (its
+    # vertical title was cut), its legend, the pre-trend check's axes (its x title ran past a
+    # phone's edge)
+    "daerah-saya?wilayah=3204": [
+        "Pendaftar luring",
+        "Kegiatan",
+        "Minggu sejak kegiatan",
+        "Selisih dengan pembanding",
+    ],
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", WHOLE_WORDS)
+def test_chart_titles_are_whole_and_ranking_bars_use_the_width(
+    browser, app_url: str, screen: str, size: str
+) -> None:
+    """On Bandingkan and Daerah Saya every chart's title, axis and legend titles are drawn
+    whole inside the chart and the screen (no "…", nothing past an edge), and the ranking's
+    longest bar takes at least half the screen's width (on a phone it was 143 of 390 px, the
+    names' column took the rest)."""
+    page = _open(browser, f"{app_url}/{screen}", size)
+    page.locator("svg.marks").first.wait_for(timeout=60_000)
+    pre_trend = page.locator("summary", has_text="Cek tren sebelum kegiatan")
+    if pre_trend.count():  # the pre-trend check is in an expander
+        pre_trend.first.click()
+    _settle(page)
+    page.wait_for_timeout(1500)
+    charts = page.evaluate(CHART_WORDS)
+    name = screen.split("?")[0]
+    width = SIZES[size][0]
+    page.set_viewport_size({"width": width, "height": 6000})  # the screen's top in one image
+    page.evaluate("() => document.querySelectorAll('*').forEach((e) => { e.scrollTop = 0; })")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=ARTIFACTS / f"chart-titles-{name}-{size}.png")
+    page.close()
+    texts = [text for chart in charts for text in chart["texts"]]
+    cut = [t["words"] for t in texts if "…" in t["words"] or (t["title"] and t["outside"])]
+    assert cut == [], cut
+    titles = {t["words"] for t in texts if t["title"]}
+    missing = [w for w in WHOLE_WORDS[screen] if not any(w in title for title in titles)]
+    assert missing == [], (missing, titles)
+    if name == "bandingkan":
+        ranking = next(c for c in charts if any("38 provinsi" in t["words"] for t in c["texts"]))
+        assert ranking["longestBar"] >= 0.5 * width, ranking["longestBar"]

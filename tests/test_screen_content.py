@@ -79,8 +79,8 @@ def test_per_capita_trend_panels_say_what_they_show_in_the_order_picked() -> Non
     key = trend_measure(BY_KEY["registrants_per_1000"], per_capita=False)
     panels = charts.region_panels(frame, key)
     assert [panel["title"]["text"] for panel in panels] == picked
+    assert panels[0]["title"]["subtitle"] == "Pendaftar per 1.000 penduduk"  # under the name
     y = panels[0]["encoding"]["y"]
-    assert y["title"] == "Pendaftar per 1.000 penduduk"
     assert "',.2~f'" in y["axis"]["labelExpr"]  # 0,03 reads 0,03, not "0"
     assert y["scale"]["domain"] == [0, 0.2]  # one scale for all panels
     assert trend_measure(BY_KEY["recipient_rate"], per_capita=True) == "recipients_per_1000"

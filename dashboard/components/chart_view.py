@@ -54,7 +54,9 @@ def _top_legend_rows(chart: Spec) -> int:
     """Rows of a colour legend drawn above the plot. Streamlit fits the whole chart into the
     height it is given, so rows not counted here are taken from the plot: the weekly trend's
     two legend rows squashed its lines onto the "0" label."""
-    color = chart.get("encoding", {}).get("color", {})  # a layered chart has none on top
+    layers = [chart, *chart.get("layer", [])]  # a layered chart's legend is in its layers
+    colors = (part.get("encoding", {}).get("color") for part in layers)
+    color: Spec = next((c for c in colors if c), {})
     legend = color.get("legend")
     if not isinstance(legend, dict) or legend.get("orient") != "top":
         return 0
