@@ -38,6 +38,7 @@ from outreach.spreadsheet import ImportRejected
 from outreach.storage import Editor
 from queries import refresh_service
 from queries.health import record_failure
+from queries.settings import ConfigError
 from queries.store import store_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,6 +280,148 @@ def test_a_server_that_never_answers_times_out_and_leaves_the_rest(
     assert len(report.failed) == 1 and "tidak menjawab" in report.failed[0]
     assert report.left == 1  # not tried against a dead server; the next run takes it
     assert [d.status for d in subs.deliveries()] == ["failed"]
+
+
+# --- TLS: STARTTLS and smtps against a real TLS server ------------------------------------------
+
+
+def _openssl(*args: str | Path) -> None:
+    subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True)
+
+
+def _certificate(folder: Path, ca: Path, name: str, subject_alt_name: str) -> tuple[Path, Path]:
+    """A server certificate for ``subject_alt_name`` signed by ``ca`` (``ca.pem``/``ca.key``)."""
+    key, request, cert = folder / f"{name}.key", folder / f"{name}.csr", folder / f"{name}.pem"
+    extensions = folder / f"{name}.ext"
+    extensions.write_text(
+        f"subjectAltName={subject_alt_name}\nbasicConstraints=critical,CA:FALSE\n"
+        "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+        "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+    )
+    _openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-keyout", key, "-out", request, "-subj", f"/CN={name}")  # fmt: skip
+    _openssl("x509", "-req", "-in", request, "-CA", ca / "ca.pem", "-CAkey", ca / "ca.key",
+             "-CAcreateserial", "-days", "2", "-extfile", extensions, "-out", cert)  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory) -> dict[str, Path]:
+    """A test CA made here with openssl, and two server certificates it signed: one for
+    127.0.0.1, one for another host name."""
+    folder = tmp_path_factory.mktemp("tls")
+    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-keyout", folder / "ca.key", "-out", folder / "ca.pem", "-days", "2",
+             "-subj", "/CN=CA uji Pantau Prakerja",
+             "-addext", "basicConstraints=critical,CA:TRUE",
+             "-addext", "keyUsage=critical,keyCertSign,cRLSign")  # fmt: skip
+    right = _certificate(folder, folder, "local", "IP:127.0.0.1,DNS:localhost")
+    wrong = _certificate(folder, folder, "other", "DNS:mail.lain.example")
+    return {"ca": folder / "ca.pem", "cert": right[0], "key": right[1],
+            "other_cert": wrong[0], "other_key": wrong[1]}  # fmt: skip
+
+
+class TlsInbox(Inbox):
+    """Keeps each message's TLS version, and every login with whether it came over TLS."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tls_versions: list[str | None] = []
+        self.logins: list[tuple[str, str, bool]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        tls = server.transport.get_extra_info("ssl_object")
+        self.tls_versions.append(tls.version() if tls else None)
+        return await super().handle_DATA(server, session, envelope)
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):  # the authenticator
+        from aiosmtpd.smtp import AuthResult
+
+        encrypted = server.transport.get_extra_info("ssl_object") is not None
+        self.logins.append((auth_data.login.decode(), auth_data.password.decode(), encrypted))
+        return AuthResult(success=True)
+
+
+@contextlib.contextmanager
+def tls_smtp_server(mode: str, cert: Path, key: Path) -> Iterator[tuple[str, TlsInbox]]:
+    """aiosmtpd with TLS: STARTTLS required on a plain port, or TLS from the first byte."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    inbox = TlsInbox()
+    starttls = mode == "starttls"
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        ssl_context=None if starttls else context,  # smtps: TLS from the first byte
+        tls_context=context if starttls else None,
+        require_starttls=starttls,
+        authenticator=inbox,
+        auth_require_tls=starttls,  # smtps: the whole connection is TLS already
+    )
+    controller.start()
+    scheme = "smtps" if mode == "smtps" else "smtp"
+    try:
+        yield f"{scheme}://pemda%40uji:s%3Dndi@127.0.0.1:{controller.port}", inbox
+    finally:
+        controller.stop()
+
+
+@pytest.mark.parametrize("mode", ["starttls", "smtps"])
+def test_starttls_and_smtps_deliver_to_a_real_tls_server_whose_ca_is_trusted(
+    subs, mail_env, monkeypatch, tls_files, mode
+) -> None:
+    _subscribe(subs, ("aman@pemda.go.id", "32", "weekly", "body"))
+    monkeypatch.setenv("PRAKERJA_SMTP_CA_FILE", str(tls_files["ca"]))
+    with tls_smtp_server(mode, tls_files["cert"], tls_files["key"]) as (url, inbox):
+        monkeypatch.setenv("PRAKERJA_SMTP_URL", url)
+        report = delivery.run_once(subs, mail_env, force=True, workers=1)
+    assert report.sent == 1 and not report.failed
+    (mail,) = inbox.messages
+    assert mail["To"] == "aman@pemda.go.id" and "Jawa Barat" in mail["Subject"]
+    assert inbox.tls_versions[0] in ("TLSv1.2", "TLSv1.3")
+    assert inbox.logins == [("pemda@uji", "s=ndi", True)]  # the password only over TLS
+    assert [d.status for d in subs.deliveries()] == ["sent"]
+
+
+@pytest.mark.parametrize("mode", ["starttls", "smtps"])
+@pytest.mark.parametrize(
+    ("trusted", "certificate", "problem"),
+    [
+        (False, "cert", "penerbit sertifikatnya bukan CA yang dipercaya"),
+        (True, "other_cert", "sertifikatnya tidak berlaku untuk 127.0.0.1"),
+    ],
+    ids=["unknown-ca", "other-host"],
+)
+def test_a_wrong_certificate_is_refused_with_a_message_in_bahasa(
+    subs, mail_env, monkeypatch, tls_files, mode, trusted, certificate, problem
+) -> None:
+    _subscribe(subs, ("ragu@pemda.go.id", "32", "weekly", "body"))
+    if trusted:
+        monkeypatch.setenv("PRAKERJA_SMTP_CA_FILE", str(tls_files["ca"]))
+    else:
+        monkeypatch.delenv("PRAKERJA_SMTP_CA_FILE", raising=False)
+    key = tls_files[certificate.replace("cert", "key")]
+    with tls_smtp_server(mode, tls_files[certificate], key) as (url, inbox):
+        monkeypatch.setenv("PRAKERJA_SMTP_URL", url)
+        report = delivery.run_once(subs, mail_env, force=True, workers=1)
+    assert inbox.messages == [] and inbox.logins == []  # no password to an unverified server
+    (error,) = report.failed
+    assert "Sertifikat TLS server SMTP 127.0.0.1:" in error and problem in error
+    assert "PRAKERJA_SMTP_CA_FILE" in error
+    (failed,) = subs.deliveries()
+    assert failed.status == "failed" and problem in (failed.error or "")
+
+
+def test_an_unreadable_ca_file_stops_the_run_in_bahasa(subs, mail_env, monkeypatch, tmp_path):
+    _subscribe(subs, ("ca@pemda.go.id", "32", "weekly", "body"))
+    monkeypatch.setenv("PRAKERJA_SMTP_URL", "smtp://127.0.0.1:1")
+    monkeypatch.setenv("PRAKERJA_SMTP_CA_FILE", str(tmp_path / "tidak-ada.pem"))
+    with pytest.raises(ConfigError, match=r"PRAKERJA_SMTP_CA_FILE .* tidak dapat dibaca"):
+        delivery.run_once(subs, mail_env, force=True, workers=1)
+    assert subs.deliveries() == []
 
 
 def test_a_failing_refresh_delays_the_mail_and_says_why(
