@@ -11,10 +11,15 @@ import email.policy
 import io
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -543,6 +548,105 @@ def test_unsubscribe_tokens_are_signed(mail_env) -> None:
     assert unsubscribe.verify(f"8.{signature}") is None
     assert unsubscribe.verify(f"{number}.{signature[:-1]}A") is None
     assert unsubscribe.verify("berhenti") is None
+
+
+def _post(url: str, body: bytes) -> tuple[int, str]:
+    request = urllib.request.Request(
+        url, body, {"Content-Type": "application/x-www-form-urlencoded"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except urllib.error.URLError as error:  # the proxy is not listening yet
+        return 0, str(error)
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="HAProxy is not installed")
+def test_a_mail_clients_one_click_post_through_the_proxy_stops_the_subscription(
+    subs, mail_env, monkeypatch, tmp_path
+) -> None:
+    """RFC 8058 as served: the message promises one-click, and a POST of its
+    List-Unsubscribe link through HAProxy (deploy/haproxy.cfg as ``make serve`` renders it)
+    reaches the handler process, which stops that subscription in the application database;
+    a GET of the same link goes to the workers, never to the handler."""
+    from dashboard.serve import proxy_config, unsubscribe_command
+    from dashboard.subscriptions import one_click
+
+    _subscribe(
+        subs,
+        ("satu-klik@pemda.go.id", "32", "weekly", "body"),
+        ("tetap@pemda.go.id", "33", "weekly", "body"),
+    )
+    monkeypatch.setenv("PRAKERJA_ONE_CLICK_UNSUBSCRIBE", "1")  # as make serve sets it
+    with smtp_server() as (url, inbox):
+        monkeypatch.setenv("PRAKERJA_SMTP_URL", url)
+        delivery.run_once(subs, mail_env, force=True, workers=1)
+    mails = _by_recipient(inbox)
+    mail = mails["satu-klik@pemda.go.id"]
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = urllib.parse.urlsplit(str(mail["List-Unsubscribe"]).strip().strip("<>"))
+    assert link.scheme == "https"  # RFC 8058: one-click only for an HTTPS link
+
+    run, port = tmp_path / "run", _free_port()
+    run.mkdir()
+    config = run / "haproxy.cfg"
+    config.write_text(proxy_config([_free_port()], run / "static.sock", run / "unsubscribe.sock"))
+    env = {**os.environ, "PANTAU_RUN_DIR": str(run), "PANTAU_BIND": "127.0.0.1"}
+    env["PANTAU_PORT"] = str(port)
+    handler = subprocess.Popen(
+        unsubscribe_command(f"unix:{run / 'unsubscribe.sock'}"), cwd=ROOT, env=env
+    )
+    proxy = subprocess.Popen(["haproxy", "-W", "-db", "-f", str(config)], env=env)
+    try:
+        # the link as the mail client has it, through the proxy (TLS ends before HAProxy)
+        target = f"http://127.0.0.1:{port}{link.path}?{link.query}"
+        deadline = time.monotonic() + 30
+        status, answer = _post(target, b"List-Unsubscribe=One-Click")
+        while status != 200 and time.monotonic() < deadline:  # the proxy, the handler start
+            time.sleep(0.5)
+            status, answer = _post(target, b"List-Unsubscribe=One-Click")
+        assert (status, answer.strip()) == (
+            200,
+            "Langganan laporan Jawa Barat untuk satu-klik@pemda.go.id telah dihentikan.",
+        )
+        forged = target.rsplit(".", 1)[0] + ".AAAAAAAAAAAAAAAAAAAAAAAA"
+        assert _post(forged, b"List-Unsubscribe=One-Click")[0] == 400
+        assert _post(target, b"")[0] == 400  # not a one-click request
+        with pytest.raises(urllib.error.HTTPError) as got:  # GET: a worker's page (none here)
+            urllib.request.urlopen(target, timeout=5)
+        assert got.value.code == 503 and "one-click" not in got.value.read().decode()
+    finally:
+        for process in (proxy, handler):
+            process.terminate()
+            process.wait(timeout=10)
+    by_email = {s.email: s for s in subs.subscriptions()}
+    assert not by_email["satu-klik@pemda.go.id"].active
+    assert by_email["tetap@pemda.go.id"].active  # one link stops exactly one subscription
+    stopped = subs.audit(by_email["satu-klik@pemda.go.id"].id)
+    assert stopped[0]["actor"] == one_click.ACTOR
+
+
+def test_one_click_is_promised_only_where_it_is_served_over_https(subs, mail_env, monkeypatch):
+    """``make run`` (one Streamlit process, nothing answers a POST) and an http address keep
+    the link alone: the header would promise a button that fails."""
+    _subscribe(subs, ("biasa@pemda.go.id", "32", "weekly", "body"))
+    figures = (message.KeyFigure("Pendaftar", "1.000", "+1,0%"),)
+    for setting, public, promised in [
+        ("0", "https://pantau.example.go.id", False),
+        ("1", "http://pantau.example.go.id", False),
+        ("1", "https://pantau.example.go.id", True),
+    ]:
+        monkeypatch.setenv("PRAKERJA_ONE_CLICK_UNSUBSCRIBE", setting)
+        monkeypatch.setenv("PRAKERJA_PUBLIC_URL", public)
+        (subscription,) = subs.subscriptions()
+        digest = message.Digest(
+            "32", "Jawa Barat", message.Filters(), "minggu ini", "", "", True, figures, (), "", ""
+        )
+        mail = message.compose(digest, subscription, None)
+        assert str(mail["List-Unsubscribe"]).startswith(f"<{public}/?berhenti=")
+        assert (mail["List-Unsubscribe-Post"] is not None) is promised
 
 
 def test_the_cli_adds_lists_and_refuses_bad_input_in_one_line(mail_env) -> None:

@@ -43,4 +43,21 @@ UNSUBSCRIBE_SECRET = Setting(
     "Kunci penanda tangan tautan berhenti berlangganan (HMAC-SHA256); setiap worker dan "
     "pengirim memakai kunci yang sama. Kosong: kunci acak di folder data (unsubscribe.key).",
 )
-SETTINGS = (SMTP_URL, SMTP_CA_FILE, MAIL_FROM, PUBLIC_URL, UNSUBSCRIBE_SECRET)
+ONE_CLICK_UNSUBSCRIBE = Setting(
+    "PRAKERJA_ONE_CLICK_UNSUBSCRIBE",
+    "0",
+    "1 where the one-click unsubscribe handler is served behind the proxy (make serve, "
+    "compose, Kubernetes set it): e-mails then carry List-Unsubscribe-Post (RFC 8058), when "
+    "PRAKERJA_PUBLIC_URL is https.",
+    "1 bila penangan berhenti satu klik dilayani di balik proksi (make serve, compose, "
+    "Kubernetes): surel lalu membawa List-Unsubscribe-Post (RFC 8058), bila PRAKERJA_PUBLIC_URL "
+    "memakai https.",
+)
+SETTINGS = (
+    SMTP_URL,
+    SMTP_CA_FILE,
+    MAIL_FROM,
+    PUBLIC_URL,
+    UNSUBSCRIBE_SECRET,
+    ONE_CLICK_UNSUBSCRIBE,
+)
