@@ -35,13 +35,11 @@ _COLOURS = {0: ("/DeviceGray", 1), 2: ("/DeviceRGB", 3), 3: ("/Indexed", 1)}
 
 @dataclass(frozen=True)
 class Placed:
-    """A picture on a page: its box in inches from the page's top left corner."""
+    """A picture on a page: its box (x, y, width, height) in inches from the page's top left
+    corner, as :func:`slides.fit` gives it."""
 
     page: int
-    x: float
-    y: float
-    w: float
-    h: float
+    box: tuple[float, float, float, float]
     png: bytes
 
 
@@ -151,11 +149,9 @@ def embed(pdf: bytes, pictures: list[Placed], page_height: float) -> bytes:
         for number, picture in enumerate(placed):
             name = f"/Pic{index}x{number}"  # matplotlib's pages share one XObject dictionary
             objects[NameObject(name)] = writer._add_object(_image_object(picture.png))
-            bottom = (page_height - picture.y - picture.h) * k
-            drawn.append(
-                f"q {picture.w * k:.3f} 0 0 {picture.h * k:.3f} {picture.x * k:.3f} "
-                f"{bottom:.3f} cm {name} Do Q"
-            )
+            x, y, w, h = (value * k for value in picture.box)
+            bottom = page_height * k - y - h
+            drawn.append(f"q {w:.3f} 0 0 {h:.3f} {x:.3f} {bottom:.3f} cm {name} Do Q")
         contents = page.get_contents()
         before = contents.get_data() if contents is not None else b""
         stream = DecodedStreamObject()

@@ -298,7 +298,7 @@ def to_pdf(slides: list[Slide]) -> bytes:
             pdf.savefig(_pdf_page(spec))
             for item in spec.items:
                 if isinstance(item, Picture):
-                    pictures.append(pdf_pictures.Placed(index, *fit(item), item.png))
+                    pictures.append(pdf_pictures.Placed(index, fit(item), item.png))
     if not pictures:
         return buffer.getvalue()
     return pdf_pictures.embed(buffer.getvalue(), pictures, PAGE_H)
