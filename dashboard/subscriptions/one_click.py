@@ -46,7 +46,8 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(405, "Buka tautan berhenti berlangganan lewat dasbor.")
 
     def do_POST(self) -> None:
-        length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY)
+        declared = self.headers.get("Content-Length", "0").strip()
+        length = min(int(declared), MAX_BODY) if declared.isdigit() else 0
         body = self.rfile.read(length).decode("utf-8", errors="replace")
         if "One-Click" not in body:  # RFC 8058: List-Unsubscribe=One-Click (form or multipart)
             self._answer(
