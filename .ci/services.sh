@@ -26,6 +26,7 @@ pg_isready -h 127.0.0.1 -p 5432
 
 [ -x /usr/bin/chromium ] || apt_install browser-tests chromium fonts-dejavu-core
 command -v haproxy >/dev/null || apt_install served-topology haproxy
+command -v openssl >/dev/null || apt_install smtp-tls-tests openssl  # CA and server certificates of the TLS mail tests
 # the served topology's static sidecar: nginx with precompressed files (gzip_static, brotli_static)
 if ! command -v nginx >/dev/null || [ ! -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ]; then
   apt_install static-sidecar nginx-light libnginx-mod-http-brotli-static

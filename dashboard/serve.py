@@ -60,14 +60,24 @@ def refresh_command(every: str) -> list[str]:
     return [sys.executable, "-m", "queries.refresh_service", "--every", every]
 
 
-def proxy_config(worker_ports: list[int], static_socket: Path) -> str:
+def unsubscribe_command(listen: str) -> list[str]:
+    """The one-click unsubscribe handler (RFC 8058) HAProxy sends e-mails' POSTs to."""
+    return [sys.executable, "-m", "dashboard.subscriptions", "one-click", "--listen", listen]
+
+
+def proxy_config(
+    worker_ports: list[int], static_socket: Path, unsubscribe_socket: Path | None = None
+) -> str:
     """deploy/haproxy.cfg with one ``server`` line per local worker, and the static sidecar's
-    unix socket, instead of the template lines that discover containers through DNS."""
+    and the one-click unsubscribe handler's unix sockets, instead of the template lines that
+    discover containers through DNS."""
+    unsubscribe_socket = unsubscribe_socket or static_socket.with_name("unsubscribe.sock")
     local = {
         "worker": "\n".join(
             f"    server w{n} 127.0.0.1:{port}" for n, port in enumerate(worker_ports, start=1)
         ),
         "static": f"    server static unix@{static_socket} check",
+        "unsubscribe": f"    server unsubscribe unix@{unsubscribe_socket} check",
     }
     lines = PROXY_TEMPLATE.read_text(encoding="utf-8").splitlines()
     out = [_local_server(line, local) for line in lines]
@@ -135,6 +145,7 @@ class Topology:
             "--run-dir",
             str(run_dir() / "static"),
         ]
+        commands["unsubscribe"] = unsubscribe_command(f"unix:{run_dir() / 'unsubscribe.sock'}")
         if self.args.refresh_every != "0":
             commands["refresh"] = refresh_command(self.args.refresh_every)
         commands["proxy"] = ["haproxy", "-W", "-db", "-f", str(config)]
@@ -148,6 +159,8 @@ class Topology:
             "PANTAU_RUN_DIR": str(run_dir()),
             "PANTAU_BIND": self.args.bind,
             "PANTAU_PORT": str(self.args.port),
+            # the handler below answers mail clients' POSTs: e-mails may offer one-click
+            "PRAKERJA_ONE_CLICK_UNSUBSCRIBE": "1",
         }
 
     def start(self, name: str, command: list[str]) -> None:

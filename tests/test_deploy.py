@@ -23,6 +23,7 @@ from dashboard.serve import (
     WORKER_ENV,
     proxy_config,
     refresh_command,
+    unsubscribe_command,
     worker_command,
 )
 from dashboard.static_files import NGINX_TEMPLATE, nginx_config, static_command
@@ -35,6 +36,8 @@ WORKER = ["python", *worker_command(PORT, "0.0.0.0")[1:]]
 REFRESH = ["python", *refresh_command("15m")[1:]]
 STATIC_PORT = 8088
 STATIC = ["python", *static_command(str(STATIC_PORT))[1:]]
+UNSUBSCRIBE_PORT = 8089
+UNSUBSCRIBE = ["python", *unsubscribe_command(str(UNSUBSCRIBE_PORT))[1:]]
 (COOKIE,) = re.findall(r"cookie (\w+) insert", PROXY_TEMPLATE.read_text())
 
 
@@ -61,6 +64,7 @@ def test_proxy_config_is_valid_and_checks_the_health_path(tmp_path) -> None:
     assert f"option httpchk GET {HEALTH_PATH}" in config
     assert "server w2 127.0.0.1:8602" in config and "    server-template" not in config
     assert f"server static unix@{tmp_path / 'static.sock'} check" in config
+    assert f"server unsubscribe unix@{tmp_path / 'unsubscribe.sock'} check" in config
     if not shutil.which("haproxy"):
         pytest.skip("HAProxy is not installed")
     path = tmp_path / "haproxy.cfg"
@@ -108,6 +112,15 @@ def test_compose_matches_the_local_topology() -> None:
     assert services["static"]["command"] == STATIC
     assert f'"${{PANTAU_STATIC_HOST-static}}:{STATIC_PORT}"' in PROXY_TEMPLATE.read_text()
     assert "static" in proxy["depends_on"]
+    # one-click unsubscribe: the handler HAProxy sends POSTs to, and the sender promising it
+    unsubscribe = services["unsubscribe"]
+    assert unsubscribe["command"] == UNSUBSCRIBE and "unsubscribe" in proxy["depends_on"]
+    assert unsubscribe["environment"]["PRAKERJA_DATA_DIR"] == DATA_DIR  # its key, its database
+    assert (
+        f'"${{PANTAU_UNSUBSCRIBE_HOST-unsubscribe}}:{UNSUBSCRIBE_PORT}"'
+        in PROXY_TEMPLATE.read_text()
+    )
+    assert refresh["environment"]["PRAKERJA_ONE_CLICK_UNSUBSCRIBE"] == "1"
 
 
 def test_static_sidecar_config_is_valid_and_sends_precompressed_files(tmp_path) -> None:
@@ -159,6 +172,18 @@ def test_kubernetes_matches_the_local_topology() -> None:
     assert static["readinessProbe"]["httpGet"] == {"path": "/health", "port": STATIC_PORT}
     component = f"/component/{MAP_COMPONENT}/"  # routed to the sidecar by HAProxy itself
     assert f"path_beg {component}" in PROXY_TEMPLATE.read_text()
+
+    unsubscribes = _yaml("kubernetes/unsubscribe.yaml")
+    unsubscribe_deployment = _kind(unsubscribes, "Deployment")
+    unsubscribe = _container(unsubscribe_deployment)
+    assert unsubscribe["command"] == UNSUBSCRIBE
+    assert unsubscribe["ports"][0]["containerPort"] == UNSUBSCRIBE_PORT
+    port = _kind(unsubscribes, "Service")["spec"]["ports"][0]
+    assert port["targetPort"] == UNSUBSCRIBE_PORT
+    assert unsubscribe["readinessProbe"]["httpGet"] == {"path": "/health", "port": UNSUBSCRIBE_PORT}
+    assert _env(unsubscribe)["PRAKERJA_DATA_DIR"] == DATA_DIR
+    assert unsubscribe["volumeMounts"] == [{"name": "store", "mountPath": DATA_DIR}]
+    assert _env(refresh)["PRAKERJA_ONE_CLICK_UNSUBSCRIBE"] == "1"
 
 
 def test_the_agenda_is_read_only_without_login_when_served() -> None:
@@ -234,6 +259,11 @@ def test_kubernetes_routes_through_the_gateway_api_to_the_tested_haproxy_config(
     assert (
         env["PANTAU_STATIC_HOST"]
         == f"{static_service['metadata']['name']}.{namespace}.svc.cluster.local"
+    )
+    unsubscribe_service = _kind(_yaml("kubernetes/unsubscribe.yaml"), "Service")
+    assert (
+        env["PANTAU_UNSUBSCRIBE_HOST"]
+        == f"{unsubscribe_service['metadata']['name']}.{namespace}.svc.cluster.local"
     )
     template = PROXY_TEMPLATE.read_text()
     assert f'"${{PANTAU_WORKER_HOST-worker}}:{PORT}"' in template

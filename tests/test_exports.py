@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import struct
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -10,12 +12,13 @@ import pandas as pd
 import pytest
 from export_fixtures import PERIOD, THRESHOLD
 from openpyxl.worksheet.worksheet import Worksheet
-from PIL import Image
+from PIL import Image, ImageChops
 
 from dashboard import charts, formatting, priorities
 from dashboard.exports import deck, files, slide_charts, static_map
 from dashboard.exports.context import context_from_store, describe_filters
 from dashboard.exports.log import log_export, read_log
+from dashboard.exports.slides import PAGE_H, Picture, fit, to_pdf
 from geo.regions import regencies
 from queries import metrics
 from queries.filters import Filters
@@ -95,6 +98,56 @@ def test_deck_pdf_has_same_pages_and_text(export_store: Store) -> None:
     assert "Angka utama" in text and "Catatan data" in text
     assert f"{formatting.number(totals['registrants'])} orang" in text
     assert "DATA SINTETIS" in text
+
+
+def _idat(png: bytes) -> bytes:
+    """A PNG's compressed rows (its IDAT chunks, joined)."""
+    position, rows = 8, b""
+    while position < len(png):
+        length, kind = struct.unpack(">I4s", png[position : position + 8])
+        if kind == b"IDAT":
+            rows += png[position + 8 : position + 8 + length]
+        position += 12 + length
+    return rows
+
+
+def test_deck_pdf_embeds_each_picture_as_it_is_in_its_box(export_store: Store) -> None:
+    """Every slide picture goes into the PDF as its own PNG data, byte for byte (never decoded
+    and compressed again: that was half of a PDF deck's CPU), fills its box, and a PDF reader
+    decodes the very pixels the slide drew."""
+    from pypdf import PdfReader
+
+    slides = deck.deck_slides(export_store, Filters(**PERIOD, region="3201"), "3201")
+    pdf = to_pdf(slides)
+    reader = PdfReader(io.BytesIO(pdf))
+    decoded = [
+        file.image.convert("RGB")
+        for page in reader.pages
+        for file in page.images
+        if file.image is not None
+    ]
+    checked = 0
+    for page, slide in zip(reader.pages, slides, strict=True):
+        content = page.get_contents()
+        drawn = re.findall(
+            rb"([\d.]+) 0 0 ([\d.]+) ([\d.]+) ([\d.]+) cm /Pic\w+ Do",
+            content.get_data() if content is not None else b"",
+        )
+        boxes = [[float(v) for v in box] for box in drawn]
+        for picture in (item for item in slide.items if isinstance(item, Picture)):
+            assert _idat(picture.png) in pdf  # the PNG's compressed rows, as they are
+            with Image.open(io.BytesIO(picture.png)) as opened:
+                assert opened.mode == "RGB"  # no alpha channel that PDF would need apart
+                original = opened.copy()
+            assert any(
+                d.size == original.size and ImageChops.difference(original, d).getbbox() is None
+                for d in decoded
+            )
+            x, y, w, h = fit(picture)
+            expected = [w * 72, h * 72, x * 72, (PAGE_H - y - h) * 72]
+            assert any(box == pytest.approx(expected, abs=0.01) for box in boxes)
+            checked += 1
+    assert checked >= 8  # the maps, the trend, the funnel, the breakdowns
 
 
 def test_regency_deck_never_shows_a_suppressed_cell(export_store: Store) -> None:

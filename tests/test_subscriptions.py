@@ -11,10 +11,15 @@ import email.policy
 import io
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -38,6 +43,7 @@ from outreach.spreadsheet import ImportRejected
 from outreach.storage import Editor
 from queries import refresh_service
 from queries.health import record_failure
+from queries.settings import ConfigError
 from queries.store import store_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -281,6 +287,148 @@ def test_a_server_that_never_answers_times_out_and_leaves_the_rest(
     assert [d.status for d in subs.deliveries()] == ["failed"]
 
 
+# --- TLS: STARTTLS and smtps against a real TLS server ------------------------------------------
+
+
+def _openssl(*args: str | Path) -> None:
+    subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True)
+
+
+def _certificate(folder: Path, ca: Path, name: str, subject_alt_name: str) -> tuple[Path, Path]:
+    """A server certificate for ``subject_alt_name`` signed by ``ca`` (``ca.pem``/``ca.key``)."""
+    key, request, cert = folder / f"{name}.key", folder / f"{name}.csr", folder / f"{name}.pem"
+    extensions = folder / f"{name}.ext"
+    extensions.write_text(
+        f"subjectAltName={subject_alt_name}\nbasicConstraints=critical,CA:FALSE\n"
+        "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+        "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+    )
+    _openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-keyout", key, "-out", request, "-subj", f"/CN={name}")  # fmt: skip
+    _openssl("x509", "-req", "-in", request, "-CA", ca / "ca.pem", "-CAkey", ca / "ca.key",
+             "-CAcreateserial", "-days", "2", "-extfile", extensions, "-out", cert)  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory) -> dict[str, Path]:
+    """A test CA made here with openssl, and two server certificates it signed: one for
+    127.0.0.1, one for another host name."""
+    folder = tmp_path_factory.mktemp("tls")
+    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-keyout", folder / "ca.key", "-out", folder / "ca.pem", "-days", "2",
+             "-subj", "/CN=CA uji Pantau Prakerja",
+             "-addext", "basicConstraints=critical,CA:TRUE",
+             "-addext", "keyUsage=critical,keyCertSign,cRLSign")  # fmt: skip
+    right = _certificate(folder, folder, "local", "IP:127.0.0.1,DNS:localhost")
+    wrong = _certificate(folder, folder, "other", "DNS:mail.lain.example")
+    return {"ca": folder / "ca.pem", "cert": right[0], "key": right[1],
+            "other_cert": wrong[0], "other_key": wrong[1]}  # fmt: skip
+
+
+class TlsInbox(Inbox):
+    """Keeps each message's TLS version, and every login with whether it came over TLS."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tls_versions: list[str | None] = []
+        self.logins: list[tuple[str, str, bool]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        tls = server.transport.get_extra_info("ssl_object")
+        self.tls_versions.append(tls.version() if tls else None)
+        return await super().handle_DATA(server, session, envelope)
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):  # the authenticator
+        from aiosmtpd.smtp import AuthResult
+
+        encrypted = server.transport.get_extra_info("ssl_object") is not None
+        self.logins.append((auth_data.login.decode(), auth_data.password.decode(), encrypted))
+        return AuthResult(success=True)
+
+
+@contextlib.contextmanager
+def tls_smtp_server(mode: str, cert: Path, key: Path) -> Iterator[tuple[str, TlsInbox]]:
+    """aiosmtpd with TLS: STARTTLS required on a plain port, or TLS from the first byte."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    inbox = TlsInbox()
+    starttls = mode == "starttls"
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        ssl_context=None if starttls else context,  # smtps: TLS from the first byte
+        tls_context=context if starttls else None,
+        require_starttls=starttls,
+        authenticator=inbox,
+        auth_require_tls=starttls,  # smtps: the whole connection is TLS already
+    )
+    controller.start()
+    scheme = "smtps" if mode == "smtps" else "smtp"
+    try:
+        yield f"{scheme}://pemda%40uji:s%3Dndi@127.0.0.1:{controller.port}", inbox
+    finally:
+        controller.stop()
+
+
+@pytest.mark.parametrize("mode", ["starttls", "smtps"])
+def test_starttls_and_smtps_deliver_to_a_real_tls_server_whose_ca_is_trusted(
+    subs, mail_env, monkeypatch, tls_files, mode
+) -> None:
+    _subscribe(subs, ("aman@pemda.go.id", "32", "weekly", "body"))
+    monkeypatch.setenv("PRAKERJA_SMTP_CA_FILE", str(tls_files["ca"]))
+    with tls_smtp_server(mode, tls_files["cert"], tls_files["key"]) as (url, inbox):
+        monkeypatch.setenv("PRAKERJA_SMTP_URL", url)
+        report = delivery.run_once(subs, mail_env, force=True, workers=1)
+    assert report.sent == 1 and not report.failed
+    (mail,) = inbox.messages
+    assert mail["To"] == "aman@pemda.go.id" and "Jawa Barat" in mail["Subject"]
+    assert inbox.tls_versions[0] in ("TLSv1.2", "TLSv1.3")
+    assert inbox.logins == [("pemda@uji", "s=ndi", True)]  # the password only over TLS
+    assert [d.status for d in subs.deliveries()] == ["sent"]
+
+
+@pytest.mark.parametrize("mode", ["starttls", "smtps"])
+@pytest.mark.parametrize(
+    ("trusted", "certificate", "problem"),
+    [
+        (False, "cert", "penerbit sertifikatnya bukan CA yang dipercaya"),
+        (True, "other_cert", "sertifikatnya tidak berlaku untuk 127.0.0.1"),
+    ],
+    ids=["unknown-ca", "other-host"],
+)
+def test_a_wrong_certificate_is_refused_with_a_message_in_bahasa(
+    subs, mail_env, monkeypatch, tls_files, mode, trusted, certificate, problem
+) -> None:
+    _subscribe(subs, ("ragu@pemda.go.id", "32", "weekly", "body"))
+    if trusted:
+        monkeypatch.setenv("PRAKERJA_SMTP_CA_FILE", str(tls_files["ca"]))
+    else:
+        monkeypatch.delenv("PRAKERJA_SMTP_CA_FILE", raising=False)
+    key = tls_files[certificate.replace("cert", "key")]
+    with tls_smtp_server(mode, tls_files[certificate], key) as (url, inbox):
+        monkeypatch.setenv("PRAKERJA_SMTP_URL", url)
+        report = delivery.run_once(subs, mail_env, force=True, workers=1)
+    assert inbox.messages == [] and inbox.logins == []  # no password to an unverified server
+    (error,) = report.failed
+    assert "Sertifikat TLS server SMTP 127.0.0.1:" in error and problem in error
+    assert "PRAKERJA_SMTP_CA_FILE" in error
+    (failed,) = subs.deliveries()
+    assert failed.status == "failed" and problem in (failed.error or "")
+
+
+def test_an_unreadable_ca_file_stops_the_run_in_bahasa(subs, mail_env, monkeypatch, tmp_path):
+    _subscribe(subs, ("ca@pemda.go.id", "32", "weekly", "body"))
+    monkeypatch.setenv("PRAKERJA_SMTP_URL", "smtp://127.0.0.1:1")
+    monkeypatch.setenv("PRAKERJA_SMTP_CA_FILE", str(tmp_path / "tidak-ada.pem"))
+    with pytest.raises(ConfigError, match=r"PRAKERJA_SMTP_CA_FILE .* tidak dapat dibaca"):
+        delivery.run_once(subs, mail_env, force=True, workers=1)
+    assert subs.deliveries() == []
+
+
 def test_a_failing_refresh_delays_the_mail_and_says_why(
     subs, mail_env, monkeypatch, tmp_path, capsys
 ) -> None:
@@ -400,6 +548,105 @@ def test_unsubscribe_tokens_are_signed(mail_env) -> None:
     assert unsubscribe.verify(f"8.{signature}") is None
     assert unsubscribe.verify(f"{number}.{signature[:-1]}A") is None
     assert unsubscribe.verify("berhenti") is None
+
+
+def _post(url: str, body: bytes) -> tuple[int, str]:
+    request = urllib.request.Request(
+        url, body, {"Content-Type": "application/x-www-form-urlencoded"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except urllib.error.URLError as error:  # the proxy is not listening yet
+        return 0, str(error)
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="HAProxy is not installed")
+def test_a_mail_clients_one_click_post_through_the_proxy_stops_the_subscription(
+    subs, mail_env, monkeypatch, tmp_path
+) -> None:
+    """RFC 8058 as served: the message promises one-click, and a POST of its
+    List-Unsubscribe link through HAProxy (deploy/haproxy.cfg as ``make serve`` renders it)
+    reaches the handler process, which stops that subscription in the application database;
+    a GET of the same link goes to the workers, never to the handler."""
+    from dashboard.serve import proxy_config, unsubscribe_command
+    from dashboard.subscriptions import one_click
+
+    _subscribe(
+        subs,
+        ("satu-klik@pemda.go.id", "32", "weekly", "body"),
+        ("tetap@pemda.go.id", "33", "weekly", "body"),
+    )
+    monkeypatch.setenv("PRAKERJA_ONE_CLICK_UNSUBSCRIBE", "1")  # as make serve sets it
+    with smtp_server() as (url, inbox):
+        monkeypatch.setenv("PRAKERJA_SMTP_URL", url)
+        delivery.run_once(subs, mail_env, force=True, workers=1)
+    mails = _by_recipient(inbox)
+    mail = mails["satu-klik@pemda.go.id"]
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = urllib.parse.urlsplit(str(mail["List-Unsubscribe"]).strip().strip("<>"))
+    assert link.scheme == "https"  # RFC 8058: one-click only for an HTTPS link
+
+    run, port = tmp_path / "run", _free_port()
+    run.mkdir()
+    config = run / "haproxy.cfg"
+    config.write_text(proxy_config([_free_port()], run / "static.sock", run / "unsubscribe.sock"))
+    env = {**os.environ, "PANTAU_RUN_DIR": str(run), "PANTAU_BIND": "127.0.0.1"}
+    env["PANTAU_PORT"] = str(port)
+    handler = subprocess.Popen(
+        unsubscribe_command(f"unix:{run / 'unsubscribe.sock'}"), cwd=ROOT, env=env
+    )
+    proxy = subprocess.Popen(["haproxy", "-W", "-db", "-f", str(config)], env=env)
+    try:
+        # the link as the mail client has it, through the proxy (TLS ends before HAProxy)
+        target = f"http://127.0.0.1:{port}{link.path}?{link.query}"
+        deadline = time.monotonic() + 30
+        status, answer = _post(target, b"List-Unsubscribe=One-Click")
+        while status != 200 and time.monotonic() < deadline:  # the proxy, the handler start
+            time.sleep(0.5)
+            status, answer = _post(target, b"List-Unsubscribe=One-Click")
+        assert (status, answer.strip()) == (
+            200,
+            "Langganan laporan Jawa Barat untuk satu-klik@pemda.go.id telah dihentikan.",
+        )
+        forged = target.rsplit(".", 1)[0] + ".AAAAAAAAAAAAAAAAAAAAAAAA"
+        assert _post(forged, b"List-Unsubscribe=One-Click")[0] == 400
+        assert _post(target, b"")[0] == 400  # not a one-click request
+        with pytest.raises(urllib.error.HTTPError) as got:  # GET: a worker's page (none here)
+            urllib.request.urlopen(target, timeout=5)
+        assert got.value.code == 503 and "one-click" not in got.value.read().decode()
+    finally:
+        for process in (proxy, handler):
+            process.terminate()
+            process.wait(timeout=10)
+    by_email = {s.email: s for s in subs.subscriptions()}
+    assert not by_email["satu-klik@pemda.go.id"].active
+    assert by_email["tetap@pemda.go.id"].active  # one link stops exactly one subscription
+    stopped = subs.audit(by_email["satu-klik@pemda.go.id"].id)
+    assert stopped[0]["actor"] == one_click.ACTOR
+
+
+def test_one_click_is_promised_only_where_it_is_served_over_https(subs, mail_env, monkeypatch):
+    """``make run`` (one Streamlit process, nothing answers a POST) and an http address keep
+    the link alone: the header would promise a button that fails."""
+    _subscribe(subs, ("biasa@pemda.go.id", "32", "weekly", "body"))
+    figures = (message.KeyFigure("Pendaftar", "1.000", "+1,0%"),)
+    for setting, public, promised in [
+        ("0", "https://pantau.example.go.id", False),
+        ("1", "http://pantau.example.go.id", False),
+        ("1", "https://pantau.example.go.id", True),
+    ]:
+        monkeypatch.setenv("PRAKERJA_ONE_CLICK_UNSUBSCRIBE", setting)
+        monkeypatch.setenv("PRAKERJA_PUBLIC_URL", public)
+        (subscription,) = subs.subscriptions()
+        digest = message.Digest(
+            "32", "Jawa Barat", message.Filters(), "minggu ini", "", "", True, figures, (), "", ""
+        )
+        mail = message.compose(digest, subscription, None)
+        assert str(mail["List-Unsubscribe"]).startswith(f"<{public}/?berhenti=")
+        assert (mail["List-Unsubscribe-Post"] is not None) is promised
 
 
 def test_the_cli_adds_lists_and_refuses_bad_input_in_one_line(mail_env) -> None:

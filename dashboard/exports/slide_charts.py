@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from dashboard import formatting
 from dashboard.charts import BLUE, SERIES_COLORS, metric_label, value_formatter, week_notes
-from dashboard.exports.slides import METRIC_FONT, metric_font
+from dashboard.exports.slides import METRIC_FONT, metric_font, opaque_png
 
 DPI = 150
 LABEL_PT, TITLE_PT = 13, 15  # the small breakdown charts (a quarter of a slide)
@@ -52,9 +52,7 @@ def week_label(value: float, _position: object = None) -> str:
 
 
 def figure_png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
+    return opaque_png(figure, DPI)
 
 
 def trend_png(

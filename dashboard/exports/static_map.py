@@ -23,6 +23,7 @@ from matplotlib.patches import Patch
 from dashboard.charts import metric_label, value_formatter
 from dashboard.exports.context import SYNTHETIC_LABEL, ExportContext
 from dashboard.exports.protect import protected_region_rates
+from dashboard.exports.slides import opaque_png
 from dashboard.settings import suppression_threshold
 from geo.boundaries import AnyLevel, boundaries_or_none
 from geo.classify import (
@@ -157,9 +158,7 @@ def slide_map_png(
         labelspacing=0.5,
         borderpad=0.1,
     )
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=SLIDE_DPI)
-    return buffer.getvalue()
+    return opaque_png(figure, SLIDE_DPI)  # RGB: the PDF deck embeds it as it is
 
 
 def slide_map_box(focused: bool) -> tuple[float, float, float, float]:

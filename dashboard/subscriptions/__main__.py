@@ -8,6 +8,8 @@
     import FILE.csv|FILE.xlsx --by WHO      a national list, every row checked, all or nothing
     list                                    every subscription with its last delivery
     stop ID [--by WHO]                      stop one subscription
+    one-click --listen PORT|unix:PATH       answer mail clients' one-click unsubscribe POSTs
+                                            (RFC 8058; HAProxy routes them here when served)
 
 The database is ``PRAKERJA_APP_DB_URL`` (the agenda's); the SMTP server ``PRAKERJA_SMTP_URL``.
 """
@@ -20,7 +22,7 @@ import threading
 from pathlib import Path
 
 from dashboard import formatting
-from dashboard.subscriptions import delivery, importer
+from dashboard.subscriptions import delivery, importer, one_click
 from dashboard.subscriptions.storage import (
     FORMATS,
     FREQUENCIES,
@@ -109,6 +111,10 @@ def _stop(subscriptions: Subscriptions, args: argparse.Namespace) -> int:
     return 0
 
 
+def _one_click(subscriptions: Subscriptions, args: argparse.Namespace) -> int:
+    return one_click.serve(subscriptions, args.listen)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m dashboard.subscriptions",
@@ -135,10 +141,19 @@ def parser() -> argparse.ArgumentParser:
     stop = commands.add_parser("stop", help="stop a subscription")
     stop.add_argument("id", type=int)
     stop.add_argument("--by", default=OPERATOR)
+    click = commands.add_parser("one-click", help="serve one-click unsubscribe (RFC 8058)")
+    click.add_argument("--listen", default=str(one_click.PORT), help="PORT, HOST:PORT or unix:PATH")
     return top
 
 
-ACTIONS = {"run": _run, "add": _add, "import": _import, "list": _list, "stop": _stop}
+ACTIONS = {
+    "run": _run,
+    "add": _add,
+    "import": _import,
+    "list": _list,
+    "stop": _stop,
+    "one-click": _one_click,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

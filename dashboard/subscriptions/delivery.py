@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 from dashboard import formatting
 from dashboard.exports import batch
 from dashboard.subscriptions import message
-from dashboard.subscriptions.settings import SMTP_URL
+from dashboard.subscriptions.settings import SMTP_CA_FILE, SMTP_URL
 from dashboard.subscriptions.storage import Subscription, Subscriptions
 from geo.regions import region_level, region_name
 from queries.health import describe, read_health
@@ -82,9 +82,15 @@ class Mailer:
     """One SMTP connection for a run, opened on the first message and again after a
     dropped connection."""
 
-    def __init__(self, server: SmtpServer, timeout: float = SMTP_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        server: SmtpServer,
+        timeout: float = SMTP_TIMEOUT_S,
+        context: ssl.SSLContext | None = None,
+    ) -> None:
         self.server = server
         self.timeout = timeout
+        self.context = context or tls_context()
         self._smtp: smtplib.SMTP | None = None
 
     @property
@@ -102,24 +108,29 @@ class Mailer:
             raise
 
     def _open(self) -> smtplib.SMTP:
+        """A connection ready to send: TLS checked against the trusted CAs and the host name
+        (a certificate that fails raises ``ssl.SSLCertVerificationError``), logged in."""
         s = self.server
-        context = ssl.create_default_context()
         smtp: smtplib.SMTP
         if s.implicit_tls:
-            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=context)
+            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=self.context)
         else:
             smtp = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
-            smtp.ehlo()
-            if smtp.has_extn("starttls"):
-                smtp.starttls(context=context)
+        try:
+            if not s.implicit_tls:
                 smtp.ehlo()
-            elif s.user:
-                smtp.quit()
-                raise smtplib.SMTPNotSupportedError(
-                    "server tidak menawarkan STARTTLS; sandi tidak dikirim tanpa enkripsi"
-                )
-        if s.user:
-            smtp.login(s.user, s.password)
+                if smtp.has_extn("starttls"):
+                    smtp.starttls(context=self.context)
+                    smtp.ehlo()
+                elif s.user:
+                    raise smtplib.SMTPNotSupportedError(
+                        "server tidak menawarkan STARTTLS; sandi tidak dikirim tanpa enkripsi"
+                    )
+            if s.user:
+                smtp.login(s.user, s.password)
+        except BaseException:
+            smtp.close()
+            raise
         return smtp
 
     def close(self) -> None:
@@ -141,11 +152,52 @@ def smtp_error(error: Exception, server: SmtpServer) -> str:
         raw = error.smtp_error
         text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
         return f"Server SMTP {where} menolak: {error.smtp_code} {text}"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return (
+            f"Sertifikat TLS server SMTP {where} ditolak: {_certificate_problem(error, server)}. "
+            "Surel tidak dikirim. Periksa sertifikat server, atau isi PRAKERJA_SMTP_CA_FILE "
+            "dengan berkas CA yang menandatanganinya."
+        )
+    if isinstance(error, ssl.SSLError):
+        return (
+            f"Sambungan TLS ke server SMTP {where} gagal ({error.reason or error}): periksa "
+            "apakah port ini memakai TLS sejak awal (smtps://) atau STARTTLS (smtp://)."
+        )
     if isinstance(error, TimeoutError) or str(error).endswith("timed out"):  # also as a drop
         return f"Server SMTP {where} tidak menjawab (batas waktu habis)"
     if isinstance(error, ConnectionRefusedError):
         return f"Server SMTP {where} menolak sambungan"
     return f"Pengiriman lewat {where} gagal: {error}"
+
+
+# OpenSSL's verification results (X509_V_ERR_*) in words
+_CERTIFICATE_PROBLEMS = {
+    10: "sertifikatnya sudah kedaluwarsa",
+    18: "sertifikatnya ditandatangani sendiri dan tidak dipercaya",
+    19: "rantai sertifikatnya berakhir di CA yang tidak dipercaya",
+    20: "penerbit sertifikatnya bukan CA yang dipercaya",
+    21: "penerbit sertifikatnya bukan CA yang dipercaya",
+}
+
+
+def _certificate_problem(error: ssl.SSLCertVerificationError, server: SmtpServer) -> str:
+    if error.verify_code in (62, 64):  # host name or IP address mismatch
+        return f"sertifikatnya tidak berlaku untuk {server.host}"
+    return _CERTIFICATE_PROBLEMS.get(error.verify_code, error.verify_message or str(error))
+
+
+def tls_context() -> ssl.SSLContext:
+    """What TLS trusts: the system's CAs, or only those in ``PRAKERJA_SMTP_CA_FILE``."""
+    ca_file = SMTP_CA_FILE.get()
+    if not ca_file:
+        return ssl.create_default_context()
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as error:
+        raise ConfigError(
+            f"PRAKERJA_SMTP_CA_FILE ({ca_file}) tidak dapat dibaca sebagai berkas CA PEM: "
+            f"{getattr(error, 'strerror', None) or error}."
+        ) from error
 
 
 # --- what is due -------------------------------------------------------------------------------
@@ -193,6 +245,7 @@ def run_once(
     if not url:
         raise ConfigError("PRAKERJA_SMTP_URL belum diatur: tidak ada server untuk mengirim surel.")
     server = SmtpServer.parse(url)
+    mailer = Mailer(server, timeout, tls_context())  # a bad CA file stops the run here
     health = read_health(store_dir)
     if health.failing:
         since = formatting.timestamp(health.failing_since) if health.failing_since else "?"
@@ -218,7 +271,7 @@ def run_once(
     store = Store.open_current(store_dir)
     try:
         files = build_files(store, {(s.region_code, s.format) for s, _ in due}, workers, report)
-        _send_all(subscriptions, store, due, files, Mailer(server, timeout), now, report)
+        _send_all(subscriptions, store, due, files, mailer, now, report)
     finally:
         store.close()
     return report

@@ -169,6 +169,8 @@ def compose(digest: Digest, subscription: Subscription, attachment: Path | None)
     message["Message-ID"] = make_msgid("pantau-prakerja")
     stop = unsubscribe.link(subscription.id)
     message["List-Unsubscribe"] = f"<{stop}>"
+    if unsubscribe.one_click_offered():  # a mail client's button POSTs to the link
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     attached = attachment is not None and attachment.stat().st_size <= MAX_ATTACHMENT_BYTES
     file_note = _file_note(digest, subscription, attachment, attached)
     message.set_content(_text(digest, subscription, file_note, stop))

@@ -16,7 +16,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlencode
 
-from dashboard.subscriptions.settings import PUBLIC_URL, UNSUBSCRIBE_SECRET
+from dashboard.subscriptions.settings import ONE_CLICK_UNSUBSCRIBE, PUBLIC_URL, UNSUBSCRIBE_SECRET
 from queries.settings import data_dir
 
 PARAMETER = "berhenti"
@@ -58,3 +58,9 @@ def verify(text: str) -> int | None:
 
 def link(subscription_id: int) -> str:
     return f"{PUBLIC_URL.get().rstrip('/')}/?{urlencode({PARAMETER: token(subscription_id)})}"
+
+
+def one_click_offered() -> bool:
+    """Whether e-mails may promise one-click (RFC 8058): the handler is served
+    (:mod:`one_click`, behind the proxy) and the link is HTTPS, which the RFC requires."""
+    return ONE_CLICK_UNSUBSCRIBE.get() == "1" and PUBLIC_URL.get().startswith("https://")
