@@ -72,12 +72,15 @@ WEEKLY = {
     "weekly_waves": Weekly((*PERSON_KEYS, "wave")),
     "weekly_platforms": Weekly((*PERSON_KEYS, "wave", "platform_id"), "platform_id IS NOT NULL"),
     "weekly_partners": Weekly((*PERSON_KEYS, "wave", "partner_id"), "partner_id IS NOT NULL"),
+    "weekly_district_totals": Weekly(DISTRICT_KEYS[:4], source="district_facts"),
     "weekly_district_people": Weekly(DISTRICT_KEYS[:-1], source="district_facts"),
     "weekly_districts": Weekly(DISTRICT_KEYS, source="district_facts"),
 }
 """At scale 6 ``facts`` has 8.9 M rows; per week and without the wave, platform and partner
 (which multiply a person's later events) the people's table has 0.3 M. The kecamatan level
-has the same split: without the wave (most views) and with it."""
+has the same split: without the wave (most views) and with it, and a third table without
+the person's dimensions either, for views without a filter on them (a province's kecamatan
+map: Jawa Barat's 627 kecamatan are ~13 k weekly rows there, 0.2–0.6 M in the people's)."""
 
 
 def weeks_before(last_day: date | None) -> date:

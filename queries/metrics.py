@@ -207,8 +207,13 @@ def _smallest_table(filters: Filters) -> str:
 
 
 def _district_table(filters: Filters) -> str:
-    """The kecamatan level's weekly table: with the wave only when the filters need it."""
-    return "weekly_districts" if filters.waves else "weekly_district_people"
+    """The kecamatan level's weekly table: with the wave only when the filters need it, with
+    the person's dimensions only when they filter on one."""
+    if filters.waves:
+        return "weekly_districts"
+    if filters.channels or filters.genders or filters.age_bands or filters.disability is not None:
+        return "weekly_district_people"
+    return "weekly_district_totals"
 
 
 def _last_weekly_day(store: Store) -> date:
@@ -358,7 +363,8 @@ def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
     if filters.district:
         if dimension not in DISTRICT_BREAKDOWNS:
             raise FilterError(f"Rincian {dimension} tidak tersedia per kecamatan.")
-        table = "weekly_districts" if dimension == "wave" else ""
+        people = "weekly_districts" if filters.waves else "weekly_district_people"
+        table = "weekly_districts" if dimension == "wave" else people
     frame = _run(store, BREAKDOWN_SQL[dimension], filters, table)
     labels = BREAKDOWN_LABELS.get(dimension, {})
     # Plain lists: Series.map and a column reorder cost more than the query's Python side.
