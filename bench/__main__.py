@@ -241,11 +241,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--days", type=int, default=3, help="one-more-day refreshes before the query timings"
     )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="build and keep the store here, for a later look (default: a temporary folder)",
+    )
     args = parser.parse_args(argv)
     print(f"Replica at scale {args.scale:g}…", flush=True)
     build_s = ensure_replica(args.replica, args.scale)
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
-        directory = store_dir(Path(tmp))
+        directory = store_dir(args.data_dir or Path(tmp))
         reader = writer.ensure_select_only_role(args.replica)  # the refresh refuses a writer
         initial = timed_sync(reader, directory)
         print(f"Initial sync {initial[0].seconds:.1f} s", flush=True)

@@ -4,8 +4,9 @@
 (registration, selection, first completed training, first payment) and sums Rupiah on the day
 paid, keeping every filter dimension — so any date range, region or demographic filter is a
 plain SUM over it. The :data:`WEEKLY` tables hold the same sums per ISO week, each over fewer
-dimensions: a period is read as its whole weeks from one of them plus the few days at its ends
-from ``facts``, a fraction of the rows (``queries.metrics``). ``quarantine`` and
+dimensions, for the closed weeks (before the week of the last day, :func:`weeks_before`): a
+period is read as its whole closed weeks from one of them plus the other days from ``facts``,
+a fraction of the rows (``queries.metrics``). ``quarantine`` and
 ``unknown_codes`` count rows the same way. ``district_facts`` and its two weekly tables are the
 kecamatan level: the same sums per kecamatan, over the person's dimensions and the wave only
 (no platform or partner, which would multiply the rows for no screen).
@@ -20,7 +21,7 @@ the second. Tests compare the result with a whole rebuild (``tests/test_incremen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -71,12 +72,35 @@ WEEKLY = {
     "weekly_waves": Weekly((*PERSON_KEYS, "wave")),
     "weekly_platforms": Weekly((*PERSON_KEYS, "wave", "platform_id"), "platform_id IS NOT NULL"),
     "weekly_partners": Weekly((*PERSON_KEYS, "wave", "partner_id"), "partner_id IS NOT NULL"),
+    "weekly_district_totals": Weekly(DISTRICT_KEYS[:4], source="district_facts"),
     "weekly_district_people": Weekly(DISTRICT_KEYS[:-1], source="district_facts"),
     "weekly_districts": Weekly(DISTRICT_KEYS, source="district_facts"),
 }
 """At scale 6 ``facts`` has 8.9 M rows; per week and without the wave, platform and partner
 (which multiply a person's later events) the people's table has 0.3 M. The kecamatan level
-has the same split: without the wave (most views) and with it."""
+has the same split: without the wave (most views) and with it, and a third table without
+the person's dimensions either, for views without a filter on them (a province's kecamatan
+map: Jawa Barat's 627 kecamatan are ~13 k weekly rows there, 0.2–0.6 M in the people's)."""
+
+
+def weeks_before(last_day: date | None) -> date:
+    """The Monday of the week holding the store's last day (``max(day)`` of ``facts``): the
+    weekly tables hold the closed weeks before it only, and queries read the days from it on
+    from the daily tables (``queries.metrics``). So a refresh that adds a day to the open
+    week rewrites no weekly row (at scale 6 those rewrites scanned every weekly table, 10 M
+    kecamatan rows, on every refresh); the refresh that opens a new week appends the closed
+    one, summed from the daily tables. ``date.min`` for an empty store."""
+    if last_day is None:
+        return date.min
+    return last_day - timedelta(days=last_day.weekday())
+
+
+def stored_weeks_before(con: duckdb.DuckDBPyConnection, target: str) -> date:
+    """:func:`weeks_before` of ``target``'s ``facts`` as they are now."""
+    last = run(con, f"SELECT max(day) FROM {target}.facts")[0][0]
+    return weeks_before(last)
+
+
 TABLES = (*DAILY, *WEEKLY)
 PARTS = (*DAILY, "quarantine", "unknown")
 """What one aggregation writes, each under a prefix (:func:`aggregate`)."""
@@ -238,19 +262,26 @@ def _changes() -> str:
     return " OR ".join(f"sum({name}) <> 0" for name in COUNTS)
 
 
-def _weekly_rows(source: str, table: str) -> str:
-    """``source``'s rows (the table's daily source or a delta of it) summed as ``table`` sums
-    them."""
+def _weekly_rows(source: str, table: str, since: date, before: date) -> str:
+    """``source``'s rows (the table's daily source or a delta of it) from ``since`` to the
+    day before ``before`` (both Mondays) summed as ``table`` sums them."""
     spec = WEEKLY[table]
     keys = ", ".join(WEEK_START if key == "day" else key for key in spec.keys)
-    return f"SELECT {keys}, {_sums()} FROM {source} WHERE {spec.rows} GROUP BY ALL"
+    days = f"day >= DATE '{since.isoformat()}' AND day < DATE '{before.isoformat()}'"
+    return f"SELECT {keys}, {_sums()} FROM {source} WHERE {spec.rows} AND {days} GROUP BY ALL"
 
 
 def merge_facts(con: duckdb.DuckDBPyConnection, target: str, old: str, new: str) -> int:
     """``target``'s daily and weekly tables − the ``{old}<table>`` + the ``{new}<table>``
     rows, rewriting only the rows whose counts change (an affected person's unchanged
     registration nets to zero and its row is left alone; rows that fall to zero go, as a
-    rebuild would never make them); returns the ``facts`` keys changed."""
+    rebuild would never make them); returns the ``facts`` keys changed.
+
+    The weekly tables take the changes of their closed weeks only (none, on a normal day:
+    the day's rows fall in the open week); when the last day moves into a new week, the
+    weeks it closed are appended from the updated daily tables (and weeks it reopened, if
+    the last day moved back, are deleted), as :func:`sum_parts` would build them."""
+    before = stored_weeks_before(con, target)
     for table, keys in DAILY.items():
         run(
             con,
@@ -259,13 +290,19 @@ def merge_facts(con: duckdb.DuckDBPyConnection, target: str, old: str, new: str)
             GROUP BY ALL HAVING {_changes()}""",
         )
         _apply_delta(con, f"{target}.{table}", f"delta_{table}", keys, DAILY_ORDER)
+    after = stored_weeks_before(con, target)
+    closed = min(before, after)
     for table, spec in WEEKLY.items():
-        run(
-            con,
-            f"CREATE OR REPLACE TEMP TABLE weekly_delta AS "
-            f"{_weekly_rows(f'delta_{spec.source}', table)} HAVING {_changes()}",
-        )
-        _apply_delta(con, f"{target}.{table}", "weekly_delta", spec.keys, WEEKLY_ORDER)
+        weekly = f"{target}.{table}"
+        delta = _weekly_rows(f"delta_{spec.source}", table, date.min, closed)
+        run(con, f"CREATE OR REPLACE TEMP TABLE weekly_delta AS {delta} HAVING {_changes()}")
+        if count_rows(con, "weekly_delta"):
+            _apply_delta(con, weekly, "weekly_delta", spec.keys, WEEKLY_ORDER)
+        if after < before:
+            run(con, f"DELETE FROM {weekly} WHERE day >= DATE '{after.isoformat()}'")
+        elif after > before:
+            rows = _weekly_rows(f"{target}.{spec.source}", table, before, after)
+            run(con, f"INSERT INTO {weekly} {rows} ORDER BY {WEEKLY_ORDER}")
     return count_rows(con, "delta_facts")
 
 
@@ -331,18 +368,16 @@ def sum_parts(con: duckdb.DuckDBPyConnection, target: str, prefix: str) -> None:
     """``target``'s daily tables, quarantine and unknown_codes as the sums of the per-chunk
     rows in the ``{prefix}<part>`` tables: each figure counts one person's rows, so the chunks
     of people add up to one aggregation over everyone. Sorted as :func:`facts_sql` sorts; the
-    weekly tables from their daily ones."""
+    weekly tables from their daily ones, their closed weeks only (:func:`weeks_before`)."""
     for table, keys in DAILY.items():
         run(
             con,
             f"""CREATE OR REPLACE TABLE {target}.{table} AS SELECT {", ".join(keys)}, {_sums()}
             FROM {prefix}{table} GROUP BY ALL ORDER BY {DAILY_ORDER}""",
         )
+    closed = stored_weeks_before(con, target)
     for table, spec in WEEKLY.items():
-        run(
-            con,
-            f"CREATE OR REPLACE TABLE {target}.{table} AS "
-            f"{_weekly_rows(f'{target}.{spec.source}', table)} ORDER BY {WEEKLY_ORDER}",
-        )
+        rows = _weekly_rows(f"{target}.{spec.source}", table, date.min, closed)
+        run(con, f"CREATE OR REPLACE TABLE {target}.{table} AS {rows} ORDER BY {WEEKLY_ORDER}")
     for counts, part in zip(COUNT_TABLES, COUNT_PARTS, strict=True):
         _write_counts(con, target, counts, f"SELECT {counts[1]}, {counts[2]} FROM {prefix}{part}")

@@ -65,8 +65,9 @@ DuckDB can prune row groups on plain predicates (the weekly tables are sorted by
 
 
 def _period_rows(table: str) -> str:
-    """The period's rows as ``table`` keeps them: its whole weeks from ``table``, the days
-    before the first and after the last whole week from its daily source (``facts`` or
+    """The period's rows as ``table`` keeps them: its whole weeks from ``table`` (the closed
+    ones: not the store's last week, which only the daily tables hold), the days before the
+    first and after the last such week from its daily source (``facts`` or
     ``district_facts``, sorted by day, so only those days' row groups are read).
     ``$weeks_from`` is the first whole week's Monday, ``$weeks_to`` the last one's Sunday
     (before ``$weeks_from`` when the period holds no whole week: then every day comes from the
@@ -193,7 +194,8 @@ def _run(
         rows = DAILY_ROWS
     else:
         rows = PERIOD_ROWS[table]
-        params["weeks_from"], params["weeks_to"] = whole_weeks(filters.date_from, filters.date_to)
+        monday, sunday = whole_weeks(filters.date_from, filters.date_to)
+        params["weeks_from"], params["weeks_to"] = monday, min(sunday, _last_weekly_day(store))
     return store.query(template.format(rows=rows, where=where), {**params, **extra})
 
 
@@ -205,8 +207,21 @@ def _smallest_table(filters: Filters) -> str:
 
 
 def _district_table(filters: Filters) -> str:
-    """The kecamatan level's weekly table: with the wave only when the filters need it."""
-    return "weekly_districts" if filters.waves else "weekly_district_people"
+    """The kecamatan level's weekly table: with the wave only when the filters need it, with
+    the person's dimensions only when they filter on one."""
+    if filters.waves:
+        return "weekly_districts"
+    if filters.channels or filters.genders or filters.age_bands or filters.disability is not None:
+        return "weekly_district_people"
+    return "weekly_district_totals"
+
+
+def _last_weekly_day(store: Store) -> date:
+    """The last day the weekly tables hold: the Sunday before the week of the store's last
+    day (``queries.facts.weeks_before``); the days after it come from the daily tables.
+    (Every weekly week for a version written before that key; none for an empty store.)"""
+    before = date.fromisoformat(store.meta().get("weeks_before") or date.max.isoformat())
+    return before - timedelta(days=1) if date.min < before < date.max else before
 
 
 def whole_weeks(date_from: date, date_to: date) -> tuple[date, date]:
@@ -275,8 +290,13 @@ def district_metrics(store: Store, filters: Filters) -> pd.DataFrame:
         raise FilterError("Pilih provinsi atau kabupaten/kota untuk melihat kecamatan.")
     frame = _run(store, DISTRICT_SQL, filters.with_region(scope), _district_table(filters))
     reference = _district_reference(scope)
-    merged = reference.merge(frame, on="code", how="left")
-    merged[list(METRICS)] = merged[list(METRICS)].fillna(0).astype("int64")
+    # Placed by position rather than DataFrame.merge: for a province's 650 rows the merge,
+    # fillna and casts cost as much as the query.
+    found = pd.Index(reference["code"]).get_indexer(frame["code"])
+    values = np.zeros((len(reference), len(METRICS)), dtype="int64")
+    values[found[found >= 0]] = frame[list(METRICS)].to_numpy(dtype="int64")[found >= 0]
+    merged = reference.copy()
+    merged[list(METRICS)] = values
     return merged
 
 
@@ -343,7 +363,8 @@ def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
     if filters.district:
         if dimension not in DISTRICT_BREAKDOWNS:
             raise FilterError(f"Rincian {dimension} tidak tersedia per kecamatan.")
-        table = "weekly_districts" if dimension == "wave" else ""
+        people = "weekly_districts" if filters.waves else "weekly_district_people"
+        table = "weekly_districts" if dimension == "wave" else people
     frame = _run(store, BREAKDOWN_SQL[dimension], filters, table)
     labels = BREAKDOWN_LABELS.get(dimension, {})
     # Plain lists: Series.map and a column reorder cost more than the query's Python side.

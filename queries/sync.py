@@ -42,7 +42,7 @@ from queries import demo, staging, urls
 from queries.cli import run_command, terminal
 from queries.contract import DIMENSION_TABLES, FACT_TABLES, OPTIONAL_COLUMNS, STORE_COLUMNS
 from queries.duck import count_rows, run, scalar
-from queries.facts import load_code_map
+from queries.facts import load_code_map, weeks_before
 from queries.health import (
     SchemaDriftError,
     WritableReplicaError,
@@ -72,7 +72,7 @@ from queries.store import (
 )
 
 Progress = Callable[[str, float], None]
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 SQLITE_CHUNK_ROWS = 250_000
 LATE_ROWS_WINDOW = 10_000
 """Ids below the watermark re-read on every incremental run, for rows that committed late."""
@@ -319,6 +319,7 @@ def _write_meta(con: duckdb.DuckDBPyConnection, source: Source, mode: str) -> No
         "refreshed_at": datetime.now().astimezone().isoformat(),
         "data_from": str(period[0] or ""),
         "data_until": str(period[1] or ""),
+        "weeks_before": weeks_before(period[1]).isoformat(),
         "sync_mode": mode,
         "replica_writable": "; ".join(source.writable),
         "has_districts": "0" if "district_code" in source.absent else "1",
