@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashboard import static_files
+from dashboard.page_registry import page_paths
 from queries import bootstrap
 from queries.cli import terminal
 from queries.settings import data_dir
@@ -148,6 +149,7 @@ class Topology:
             "PANTAU_RUN_DIR": str(run_dir()),
             "PANTAU_BIND": self.args.bind,
             "PANTAU_PORT": str(self.args.port),
+            "PANTAU_PAGES": " ".join(page_paths()),  # served by the static sidecar
         }
 
     def start(self, name: str, command: list[str]) -> None:
