@@ -1,6 +1,6 @@
 """Daerah Saya (for Pemda): one province, regency or kecamatan — its map with neighbours, its
-figures next to its regency's, province's and the nation's, the kecamatan of a regency (or of
-a whole province), breakdowns, and where to focus outreach."""
+figures next to its regency's, province's and the nation's, breakdowns, the kecamatan of a
+regency (or of a whole province), and where to focus outreach."""
 
 import streamlit as st
 
@@ -133,12 +133,6 @@ if filters.regency:
 compare["Indonesia"] = data.totals(filters.with_region(NATION_CODE))
 tables.show_table(tables.comparison_frame(compare), "Wilayah")
 
-# --- the kecamatan of the regency: map, ranking, priorities ----------------------------------
-# above the breakdowns: what a regency opens the page for, drawn before the charts take the
-# browser's main thread (a later visit's kecamatan map, docs/PERFORMANCE.md)
-if filters.regency:
-    district_view.district_section(filters, filters.regency, period)
-
 # --- breakdowns (small cells hidden by data.breakdown) -----------------------------------------
 threshold = settings.suppression_threshold()
 context = context_from_store(data.store(), filters, f"Rincian — {region_label}")
@@ -164,6 +158,10 @@ for column, (dimension, title) in chart_view.in_rows(shown_breakdowns, per_row=2
         )
         chart_view.show_chart(chart)
         downloads.render_chart_downloads(chart.chart, frame, f"rincian-{title}", context)
+
+# --- the kecamatan of the regency: map, ranking, priorities ----------------------------------
+if filters.regency:
+    district_view.district_section(filters, filters.regency, period)
 
 # --- Dampak sosialisasi: events on the weekly trend, and what each did -------------------------
 if filters.regency or sees_regencies:  # a province's events are regency-level detail

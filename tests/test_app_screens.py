@@ -165,18 +165,6 @@ def test_the_issues_small_cell_is_hidden_in_the_comparison_table(app_env, sqlite
     assert comparison["Pendaftar"].iloc[0] == "<10"
 
 
-def test_a_regencys_kecamatan_come_right_after_its_figures(app_env) -> None:
-    """On a regency's Daerah Saya the kecamatan section (its map first) follows the regency's
-    figures, before the breakdown charts: a later visit's browser draws the kecamatan map
-    before the charts take its main thread (docs/PERFORMANCE.md, issue 20)."""
-    at = run("daerah-saya", {"wilayah": "3216"})
-    assert not at.exception, at.exception
-    headers = [header.value for header in at.header]
-    figures, kecamatan = "Angka Kabupaten Bekasi", "Kecamatan di Kabupaten Bekasi"
-    assert headers.index(figures) + 1 == headers.index(kecamatan), headers
-    assert headers.index(kecamatan) < headers.index("Rincian peserta"), headers
-
-
 def test_any_refresh_failure_shows_its_reason_and_the_data_age(app_env, sqlite_replica) -> None:
     record_failure(
         sqlite_replica.store_dir,
