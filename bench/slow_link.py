@@ -332,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kecamatan", action="store_true", help="add the kecamatan steps (issue 20)"
     )
+    parser.add_argument(
+        "--only-kecamatan", action="store_true", help="the kecamatan steps alone (a shorter run)"
+    )
     args = parser.parse_args(argv)
     if urlparse(args.url).hostname not in LOOPBACK:
         parser.error("only loopback URLs are measured")
@@ -339,8 +342,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        steps = measure(browser, args.url.rstrip("/"))
-        if args.kecamatan:
+        steps = [] if args.only_kecamatan else measure(browser, args.url.rstrip("/"))
+        if args.kecamatan or args.only_kecamatan:
             steps += measure_kecamatan(browser, args.url.rstrip("/"))
         browser.close()
     print(table(steps))

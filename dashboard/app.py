@@ -1,9 +1,10 @@
 """Pantau Prakerja: the app shell. Run with ``streamlit run dashboard/app.py``.
 
-Navigation is declared here with ``st.navigation`` (the screens live in the top-level
-``pages/`` folder, which is not beside this script, so Streamlit does not also auto-discover
-it) and drawn as page links in the sidebar. Errors that users can act on are shown as
-messages in Bahasa Indonesia, never as tracebacks.
+Navigation is declared here with ``st.navigation``, from the page list in
+``dashboard/page_registry.py`` (the screens live in the top-level ``pages/`` folder, which is
+not beside this script, so Streamlit does not also auto-discover it), and drawn as page links
+in the sidebar. Errors that users can act on are shown as messages in Bahasa Indonesia, never
+as tracebacks.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import access, chrome_words, state
+from dashboard import access, chrome_words, page_registry, state
 from dashboard.subscriptions.section import handle_unsubscribe
 from queries.health import RefreshFailedError
 from queries.replica import ReplicaTimeoutError, ReplicaUnavailableError
 from queries.settings import ConfigError, check_all
 from queries.store import StoreCorruptError, StoreMissingError
 
-PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 # A local file: a ``:material:`` page icon makes the browser fetch an SVG from a font CDN.
 ICON = Path(__file__).resolve().parent / "static" / "icon.png"
 
@@ -31,44 +31,17 @@ st.set_page_config(
 )
 
 PAGES = {
-    "Ringkasan": [
+    section: [
         st.Page(
-            PAGES_DIR / "nasional.py",
-            title="Nasional",
-            default=True,  # served at "/": Streamlit ignores url_path for the default page
-        ),
-    ],
-    "Untuk Kemenko": [
-        st.Page(
-            PAGES_DIR / "bandingkan.py",
-            title="Bandingkan Provinsi",
-            url_path="bandingkan",
-        ),
-    ],
-    "Untuk Pemda": [
-        st.Page(
-            PAGES_DIR / "daerah_saya.py",
-            title="Daerah Saya",
-            url_path="daerah-saya",
-        ),
-        st.Page(
-            PAGES_DIR / "agenda.py",
-            title="Agenda sosialisasi",
-            url_path="agenda",
-        ),
-        st.Page(
-            PAGES_DIR / "langganan.py",
-            title="Langganan laporan",
-            url_path="langganan",
-        ),
-    ],
-    "Informasi": [
-        st.Page(
-            PAGES_DIR / "tentang_data.py",
-            title="Tentang Data",
-            url_path="tentang-data",
-        ),
-    ],
+            entry.path,
+            title=entry.title,
+            # the default page is served at "/": Streamlit ignores url_path for it
+            default=not entry.url_path,
+            url_path=entry.url_path or None,
+        )
+        for entry in entries
+    ]
+    for section, entries in page_registry.SECTIONS.items()
 }
 
 # Five KPI cards must fit side by side on a 1366×768 projector without truncation; table cells

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashboard import static_files
+from dashboard.page_registry import page_paths
 from queries import bootstrap
 from queries.cli import terminal
 from queries.settings import data_dir
@@ -161,6 +162,7 @@ class Topology:
             "PANTAU_PORT": str(self.args.port),
             # the handler below answers mail clients' POSTs: e-mails may offer one-click
             "PRAKERJA_ONE_CLICK_UNSUBSCRIBE": "1",
+            "PANTAU_PAGES": " ".join(page_paths()),  # served by the static sidecar
         }
 
     def start(self, name: str, command: list[str]) -> None:

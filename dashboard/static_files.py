@@ -16,12 +16,17 @@ are the few its own interface names. So, once per Streamlit version, :func:`prep
   (``<link rel=modulepreload>``/``preload``, low priority) for the chunks, Leaflet and the
   boundary file the first screen needs, so that on a slow link they download while the
   websocket opens and the server runs the page, instead of one round trip after another once
-  each element arrives (docs/PERFORMANCE.md),
+  each element arrives (docs/PERFORMANCE.md), and ``page.html``, the same without the
+  national boundary file, for every other page path (``/daerah-saya``, ``/bandingkan``…, from
+  ``dashboard/page_registry.py``); both tell Streamlit that the server's root is the page's
+  directory, so that on a page path it asks for its connection check once, at the root,
+  instead of first under the page's path and then at the root,
 
 and nginx serves them with ``gzip_static``/``brotli_static`` (``deploy/nginx-static.conf``)
-behind HAProxy, which sends ``/``, ``/favicon.png`` and ``/static/`` there. The dashboard's own
-``/app/static/`` files (``dashboard/static/``: Leaflet, and the map's content-hashed boundary
-files written by :func:`prepare_app_static` from the boundary cache) are served the same way.
+behind HAProxy, which sends ``/``, the page paths, ``/favicon.png`` and ``/static/`` there. The
+dashboard's own ``/app/static/`` files (``dashboard/static/``: Leaflet, and the map's
+content-hashed boundary files written by :func:`prepare_app_static` from the boundary cache)
+are served the same way.
 ``python -m dashboard.static_files --listen 8088`` prepares (if needed) and runs nginx in the
 foreground: the same command locally (``dashboard.serve``), in compose and in Kubernetes.
 """
@@ -42,6 +47,7 @@ import streamlit
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from dashboard.page_registry import page_paths
 from dashboard.static_paths import (
     APP_STATIC,
     BOUNDARY_DIR,
@@ -89,6 +95,15 @@ CONNECTION_HINTS = [
 """Streamlit's connection check, which its JavaScript awaits before opening the websocket:
 asked for with the page, so that a visit whose modules come from the browser's cache does not
 wait one more round trip after they have started (its ``fetch`` takes the preloaded answer)."""
+BASE_URL_SCRIPT = (
+    '<script>window.__streamlit={BACKEND_BASE_URL:new URL(".",location.href).href}</script>'
+)
+"""Streamlit's front end looks for its server under the page's path first (``/daerah-saya``,
+then ``/``: its health check and host-config twice, two round trips before the websocket);
+told the base (the page's directory, as its own ``./static/`` URLs are), it asks once. Read
+when its module starts, so written before it; at ``/`` the base is ``/`` either way."""
+PAGE_FILES = ("index.html", "page.html")
+"""The page at ``/`` (with the national boundary file's hint) and at every other page path."""
 LEAFLET_VERSION = "1.9.4"
 """The vendored Leaflet's version (``dashboard/static/leaflet/``): the ``?v=`` of the URLs the
 map component's page and these hints name, which the sidecar lets browsers keep for good."""
@@ -111,7 +126,7 @@ def prepare() -> Path:
     """Build the prepared copy unless it exists; built aside and renamed, so a reader never
     sees half of it."""
     target = prepared_dir()
-    if (target / READY).exists() and (target / "index.html").exists():
+    if (target / READY).exists() and all((target / page).exists() for page in PAGE_FILES):
         return target
     building = target.with_name(f"{target.name}.building-{os.getpid()}")
     shutil.copytree(STREAMLIT_STATIC, building / "static")
@@ -144,24 +159,33 @@ def prepare_app_static() -> list[str]:
 
 
 def write_index(root: Path, boundary: str | None = None) -> None:
-    """``root/index.html`` (and its compressed copies): Streamlit's page with the first
-    screen's hints at the end of its head, after Streamlit's own (which load first). The map
-    component's frame finds Leaflet and the ``boundary`` file in the browser's cache."""
+    """``root/index.html`` and ``root/page.html`` (and their compressed copies): Streamlit's
+    page with :data:`BASE_URL_SCRIPT` and the first screen's hints at the end of its head,
+    after Streamlit's own (which load first). The map component's frame finds Leaflet and the
+    national ``boundary`` file (``index.html`` only: the other pages draw other files) in the
+    browser's cache."""
     js_dir = STREAMLIT_STATIC / "js"
     modules = chunk_modules(js_dir, MAP_CHUNKS + SCREEN_CHUNKS + CHART_CHUNKS)
     first = len(chunk_modules(js_dir, MAP_CHUNKS))  # the map component's modules
-    hints = CONNECTION_HINTS + [_module_hint(name) for name in modules[:first]] + LEAFLET_HINTS
-    if boundary:  # the component fetches it with fetch(): same mode (cors), same cache entry
-        hints.append(
+    before = CONNECTION_HINTS + [_module_hint(name) for name in modules[:first]] + LEAFLET_HINTS
+    after = [_module_hint(name) for name in modules[first:]]
+    # the map fetches it with fetch(): same mode (cors), same cache entry
+    national = (
+        [
             f'<link rel="preload" as="fetch" crossorigin href=".{BOUNDARY_URL}{boundary}"'
             ' fetchpriority="low">'
-        )
-    hints += [_module_hint(name) for name in modules[first:]]
-    page = _streamlit_page().replace("</head>", "  " + "\n    ".join(hints) + "\n  </head>", 1)
-    written = root / f"index.html.{os.getpid()}"
-    written.write_text(page, encoding="utf-8")
-    write_compressed(written, root / "index.html")
-    written.rename(root / "index.html")  # replaced whole: nginx never sends half a page
+        ]
+        if boundary
+        else []
+    )
+    index, other_pages = PAGE_FILES
+    for name, hints in ((index, before + national + after), (other_pages, before + after)):
+        head = [BASE_URL_SCRIPT, *hints]
+        page = _streamlit_page().replace("</head>", "  " + "\n    ".join(head) + "\n  </head>", 1)
+        written = root / f"{name}.{os.getpid()}"
+        written.write_text(page, encoding="utf-8")
+        write_compressed(written, root / name)
+        written.rename(root / name)  # replaced whole: nginx never sends half a page
 
 
 def _module_hint(name: str) -> str:
@@ -278,6 +302,7 @@ def nginx_config(listen: str, root: Path, run_dir: Path) -> str:
         "MAP_COMPONENT_VERSION": map_component_version(),
         "LEAFLET_VERSION": LEAFLET_VERSION,
         "RUN_DIR": str(run_dir),
+        "PAGE_PATHS": "|".join(re.escape(path.removeprefix("/")) for path in page_paths()),
     }
     for key, value in values.items():
         text = text.replace(f"@{key}@", value)

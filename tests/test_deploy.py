@@ -17,10 +17,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dashboard.page_registry import page_paths
 from dashboard.serve import (
     HEALTH_PATH,
     PROXY_TEMPLATE,
     WORKER_ENV,
+    Topology,
+    parse_args,
     proxy_config,
     refresh_command,
     unsubscribe_command,
@@ -275,3 +278,22 @@ def test_kubernetes_routes_through_the_gateway_api_to_the_tested_haproxy_config(
         ["haproxy", "-c", "-f", str(PROXY_TEMPLATE)], env=cluster, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_topology_sends_the_registrys_page_paths_to_the_sidecar(
+    tmp_path, monkeypatch
+) -> None:
+    """The page paths that HAProxy sends to the static sidecar are the app's page registry's,
+    in `make serve` (its environment), compose and Kubernetes, and the sidecar's filled-in
+    config answers exactly those with the page file."""
+    monkeypatch.setenv("PRAKERJA_DATA_DIR", str(tmp_path))  # the run directory goes there
+    pages = " ".join(page_paths())
+    assert "/daerah-saya" in pages.split() and "/" not in pages.split()
+    assert 'acl static_file path -- "${PANTAU_PAGES[*]}"' in PROXY_TEMPLATE.read_text()
+    assert Topology(parse_args(["--workers", "1"])).environment()["PANTAU_PAGES"] == pages
+    assert _yaml("compose.yaml")[0]["services"]["proxy"]["environment"]["PANTAU_PAGES"] == pages
+    proxy = _container(_kind(_yaml("kubernetes/proxy.yaml"), "Deployment"))
+    assert _env(proxy)["PANTAU_PAGES"] == pages
+    config = nginx_config("8088", tmp_path, tmp_path)
+    (routed,) = re.findall(r'location ~ "\^/\(([^)]*)\)\$" \{\s*rewrite \^ /page\.html', config)
+    assert [f"/{path}" for path in routed.replace("\\", "").split("|")] == page_paths()

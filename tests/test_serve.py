@@ -32,6 +32,7 @@ from test_browser import _first_kpi, _open
 
 from bench import slow_link
 from dashboard import static_files
+from dashboard.page_registry import page_paths
 from dashboard.serve import admin, wait_healthy
 from dashboard.static_paths import map_component_url
 from synthetic import generator
@@ -115,7 +116,10 @@ def served(sqlite_replica, boundary_cache: Path, tmp_path_factory) -> Iterator[S
         env,
     )
     try:  # the topology goes down even when it never came up
-        assert all(wait_healthy(url, 180) for url in [served.url, *served.worker_urls])
+        # the proxy starts once the store, the static files and every boundary file are
+        # prepared: on this fresh cache that took over 90 s of a loaded machine
+        assert wait_healthy(served.url, 300), (data_dir / "serve.log").read_text()
+        assert all(wait_healthy(url, 90) for url in served.worker_urls)
         _wait_all_up(served)
         yield served
     finally:
@@ -362,3 +366,40 @@ def _registrants(browser, url: str) -> str:
         previous, value = value, _first_kpi(page)
     page.close()
     return value
+
+
+def test_page_paths_come_from_the_sidecar_and_deep_links_open_their_page(
+    browser, served: Served
+) -> None:
+    """Every page path of the app's registry (``/daerah-saya``, ``/bandingkan``…) is answered
+    through the proxy by the static sidecar, like ``/``: with the same hints (but the national
+    boundary file's) and no worker cookie. A deep link with its query parameters opens its page
+    in Chromium, and Streamlit asks for its connection check once, at the root (not first
+    under the page's path: two round trips before the websocket)."""
+    hint = re.compile(r"<link rel=\"(?:module)?preload\"[^>]*>")
+    with urllib.request.urlopen(served.url + "/") as response:
+        root_hints = [h for h in hint.findall(response.read().decode()) if "/boundaries/" not in h]
+    for path in page_paths():
+        with urllib.request.urlopen(served.url + path + "?wilayah=32") as response:
+            page = response.read().decode()
+            assert response.headers["Server"] == "nginx", path
+            assert response.headers["Cache-Control"] == "no-cache", path
+            assert not [c for c in response.headers.get_all("Set-Cookie") or [] if "PANTAU" in c]
+        assert hint.findall(page) == root_hints, path
+    context = browser.new_context(viewport={"width": 1366, "height": 1000})
+    tab = context.new_page()
+    asked: list[str] = []
+    tab.on("request", lambda request: asked.append(urlparse(request.url).path))
+    tab.on("websocket", lambda socket: asked.append(urlparse(socket.url).path))
+    response = tab.goto(served.url + "/daerah-saya?wilayah=321601")
+    assert response is not None and response.headers["server"] == "nginx"
+    tab.get_by_text("Angka Tarumajaya, Kabupaten Bekasi").first.wait_for(timeout=60_000)
+    assert urlparse(tab.url).path == "/daerah-saya"
+    assert re.search(r"wilayah=321601(&|$)", tab.url), tab.url
+    context.close()
+    assert not [path for path in asked if path.startswith("/daerah-saya/")], asked
+    assert sorted(p for p in asked if "/_stcore/" in p) == [
+        "/_stcore/health",
+        "/_stcore/host-config",
+        "/_stcore/stream",
+    ], asked
