@@ -22,6 +22,7 @@ import pandas as pd
 
 from dashboard import formatting
 from dashboard.metric_options import DISTRICT_OPTIONS, METRIC_OPTIONS, PER_1000
+from geo.classify import hidden_label
 
 METRIC_LABELS = {
     **{
@@ -695,11 +696,15 @@ def ranking_chart(
     average: float | None = None,
     highlight: Iterable[str] = (),
     *,
+    hidden: Iterable[str] = (),
+    suppressed_threshold: int = 10,
     width: int = 520,
     height: int | None = None,
 ) -> Spec:
     """Regions ranked by ``value`` (highest first), each named with its value above its bar,
-    highlighted ones in orange, the national average as a dashed rule labelled with its value."""
+    highlighted ones in orange, the national average as a dashed rule labelled with its value.
+    Regions named in ``hidden`` have data that suppression hid: they read "disembunyikan
+    (<10)", not the "–" of a region with nothing to count."""
     _require(frame, ["name", "value"], "frame")
     fmt = value_formatter(metric)
     picked = set(highlight)
@@ -707,6 +712,7 @@ def ranking_chart(
     data["value"] = pd.to_numeric(data["value"], errors="coerce").astype(float)
     data = data.sort_values("value", ascending=False, na_position="last")
     data["value_text"] = data["value"].map(fmt)
+    data.loc[data["name"].isin(set(hidden)), "value_text"] = hidden_label(suppressed_threshold)
     data["group"] = ["Dipilih" if name in picked else "Lainnya" for name in data["name"]]
     data["row_name"] = data["name"] + ": " + data["value_text"]
     y = _bar_rows(list(data["name"]), "name")

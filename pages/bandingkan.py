@@ -4,7 +4,7 @@ funnels, and a ranking of all 38 provinces with the national average marked."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, charts, data, state
+from dashboard import access, charts, data, settings, state
 from dashboard.components import chart_view, controls, downloads, header, tables
 from dashboard.components.filters import NO_SELECT_ALL, filter_panel
 from dashboard.exports.context import context_from_store
@@ -16,6 +16,7 @@ from dashboard.metric_options import (
     weekly_measure,
 )
 from geo.regions import NATION_CODE, provinces
+from queries.suppression import hidden_figures
 
 PROVINCES = dict(zip(provinces()["code"], provinces()["name"], strict=True))
 DEFAULT_PICK = ["32", "35", "31"]
@@ -118,6 +119,8 @@ ranked = chart_view.built(
     f"{option.label} — 38 provinsi",
     average=average,
     highlight=tuple(PROVINCES[code] for code in picked),
+    hidden=tuple(all_provinces.loc[hidden_figures(all_provinces, option.key), "name"]),
+    suppressed_threshold=settings.suppression_threshold(),
 )
 chart_view.show_chart(ranked)
 downloads.render_chart_downloads(ranked.chart, ranking, "peringkat-provinsi", context)

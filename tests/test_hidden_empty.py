@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from PIL import Image, ImageSequence
 
+from dashboard import charts
 from dashboard.components import tables
 from dashboard.exports import html_report, static_map, timelapse
 from dashboard.exports.context import context_from_store
@@ -99,6 +100,23 @@ def test_ranking_table_says_hidden(store: Store, women_disability: Filters) -> N
     hidden = int(hidden_figures(values, option.key).sum())
     assert hidden and (table[option.label] == HIDDEN).sum() == hidden
     assert "–" not in set(table[option.label])
+
+
+def test_ranking_chart_says_hidden(store: Store, women_disability: Filters) -> None:
+    """The ranking chart (Bandingkan's 38 provinces) names a hidden region "disembunyikan
+    (<10)" beside its name, as the ranking table does; only a region with nothing to count
+    keeps the dash."""
+    values = _regencies(store, women_disability)
+    option = BY_KEY["registrants_per_1000"]
+    hidden = set(values.loc[hidden_figures(values, option.key), "name"])
+    frame = values[["name", option.key]].rename(columns={option.key: "value"})
+    frame = pd.concat([frame, pd.DataFrame({"name": ["Tanpa data"], "value": [float("nan")]})])
+    spec = charts.ranking_chart(frame, option.key, hidden=hidden)
+    (dataset,) = spec["datasets"].values()
+    rows = pd.DataFrame(dataset)
+    names = dict(zip(rows["name"], rows["row_name"], strict=True))
+    assert hidden and all(names[name] == f"{name}: {HIDDEN}" for name in hidden)
+    assert names["Tanpa data"] == "Tanpa data: –"
 
 
 def _pixel_share(png: bytes, colour: str) -> float:
