@@ -45,8 +45,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
+from bench import require_loopback
 from bench.load import (
     add_start_options,
     free_port,
@@ -56,7 +56,7 @@ from bench.load import (
     print_table,
     stop_app,
 )
-from bench.slow_link import CHROMIUM, CHROMIUM_ARGS, LOOPBACK
+from bench.slow_link import CHROMIUM, CHROMIUM_ARGS
 
 if TYPE_CHECKING:  # Playwright is imported where a browser starts
     from playwright.sync_api import CDPSession, Page
@@ -503,8 +503,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.phases = [phase.strip() for phase in args.phases.split(",") if phase.strip()]
     if not set(args.phases) <= {"quiet", "load"}:
         parser.error("--phases takes quiet, load or both")
-    if not args.start and urlparse(args.url).hostname not in LOOPBACK:
-        parser.error("only a loopback --url (127.0.0.1, localhost) is allowed")
+    if not args.start:
+        require_loopback(parser, args.url)
     return args
 
 

@@ -43,7 +43,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
 
 import websockets
 from streamlit.proto.Alert_pb2 import Alert
@@ -53,11 +53,11 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
+from bench import require_loopback
 from geo.regions import provinces, regencies
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "RELIABILITY.md"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 PERIOD = (date(2020, 4, 11), date(2020, 9, 3))
 METRICS = ("pendaftar", "penerima", "selesai", "dibayar", "rupiah", "per-1000", "rasio-penerima")
 # Screen url path → share of views (what Kemenko and Pemda users open most).
@@ -508,8 +508,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.duration <= 0:
         parser.error("--sessions and --duration must be positive")
-    if not args.start and urlparse(args.url).hostname not in LOOPBACK:
-        parser.error("only a loopback --url (127.0.0.1, localhost) is allowed")
+    if not args.start:
+        require_loopback(parser, args.url)
     return args
 
 

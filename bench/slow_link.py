@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from bench import require_loopback
+
 if TYPE_CHECKING:  # Playwright is imported where a browser starts
     from playwright.sync_api import Browser, BrowserContext, Page
 
@@ -58,7 +60,6 @@ BEKASI_KECAMATAN = 23
 JAWA_BARAT_DRAWN = 600
 """Jawa Barat has 627 kecamatan; ``tests/test_district_browser.py`` checks that every one with
 a polygon is drawn, here enough of them to call the map drawn."""
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 @dataclass
@@ -336,8 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only-kecamatan", action="store_true", help="the kecamatan steps alone (a shorter run)"
     )
     args = parser.parse_args(argv)
-    if urlparse(args.url).hostname not in LOOPBACK:
-        parser.error("only loopback URLs are measured")
+    require_loopback(parser, args.url)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

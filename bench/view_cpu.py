@@ -22,10 +22,10 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlparse
 
 import websockets
 
+from bench import require_loopback
 from bench.load import (
     MAX_MESSAGE_BYTES,
     PERIOD,
@@ -52,7 +52,6 @@ VIEWS = {
 }
 SCREEN_NAMES = {"": "Nasional", "daerah-saya": "Daerah Saya", "bandingkan": "Bandingkan"}
 SCREEN_NAMES["tentang-data"] = "Tentang Data"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 async def open_view(
@@ -157,8 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screen", choices=list(SCREENS), help="only this screen's views")
     parser.add_argument("--cold", action="store_true", help="first views only: no cache hits")
     args = parser.parse_args(argv)
-    if urlparse(args.url).hostname not in LOOPBACK:
-        parser.error("only loopback URLs are measured")
+    require_loopback(parser, args.url)
     views = {n: v for n, v in VIEWS.items() if args.screen in (None, v[0])}
     per_view = asyncio.run(
         measure(args.url.rstrip("/"), args.pid, views, args.rounds, args.timeout, args.cold)
