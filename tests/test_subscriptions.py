@@ -723,7 +723,7 @@ def app_with_mail(mail_env, boundary_cache, monkeypatch, tmp_path) -> Iterator[s
         server.wait(timeout=20)
 
 
-def test_the_unsubscribe_link_stops_the_subscription_without_login(
+def test_the_unsubscribe_link_asks_then_stops_the_subscription_without_login(
     app_with_mail, subs, mail_env, monkeypatch, browser
 ) -> None:
     from browser_fixtures import wait_until_idle
@@ -746,8 +746,16 @@ def test_the_unsubscribe_link_stops_the_subscription_without_login(
         forged = page.locator("[data-testid='stAlert']").inner_text()
         page.goto(link)
         wait_until_idle(page)
+        # (formatting.plain breaks the address's autolink with a word joiner)
+        asked = page.locator("[data-testid='stMain']").inner_text().replace("\u2060", "")
+        opened = {s.email: s.active for s in subs.subscriptions()}
+        page.get_by_role("button", name="Ya, hentikan langganan").click()
+        page.locator("[data-testid='stAlert']").wait_for(timeout=60_000)
         done = page.locator("[data-testid='stAlert']").inner_text()
     assert "tidak sah" in forged
+    # a mail scanner opening (even drawing) the link stops nothing: only the click does
+    assert "Hentikan laporan Jawa Barat yang dikirim ke berhenti@pemda.go.id?" in asked
+    assert opened == {"berhenti@pemda.go.id": True, "tetap@pemda.go.id": True}
     assert "telah dihentikan" in done and "Jawa Barat" in done
     active = {s.email: s.active for s in subs.subscriptions()}
     assert active == {"berhenti@pemda.go.id": False, "tetap@pemda.go.id": True}

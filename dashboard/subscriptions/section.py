@@ -2,8 +2,9 @@
 user's scope, see each subscription's last delivery, stop one) and the unsubscribe link
 (``?berhenti=TOKEN``), handled before any login so that it works from the e-mail alone.
 
-A link checker or mail scanner that only fetches the URL stops nothing: the page runs in
-the browser's websocket session, which a plain GET never opens.
+Opening the link stops nothing by itself: the page asks, and the reader's click stops the
+subscription. A mail scanner that fetches the URL never opens the websocket session, and one
+that renders the page does not press the button.
 """
 
 from __future__ import annotations
@@ -46,8 +47,12 @@ def subscriptions() -> Subscriptions:
 
 
 def handle_unsubscribe() -> bool:
-    """Stop the subscription the ``berhenti`` link names; True when the URL was such a link
-    (the caller then shows nothing else)."""
+    """Stop the subscription the ``berhenti`` link names, once the reader confirms; True when
+    the URL was such a link (the caller then shows nothing else).
+
+    Opening the link only asks: mail security scanners open (and some render) every link in
+    a message, and a subscription must not end because a scanner looked at it. Mail clients'
+    one-click button POSTs instead (``one_click``), which needs no page."""
     raw = st.query_params.get(unsubscribe.PARAMETER)
     if raw is None:
         return False
@@ -57,6 +62,17 @@ def handle_unsubscribe() -> bool:
         st.error("Tautan ini tidak sah atau terpotong. Salin seluruh tautan dari surel.")
         return True
     try:
+        named = subscriptions().get(number)
+        if named is None or not named.active:
+            st.info("Langganan ini sudah tidak ada atau sudah dihentikan.")
+            return True
+        st.write(
+            formatting.plain(
+                f"Hentikan laporan {region_name(named.region_code)} yang dikirim ke {named.email}?"
+            )
+        )
+        if not st.button("Ya, hentikan langganan", type="primary"):
+            return True
         stopped = subscriptions().set_active(LINK_ACTOR, number, False)
     except AgendaUnavailableError as error:
         st.error(f"Langganan belum dapat dihentikan: {error} Coba lagi nanti.")
@@ -65,8 +81,10 @@ def handle_unsubscribe() -> bool:
         st.info("Langganan ini sudah tidak ada.")
     else:
         st.success(
-            f"Langganan laporan {region_name(stopped.region_code)} untuk {stopped.email} "
-            "telah dihentikan. Anda tidak akan menerima surel ini lagi."
+            formatting.plain(
+                f"Langganan laporan {region_name(stopped.region_code)} untuk {stopped.email} "
+                "telah dihentikan. Anda tidak akan menerima surel ini lagi."
+            )
         )
     return True
 
