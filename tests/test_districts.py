@@ -189,8 +189,10 @@ def test_the_cli_says_what_is_missing_in_one_line(sqlite_replica, monkeypatch, c
 
 
 def test_a_replica_without_district_code_works_at_regency_level(
-    faulty: FaultReplica, monkeypatch, capsys
+    faulty: FaultReplica, monkeypatch, capsys, boundary_cache
 ) -> None:
+    """(``boundary_cache`` sets PRAKERJA_CACHE_DIR: without it the app below would start
+    downloading the boundaries into the user's cache, as a first start does.)"""
     faulty.sync()
     with contextlib.closing(Store.open_current(faulty.store_dir)) as store:
         assert metrics.has_district_data(store)
