@@ -66,13 +66,10 @@ def unsubscribe_command(listen: str) -> list[str]:
     return [sys.executable, "-m", "dashboard.subscriptions", "one-click", "--listen", listen]
 
 
-def proxy_config(
-    worker_ports: list[int], static_socket: Path, unsubscribe_socket: Path | None = None
-) -> str:
+def proxy_config(worker_ports: list[int], static_socket: Path, unsubscribe_socket: Path) -> str:
     """deploy/haproxy.cfg with one ``server`` line per local worker, and the static sidecar's
     and the one-click unsubscribe handler's unix sockets, instead of the template lines that
     discover containers through DNS."""
-    unsubscribe_socket = unsubscribe_socket or static_socket.with_name("unsubscribe.sock")
     local = {
         "worker": "\n".join(
             f"    server w{n} 127.0.0.1:{port}" for n, port in enumerate(worker_ports, start=1)
@@ -137,7 +134,10 @@ class Topology:
     def commands(self) -> dict[str, list[str]]:
         config = run_dir() / "haproxy.cfg"
         static_socket = run_dir() / "static.sock"
-        config.write_text(proxy_config(self.worker_ports, static_socket), encoding="utf-8")
+        unsubscribe_socket = run_dir() / "unsubscribe.sock"
+        config.write_text(
+            proxy_config(self.worker_ports, static_socket, unsubscribe_socket), encoding="utf-8"
+        )
         commands = {
             f"w{n}": worker_command(port) for n, port in enumerate(self.worker_ports, start=1)
         }
@@ -146,7 +146,7 @@ class Topology:
             "--run-dir",
             str(run_dir() / "static"),
         ]
-        commands["unsubscribe"] = unsubscribe_command(f"unix:{run_dir() / 'unsubscribe.sock'}")
+        commands["unsubscribe"] = unsubscribe_command(f"unix:{unsubscribe_socket}")
         if self.args.refresh_every != "0":
             commands["refresh"] = refresh_command(self.args.refresh_every)
         commands["proxy"] = ["haproxy", "-W", "-db", "-f", str(config)]

@@ -63,7 +63,7 @@ def _env(container: dict) -> dict[str, str]:
 
 
 def test_proxy_config_is_valid_and_checks_the_health_path(tmp_path) -> None:
-    config = proxy_config([8601, 8602], tmp_path / "static.sock")
+    config = proxy_config([8601, 8602], tmp_path / "static.sock", tmp_path / "unsubscribe.sock")
     assert f"option httpchk GET {HEALTH_PATH}" in config
     assert "server w2 127.0.0.1:8602" in config and "    server-template" not in config
     assert f"server static unix@{tmp_path / 'static.sock'} check" in config
