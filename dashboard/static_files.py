@@ -179,9 +179,10 @@ def write_index(root: Path, boundary: str | None = None) -> None:
         else []
     )
     index, other_pages = PAGE_FILES
+    streamlit_page = _streamlit_page()
     for name, hints in ((index, before + national + after), (other_pages, before + after)):
         head = [BASE_URL_SCRIPT, *hints]
-        page = _streamlit_page().replace("</head>", "  " + "\n    ".join(head) + "\n  </head>", 1)
+        page = streamlit_page.replace("</head>", "  " + "\n    ".join(head) + "\n  </head>", 1)
         written = root / f"{name}.{os.getpid()}"
         written.write_text(page, encoding="utf-8")
         write_compressed(written, root / name)
