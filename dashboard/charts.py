@@ -22,7 +22,7 @@ import pandas as pd
 
 from dashboard import formatting
 from dashboard.metric_options import DISTRICT_OPTIONS, METRIC_OPTIONS, PER_1000
-from geo.classify import hidden_label
+from geo.classify import DEFAULT_THRESHOLD, hidden_label
 
 METRIC_LABELS = {
     **{
@@ -697,7 +697,7 @@ def ranking_chart(
     highlight: Iterable[str] = (),
     *,
     hidden: Iterable[str] = (),
-    suppressed_threshold: int = 10,
+    suppressed_threshold: int = DEFAULT_THRESHOLD,
     width: int = 520,
     height: int | None = None,
 ) -> Spec:
