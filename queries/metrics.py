@@ -363,8 +363,9 @@ def breakdown(store: Store, filters: Filters, dimension: str) -> pd.DataFrame:
     if filters.district:
         if dimension not in DISTRICT_BREAKDOWNS:
             raise FilterError(f"Rincian {dimension} tidak tersedia per kecamatan.")
-        people = "weekly_districts" if filters.waves else "weekly_district_people"
-        table = "weekly_districts" if dimension == "wave" else people
+        # the person's dimension is the breakdown's own, so the totals table cannot serve
+        wave = dimension == "wave" or filters.waves
+        table = "weekly_districts" if wave else "weekly_district_people"
     frame = _run(store, BREAKDOWN_SQL[dimension], filters, table)
     labels = BREAKDOWN_LABELS.get(dimension, {})
     # Plain lists: Series.map and a column reorder cost more than the query's Python side.
