@@ -34,6 +34,8 @@ HIDDEN_COLOR = "#c994c7"
 """Regions whose figure is hidden by small-cell suppression: data exists but is fewer than the
 threshold. A purple outside the yellow-green-blue palette and unlike the grey of no data."""
 DEFAULT_THRESHOLD = 10
+"""Counts below it are hidden (small-cell protection, :mod:`queries.suppression`); kept here,
+below the query layer, so that legends, tooltips and the protection say the same number."""
 
 
 def hidden_label(threshold: int = DEFAULT_THRESHOLD) -> str:

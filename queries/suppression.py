@@ -30,13 +30,13 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from geo.classify import DEFAULT_THRESHOLD
 from geo.regions import NATION_CODE
 from geo.vintages import UNKNOWN
 from queries import metrics
 from queries.filters import FilterError, Filters
 from queries.store import Store
 
-DEFAULT_THRESHOLD = 10
 MONTHLY_PAYMENT_IDR = 600_000
 COUNTS = metrics.PEOPLE_METRICS
 Fetch = Callable[..., pd.DataFrame]
