@@ -615,13 +615,11 @@ def funnel_chart(
             "y": y,
         },
     }
-    top = float(data["bar"].max()) if data["bar"].notna().any() else 1.0
+    data["room"] = (float(data["bar"].max()) if data["bar"].notna().any() else 1.0) * 1.45
     return top_level(
         {
             "data": {"values": data},
-            "layer": [bars, _bar_text(y), _row_names(y)],
-            "resolve": {"scale": {"x": "shared"}},
-            "encoding": {"x": {"scale": {"domain": [0, top * 1.45]}}},
+            "layer": [bars, _bar_text(y), _row_names(y), _ROOM_RULE],  # as in breakdown_chart
             **title_properties(title, FUNNEL_SUBTITLE),
             "width": width,
             "height": height,

@@ -6,6 +6,7 @@ one), and download rows add no column per button to every view."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -87,3 +88,25 @@ def test_a_breakdown_chart_keeps_its_spec_when_its_figures_change() -> None:
     hidden = _breakdown([1234, None])  # a hidden cell: no bar, "<10", the same room
     (frame,) = hidden["datasets"].values()
     assert frame["room"].max() == 1234 * 1.3
+
+
+def _funnel(people: list[int]) -> charts.Spec:
+    frame = pd.DataFrame(
+        {
+            "label": ["Pendaftar", "Penerima", "Pelatihan selesai", "Menerima insentif"],
+            "people": people,
+            "share_of_previous": [None] + [b / a for a, b in itertools.pairwise(people)],
+        }
+    )
+    return charts.funnel_chart(frame, "Dari pendaftaran sampai insentif — Jawa Barat")
+
+
+def test_the_funnel_keeps_its_spec_when_its_figures_change() -> None:
+    """The funnel on Nasional and Daerah Saya redraws on every filter change, like the
+    breakdowns: the same view with new data, its axis reaching 1.45 × the largest stage."""
+    before, after = _funnel([5000, 900, 300, 200]), _funnel([80000, 20000, 9000, 7000])
+    spec = {key: value for key, value in before.items() if key != "datasets"}
+    assert spec == {key: value for key, value in after.items() if key != "datasets"}
+    for chart, top in ((before, 5000), (after, 80000)):
+        (frame,) = chart["datasets"].values()
+        assert frame["room"].max() == top * 1.45
