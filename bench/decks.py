@@ -22,7 +22,6 @@ from pathlib import Path
 from dashboard.exports.batch import BatchSpec, plan, run_batch
 from queries.bootstrap import ensure_store
 from queries.metrics import data_period
-from queries.settings import demo_scale
 from queries.store import Store
 
 TARGET_S = {("province", "pptx"): 120.0, ("both", "pptx"): 600.0}
@@ -69,6 +68,20 @@ def measure(level: str, fmt: str, out: Path, workers: int, sample: int) -> dict[
     }
 
 
+def store_described() -> str:
+    """What the decks were built from, read from the store's own ``meta`` (not from
+    ``PRAKERJA_DEMO_SCALE``: a store synced from a PostgreSQL replica at scale 1 was once
+    written down as "demo scale 0.05", the setting's default)."""
+    store = Store.open_current(ensure_store())
+    try:
+        meta = store.meta()
+    finally:
+        store.close()
+    if meta.get("source_kind") == "demo":
+        return f"a store of the synthetic replica at scale {meta.get('population_scale', '?')}"
+    return f"a store of the replica {meta.get('replica_url', '?')}"
+
+
 def write_section(
     path: Path,
     rows: list[dict[str, str]],
@@ -84,8 +97,8 @@ def write_section(
         f"## {title}",
         "",
         f"Measured on {date.today().isoformat()} ({platform.machine()}, "
-        f"{platform.python_version()}, {os.cpu_count()} cores, {workers} workers) on a store "
-        f"at demo scale {demo_scale():g}. The machine was shared with other jobs: the load "
+        f"{platform.python_version()}, {os.cpu_count()} cores, {workers} workers) on "
+        f"{store_described()}. The machine was shared with other jobs: the load "
         "average is printed with each run, and times on an idle machine are lower.",
         "",
         "| " + " | ".join(header) + " |",

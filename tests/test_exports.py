@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import TEST_SCALE
 from export_fixtures import PERIOD, THRESHOLD
 from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image, ImageChops
 
+from bench import decks as bench_decks
 from dashboard import charts, formatting, priorities
 from dashboard.exports import deck, files, slide_charts, static_map
 from dashboard.exports.context import context_from_store, describe_filters
@@ -336,3 +338,11 @@ def test_report_cli_out_names_a_file_or_a_folder(
     assert [path.name for path in folder.iterdir()] == ["3216-kabupaten-bekasi.html"]
     assert not folder.with_suffix(".html").exists()
     assert f"Ditulis: {folder / '3216-kabupaten-bekasi.html'}" in capsys.readouterr().out
+
+
+def test_the_deck_benchmark_names_the_store_it_measured(app_env) -> None:
+    """Its section once said "demo scale 0.05" (the setting's default) of decks built from a
+    scale-1 store synced from PostgreSQL."""
+    assert bench_decks.store_described() == (
+        f"a store of the synthetic replica at scale {TEST_SCALE:g}"
+    )
