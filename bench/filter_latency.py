@@ -338,9 +338,7 @@ def measure(
             cdp.send("Performance.enable")
             frames = Frames()
             frames.listen(cdp)
-            page.goto(base_url + screen.path)
-            page.evaluate("() => { __fl.input = performance.now(); }")  # count the first draw
-            settle(page, quiet, timeout=180)
+            open_screen(page, base_url + screen.path, quiet)
             for rep in range(warmup + reps):
                 for step, prepare, act in screen.steps(page):
                     try:
@@ -350,9 +348,7 @@ def measure(
                         print(f"  [{phase}] {screen.name}, {step}: FAILED ({error})", flush=True)
                         failures.append(f"{phase}: {screen.name}, {step}")
                         screen.state.clear()
-                        page.goto(base_url + screen.path)
-                        page.evaluate("() => { __fl.input = performance.now(); }")
-                        settle(page, quiet, timeout=180)
+                        open_screen(page, base_url + screen.path, quiet)
                         break
                     if rep >= warmup:
                         timings.append(timing)
@@ -367,6 +363,13 @@ def measure(
             context.close()
         browser.close()
     return timings
+
+
+def open_screen(page: Page, url: str, quiet: float) -> None:
+    """Open a screen and wait until it is drawn (its first drawing counted as a step's)."""
+    page.goto(url)
+    page.evaluate("() => { __fl.input = performance.now(); }")
+    settle(page, quiet, timeout=180)
 
 
 # --- the server, the load, the lock ------------------------------------------------------------
