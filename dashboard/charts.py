@@ -216,8 +216,7 @@ def title_properties(
     lines of at most ``line_chars`` so it fits its chart's width; ``measure`` (what the y axis
     shows) is the first line below it."""
     if not title:  # Vega draws no subtitle under an empty title: the notes alone, as plain text
-        notes = [part for part in (subtitle,) if part]
-        return {"title": note_title(notes, measure)} if notes or measure else {}
+        return {"title": note_title(subtitle or [], measure)} if subtitle or measure else {}
     # "What — where": the region goes under the title, so charts side by side have titles of
     # the same height (and plots in line) instead of one wrapping at half the page's width
     head, _dash, place = title.partition(" — ")
