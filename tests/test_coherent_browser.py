@@ -55,9 +55,18 @@ def _go(page, link: str) -> None:
 
 
 def _pick(page, label: str, option: str, where=None, multi: bool = False) -> None:
+    """Choose ``option`` as a keyboard user does: type, arrow down to it, Enter. (A click on
+    the option failed now and then on a phone: its list sometimes opened outside the
+    viewport, where Playwright cannot click.)"""
     (where or page).get_by_label(label, exact=True).first.click()
     page.keyboard.type(option[:12])  # long lists draw only the options in view
-    page.get_by_role("option", name=option).first.click()
+    wanted = page.get_by_role("option", name=option, exact=True).first
+    wanted.wait_for(state="attached")
+    for _ in range(40):
+        if wanted.get_attribute("data-focused") == "true":
+            break
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
     if multi:  # closes the list; in a single-choice box Escape would empty the box
         page.keyboard.press("Escape")
     _settle(page)
