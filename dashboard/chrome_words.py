@@ -114,12 +114,16 @@ _SCRIPT = """
   document.addEventListener("click", (event) => {
     const link = event.target.closest && event.target.closest('[data-testid="stSidebar"] a[href]');
     if (!link || window.innerWidth >= %(phone)d) return;
-    setTimeout(() => {
+    // Closed, then checked again: the new page may render the sidebar (and its button) after
+    // the first try, which then found no button or saw the sidebar opened again
+    let tries = 0;
+    const close = () => {
       const sidebar = document.querySelector('[data-testid="stSidebar"]');
-      if (sidebar && sidebar.getAttribute("data-collapsed") !== "true") {
-        document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
-      }
-    }, 50);
+      if (!sidebar || sidebar.getAttribute("data-collapsed") === "true" || ++tries > 10) return;
+      document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
+      setTimeout(close, 300);
+    };
+    setTimeout(close, 50);
   }, true);
 })();
 </script>
