@@ -59,7 +59,10 @@ def _missing(value: object) -> bool:
 
 
 def _reason(
-    row: pd.Series, reference: pd.Series, reference_name: str, gaps: tuple[Gap, ...]
+    row: Mapping[str, float],
+    reference: Mapping[str, float],
+    reference_name: str,
+    gaps: tuple[Gap, ...],
 ) -> str:
     """The gaps in words, e.g. "Pendaftar per 1.000 penduduk 23% di bawah provinsi" (the rates
     themselves are in their own columns)."""
@@ -100,10 +103,11 @@ def outreach_priorities(
     out = frame[["code", "name", *rates]].copy()
     for rate in rates:
         out[rate] = pd.to_numeric(out[rate].astype("Float64"), errors="coerce").astype(float)
-    out["gap_score"] = [
-        sum(_shortfall(row[rate], reference[rate]) for rate in rates) for _, row in out.iterrows()
-    ]
-    out["reason"] = [_reason(row, reference, reference_name, gaps) for _, row in out.iterrows()]
+    # Rows as plain dicts: two ``iterrows`` passes were a tenth of a Daerah Saya run's CPU.
+    parent = {rate: reference[rate] for rate in rates}
+    rows = [dict(zip(rates, values, strict=True)) for values in zip(*(out[r] for r in rates))]
+    out["gap_score"] = [sum(_shortfall(row[r], parent[r]) for r in rates) for row in rows]
+    out["reason"] = [_reason(row, parent, reference_name, gaps) for row in rows]
     out = out.sort_values(["gap_score", "name"], ascending=[False, True], kind="stable")
     return out[["code", "name", *rates, "gap_score", "reason"]].reset_index(drop=True)
 
