@@ -105,7 +105,7 @@ def outreach_priorities(
         out[rate] = pd.to_numeric(out[rate].astype("Float64"), errors="coerce").astype(float)
     # Rows as plain dicts: two ``iterrows`` passes were a tenth of a Daerah Saya run's CPU.
     parent = {rate: reference[rate] for rate in rates}
-    rows = [dict(zip(rates, values, strict=True)) for values in zip(*(out[r] for r in rates))]
+    rows = out[rates].to_dict("records")
     out["gap_score"] = [sum(_shortfall(row[r], parent[r]) for r in rates) for row in rows]
     out["reason"] = [_reason(row, parent, reference_name, gaps) for row in rows]
     out = out.sort_values(["gap_score", "name"], ascending=[False, True], kind="stable")
