@@ -11,7 +11,8 @@ A virtual user repeatedly opens a visit (a new websocket, so a new Streamlit ses
 browser tab opening a shared link), views 1-4 different screens in it (the first by URL, the
 next ones as sidebar clicks), pausing a random think time between views, then closes the tab.
 Views are a seeded mix of the four screens over random provinces, regencies, periods,
-filters and metrics.
+filters and metrics; half of the Daerah Saya views open one of its tabs by its link
+(``bagian``), the others its first tab.
 
 Errors: an exception element, an ``st.error`` alert, a page-not-found, a compile error, a
 view that does not finish within ``--timeout``, or a failed or dropped connection.
@@ -126,6 +127,8 @@ class ViewMaker:
                 params["tingkat"] = "kabupaten"
         elif screen == "daerah-saya":
             params["wilayah"] = self.regency() if rng.random() < 0.7 else self.province()
+            if rng.random() < 0.5:  # a section other than the first tab, as its link opens it
+                params["bagian"] = rng.choice(("kecamatan", "rincian", "dampak", "prioritas"))
         elif screen == "bandingkan":
             picks = rng.sample(self.provinces, rng.randint(2, 6))
             params["prov"] = ",".join(picks)

@@ -256,9 +256,10 @@ def measure_kecamatan(browser: Browser, base_url: str, emulate: bool = True) -> 
     context = browser.new_context(viewport={"width": 1366, "height": 1400})
     session = Session(context, emulate)
     page = session.open_page()
-    page.goto(base_url + "/daerah-saya?wilayah=3273")
-    wait_for_kecamatan(page, "3273", 1)
+    page.goto(base_url + "/daerah-saya?wilayah=3273&bagian=rincian")  # the charts' code
     wait_for_charts(page)
+    page.goto(base_url + "/daerah-saya?wilayah=3273")  # the Kecamatan tab, first for a regency
+    wait_for_kecamatan(page, "3273", 1)
     page.wait_for_timeout(1000)
 
     def switch() -> None:

@@ -24,12 +24,20 @@ from queries.metrics import DISTRICT_BREAKDOWNS, add_rates
 PROVINCES = dict(zip(provinces()["code"], provinces()["name"], strict=True))
 WHOLE_PROVINCE = "__semua__"
 MAP_LEVELS = {"kabupaten": "Kabupaten/kota", "kecamatan": "Kecamatan"}
+SECTIONS = {
+    "kecamatan": "Kecamatan",
+    "rincian": "Rincian peserta",
+    "dampak": "Dampak sosialisasi",
+    "prioritas": "Prioritas sosialisasi",
+}
+"""The tabs under the region's figures (URL ``bagian``); only the open one is drawn."""
 
 # --- view state from the URL -----------------------------------------------------------------
 period = data.data_period()
 filters, notices = state.read_filters(*period)
 option = BY_URL_NAME[state.read_choice("metrik", BY_URL_NAME, DEFAULT_METRIC.url_name, notices)]
 map_level = state.read_choice("tingkat", MAP_LEVELS, "kabupaten", notices)
+section = state.read_choice("bagian", SECTIONS, "", notices)
 waves = data.waves(filters)
 scope = access.current_scope()
 filters, scope_notices = access.clamp(filters, scope)
@@ -133,61 +141,66 @@ if filters.regency:
 compare["Indonesia"] = data.totals(filters.with_region(NATION_CODE))
 tables.show_table(tables.comparison_frame(compare), "Wilayah")
 
-# --- breakdowns (small cells hidden by data.breakdown) -----------------------------------------
-threshold = settings.suppression_threshold()
-context = context_from_store(data.store(), filters, f"Rincian — {region_label}")
-st.header("Rincian peserta")
-st.caption(f'Jumlah di bawah {threshold} ditampilkan sebagai "<{threshold}".')
-shown_breakdowns = [
-    (dimension, title)
-    for dimension, title in BREAKDOWN_TITLES.items()
-    if not filters.district or dimension in DISTRICT_BREAKDOWNS
-]
-if filters.district:
-    st.caption("Platform pelatihan dan mitra pembayaran tidak dirinci per kecamatan.")
-for column, (dimension, title) in chart_view.in_rows(shown_breakdowns, per_row=2):
-    metric = BREAKDOWN_METRIC.get(dimension, "registrants")
-    frame = data.breakdown(filters, dimension)  # small cells already hidden
-    with column:
-        chart = chart_view.built(
-            charts.breakdown_chart,
-            frame,
-            metric,
-            f"{title} — {region_label}",
-            suppressed_threshold=threshold,
+# --- one section at a time: the kecamatan, breakdowns, outreach impact, priorities ------------
+shown = {
+    name: label
+    for name, label in SECTIONS.items()
+    if (name != "kecamatan" or filters.regency)
+    and (name != "dampak" or filters.regency or sees_regencies)  # a province's events are
+    and (name != "prioritas" or sees_regencies)  # regency-level detail, as its regencies are
+}
+section, tab = controls.url_tabs(shown, section, "daerah_bagian", "bagian")
+with tab:
+    if section == "kecamatan":  # the regency's kecamatan: map, ranking, priorities
+        district_view.district_section(filters, filters.regency or province, period)
+    elif section == "rincian":  # small cells already hidden by data.breakdown
+        threshold = settings.suppression_threshold()
+        context = context_from_store(data.store(), filters, f"Rincian — {region_label}")
+        st.header("Rincian peserta")
+        st.caption(f'Jumlah di bawah {threshold} ditampilkan sebagai "<{threshold}".')
+        shown_breakdowns = [
+            (dimension, title)
+            for dimension, title in BREAKDOWN_TITLES.items()
+            if not filters.district or dimension in DISTRICT_BREAKDOWNS
+        ]
+        if filters.district:
+            st.caption("Platform pelatihan dan mitra pembayaran tidak dirinci per kecamatan.")
+        for column, (dimension, title) in chart_view.in_rows(shown_breakdowns, per_row=2):
+            metric = BREAKDOWN_METRIC.get(dimension, "registrants")
+            frame = data.breakdown(filters, dimension)
+            with column:
+                chart = chart_view.built(
+                    charts.breakdown_chart,
+                    frame,
+                    metric,
+                    f"{title} — {region_label}",
+                    suppressed_threshold=threshold,
+                )
+                chart_view.show_chart(chart)
+                downloads.render_chart_downloads(chart.chart, frame, f"rincian-{title}", context)
+    elif section == "dampak":  # events on the weekly trend, and what each did
+        impact_section(filters, region_label)
+    else:  # outreach priorities within the province
+        st.header(f"Prioritas sosialisasi di {PROVINCES[province]}")
+        st.caption(
+            "Kabupaten/kota diurutkan menurut kesenjangan: pendaftar per 1.000 penduduk dan "
+            "penerima per pendaftar yang jauh di bawah angka provinsi."
         )
-        chart_view.show_chart(chart)
-        downloads.render_chart_downloads(chart.chart, frame, f"rincian-{title}", context)
+        province_row = add_rates(
+            data.totals(filters.with_region(province))
+            .to_frame()
+            .T.assign(population=regency_values["population"].sum())
+            .astype(float)
+        ).iloc[0]
+        ranked = priorities.outreach_priorities(regency_values, province_row)
+        tables.show_table(  # the order is the gap score; the reason says it in words
+            priorities.display_frame(
+                ranked, picked=filters.regency, last_events=agenda.last_event_dates(province)
+            ).drop(columns="Skor kesenjangan"),
+            description=f"Prioritas sosialisasi kabupaten/kota di {PROVINCES[province]}",
+        )
 
-# --- the kecamatan of the regency: map, ranking, priorities ----------------------------------
-if filters.regency:
-    district_view.district_section(filters, filters.regency, period)
-
-# --- Dampak sosialisasi: events on the weekly trend, and what each did -------------------------
-if filters.regency or sees_regencies:  # a province's events are regency-level detail
-    impact_section(filters, region_label)
-
-# --- outreach priorities within the province -------------------------------------------------
-if not sees_regencies:
-    st.stop()
-st.header(f"Prioritas sosialisasi di {PROVINCES[province]}")
-st.caption(
-    "Kabupaten/kota diurutkan menurut kesenjangan: pendaftar per 1.000 penduduk dan penerima "
-    "per pendaftar yang jauh di bawah angka provinsi."
-)
-province_row = add_rates(
-    data.totals(filters.with_region(province))
-    .to_frame()
-    .T.assign(population=regency_values["population"].sum())
-    .astype(float)
-).iloc[0]
-ranked = priorities.outreach_priorities(regency_values, province_row)
-tables.show_table(  # the order is the gap score; the reason says it in words
-    priorities.display_frame(
-        ranked, picked=filters.regency, last_events=agenda.last_event_dates(province)
-    ).drop(columns="Skor kesenjangan"),
-    description=f"Prioritas sosialisasi kabupaten/kota di {PROVINCES[province]}",
-)
-if scope.may_export_deck(filters.region):
+# --- the presenter's files for the region ----------------------------------------------------
+if sees_regencies and scope.may_export_deck(filters.region):
     downloads.render_deck_button(data.store(), filters, filters.region)
     downloads.render_offline_downloads(data.store(), filters, filters.region)

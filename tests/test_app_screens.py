@@ -206,3 +206,37 @@ def test_offline_report_and_timelapse_are_offered(app_env, page: str) -> None:
     labels = [button.proto.label for button in at.get("download_button")]
     offered = {"Laporan HTML luring", "Peta selang waktu (GIF)", "Peta selang waktu (MP4)"}
     assert offered <= set(labels), labels
+
+
+def test_daerah_saya_draws_only_its_open_section(app_env) -> None:
+    """Daerah Saya's sections are tabs of which only the open one runs (issue #23 item 9: a
+    view built all four, half of its CPU): a regency opens on its kecamatan, ``bagian``
+    opens another section, a province has no kecamatan tab, a bad value is said."""
+    at = run("daerah-saya", {"wilayah": "3273"})
+    assert not at.exception, at.exception
+    assert [tab.label for tab in at.tabs] == [
+        "Kecamatan",
+        "Rincian peserta",
+        "Dampak sosialisasi",
+        "Prioritas sosialisasi",
+    ]
+    headers = [header.value for header in at.header]
+    assert "Kecamatan di Kota Bandung" in headers
+    assert "Rincian peserta" not in headers and not any("Prioritas" in h for h in headers)
+    assert at.get("vega_lite_chart") == []  # the breakdowns are not built
+    assert "bagian" not in at.query_params  # the first section is the URL's default
+
+    at = run("daerah-saya", {"wilayah": "3273", "bagian": "rincian"})
+    assert not at.exception, at.exception
+    headers = [header.value for header in at.header]
+    assert "Rincian peserta" in headers and "Kecamatan di Kota Bandung" not in headers
+    assert at.get("vega_lite_chart")  # the breakdowns
+    assert at.query_params["bagian"] == "rincian"
+
+    at = run("daerah-saya", {"wilayah": "32", "bagian": "prioritas"})
+    assert at.tabs[0].label == "Rincian peserta"  # a province has no kecamatan tab
+    assert "Prioritas sosialisasi di Jawa Barat" in [header.value for header in at.header]
+
+    at = run("daerah-saya", {"wilayah": "3273", "bagian": "semua"})
+    assert "Parameter 'bagian' diabaikan" in " ".join(str(i.value) for i in at.info)
+    assert "Kecamatan di Kota Bandung" in [header.value for header in at.header]

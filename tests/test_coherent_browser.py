@@ -220,6 +220,8 @@ def test_enter_adds_one_region(browser, app_url: str) -> None:
 
 
 def test_download_names_are_indonesian(browser, app_url: str) -> None:
+    """File names in Bahasa, on Daerah Saya's Kecamatan tab (maps) and, after a click on its
+    Rincian peserta tab, a breakdown's table."""
     page = _open(browser, f"{app_url}/daerah-saya?wilayah=3216", "projector")
     names = set()
     buttons = page.get_by_role("button", name="Peta PNG")  # the province's map, the kecamatan's
@@ -228,6 +230,11 @@ def test_download_names_are_indonesian(browser, app_url: str) -> None:
         with page.expect_download(timeout=120_000) as download:
             buttons.nth(index).click()
         names.add(download.value.suggested_filename)
+    page.get_by_role("tab", name="Rincian peserta").click()  # the breakdowns' tab
+    page.get_by_role("heading", name="Rincian peserta").wait_for(timeout=60_000)
+    _settle(page)
+    assert "bagian=rincian" in page.url  # the open section is in the link
+    assert page.get_by_role("heading", name="Kecamatan di Kabupaten Bekasi").count() == 0
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="CSV").nth(1).click()  # the second breakdown: age
     names.add(download.value.suggested_filename)
@@ -338,7 +345,7 @@ WHOLE_WORDS = {
     # Kabupaten Bandung's offline registration service: the outreach trend's measure (its
     # vertical title was cut), its legend, the pre-trend check's axes (its x title ran past a
     # phone's edge)
-    "daerah-saya?wilayah=3204": [
+    "daerah-saya?wilayah=3204&bagian=dampak": [
         "Pendaftar luring",
         "Kegiatan",
         "Minggu sejak kegiatan",

@@ -58,7 +58,9 @@ def test_bekasi_draws_its_23_kecamatan_and_a_click_opens_one(
 
 
 def test_a_kecamatan_link_opens_the_kecamatan_and_keeps_it(browser, app_url: str) -> None:
-    page, errors = _open(browser, f"{app_url}/daerah-saya?wilayah=32.16.01", 390, 844)
+    page, errors = _open(
+        browser, f"{app_url}/daerah-saya?wilayah=32.16.01&bagian=rincian", 390, 844
+    )
     page.get_by_text("Angka Tarumajaya, Kabupaten Bekasi").first.wait_for(timeout=60_000)
     wait_until_idle(page)
     assert re.search(r"wilayah=321601(&|$)", page.url)

@@ -19,13 +19,15 @@ APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 DAERAH_SAYA = "../pages/daerah_saya.py"
 
 
-def _daerah_saya(region: str) -> AppTest:
+def _daerah_saya(region: str, section: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.switch_page(DAERAH_SAYA)
     for key in list(at.query_params):
         del at.query_params[key]
     at.query_params["wilayah"] = region
+    if section:
+        at.query_params["bagian"] = section
     at.run()
     assert not at.exception, at.exception
     return at
@@ -58,9 +60,9 @@ def test_the_kecamatan_map_frame_stays_when_the_regency_changes(app_env, boundar
 
 
 def test_a_daerah_saya_view_sends_no_column_per_download_button(app_env, boundary_cache) -> None:
-    at = _daerah_saya("3273")
+    at = _daerah_saya("3273", "rincian")
     buttons = at.get("download_button")
-    assert len(buttons) >= 30  # eight rows of downloads under the map, charts and tables
+    assert len(buttons) >= 25  # rows of downloads under the map and the seven breakdowns
     elements = sum(_count(child) for child in at.main.children.values())
     assert len(at.columns) <= 12, f"{len(at.columns)} columns, {elements} elements"
 

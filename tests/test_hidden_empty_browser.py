@@ -18,7 +18,7 @@ pytestmark = [
 VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
 TALL = 6000
 """Streamlit scrolls inside its own container: a tall viewport lays out the whole screen."""
-VIEW = "daerah-saya?jk=F&disabilitas=ya&wilayah=3216&metrik=penerima"
+VIEW = "daerah-saya?jk=F&disabilitas=ya&wilayah=3216&metrik=penerima&bagian=rincian"
 HIDDEN = "disembunyikan (<10)"
 TEXT_FILLS_JS = """() => Array.from(document.querySelectorAll('.vega-embed svg text'))
   .filter(t => t.textContent.trim())
@@ -49,7 +49,7 @@ def test_hidden_empty_and_readable_on_daerah_saya(browser, app_url: str, viewpor
         alert = page.locator('[data-testid="stAlert"]', has_text="disembunyikan untuk melindungi")
         assert alert.count() >= 1  # e.g. Mitra pembayaran: says why instead of a blank chart
         fills = page.evaluate(TEXT_FILLS_JS)
-        assert len(fills) > 20
+        assert len(fills) > 10  # the breakdowns' axes, labels and figures
         for text, fill in fills:
             assert contrast_on_white(_hex(fill)) >= 4.5, (text, fill)
     finally:

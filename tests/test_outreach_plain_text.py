@@ -78,7 +78,7 @@ def hostile_app(
         yield app
 
 
-@pytest.mark.parametrize("screen", ["agenda", "daerah-saya?wilayah=3201"])
+@pytest.mark.parametrize("screen", ["agenda", "daerah-saya?wilayah=3201&bagian=dampak"])
 def test_typed_markdown_is_shown_as_text_and_fetches_nothing(
     browser, hostile_app: str, listener: int, screen: str
 ) -> None:

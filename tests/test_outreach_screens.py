@@ -131,7 +131,7 @@ def test_a_second_editor_gets_a_conflict_message(agenda_url) -> None:
 
 
 def test_daerah_saya_explains_the_effect_of_each_event(agenda_url) -> None:
-    at = open_page("daerah_saya.py", {"wilayah": "3201"})
+    at = open_page("daerah_saya.py", {"wilayah": "3201", "bagian": "dampak"})
     assert "Dampak sosialisasi" in [h.value for h in at.subheader]
     sentences = " ".join(m.value for m in at.markdown)
     assert (
@@ -139,6 +139,7 @@ def test_daerah_saya_explains_the_effect_of_each_event(agenda_url) -> None:
     )
     assert "orang dalam 28 hari sejak kegiatan" in sentences
     assert "Dampak dihitung atas semua pendaftar." in [c.value for c in at.caption]
+    at = open_page("daerah_saya.py", {"wilayah": "3201", "bagian": "prioritas"})
     assert any("Kegiatan terakhir" in table.value.columns for table in at.table)
 
 
@@ -146,7 +147,7 @@ def test_unreachable_agenda_keeps_the_dashboard_and_turns_read_only(
     agenda_url, monkeypatch
 ) -> None:
     monkeypatch.setenv("PRAKERJA_APP_DB_URL", "postgresql://postgres@127.0.0.1:1/agenda")
-    at = open_page("daerah_saya.py", {"wilayah": "3201"})
+    at = open_page("daerah_saya.py", {"wilayah": "3201", "bagian": "dampak"})
     assert "Basis data agenda tidak dapat dijangkau" in " ".join(w.value for w in at.warning)
     assert "Kabupaten Bogor" in set(at.table[0].value["Wilayah"])  # the figures still show
     at = open_page("agenda.py")
@@ -311,8 +312,9 @@ def test_a_broken_agenda_database_never_breaks_a_page(
     agenda_url, monkeypatch, broken, words: str
 ) -> None:
     monkeypatch.setenv("PRAKERJA_APP_DB_URL", broken(agenda_url))
-    at = open_page("daerah_saya.py", {"wilayah": "3201"})
+    at = open_page("daerah_saya.py", {"wilayah": "3201", "bagian": "dampak"})
     assert words in " ".join(w.value for w in at.warning)
+    at = open_page("daerah_saya.py", {"wilayah": "3201", "bagian": "prioritas"})
     assert any("Prioritas sosialisasi" in h.value for h in at.header)  # the rest is intact
     assert any("Kegiatan terakhir" in table.value.columns for table in at.table)
     at = open_page("agenda.py")
@@ -330,7 +332,10 @@ def test_a_database_recreated_empty_while_the_app_runs_turns_read_only(agenda_ur
         metadata.drop_all(connection)
         connection.exec_driver_sql("DROP TABLE outreach_alembic_version")
     agenda.dispose()
-    for page, params in (("daerah_saya.py", {"wilayah": "3201"}), ("agenda.py", {})):
+    for page, params in (
+        ("daerah_saya.py", {"wilayah": "3201", "bagian": "dampak"}),
+        ("agenda.py", {}),
+    ):
         at = open_page(page, params)
         assert "Tabel agenda tidak ditemukan" in " ".join(w.value for w in at.warning)
     assert next(b for b in at.button if b.label == "Simpan").disabled

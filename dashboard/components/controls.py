@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.elements.lib.mutable_tab_container import TabContainer as Tab
 
 from dashboard import state
 from dashboard.metric_options import (
@@ -93,6 +94,21 @@ def url_selectbox(
             placeholder=f"Pilih {label.lower()}…",  # else Streamlit's "Choose an option"
         )
     return value if chosen is None else chosen
+
+
+def url_tabs(sections: dict[str, str], value: str, key: str, url_key: str) -> tuple[str, Tab]:
+    """Tabs (``sections``: URL name → label) of which only the open one is drawn: Streamlit
+    reruns on a tab switch and runs the open tab's content only, so a view builds one section
+    instead of all of them (half of a Daerah Saya run's CPU, issue #23 item 9). The open tab
+    lives in the URL as ``url_key`` (left out for the first); ``value`` is the URL's choice.
+    Returns the open tab's URL name and its container."""
+    names = list(sections)
+    value = value if value in sections else names[0]
+    follow_url(key, sections[value])
+    tabs = st.tabs(list(sections.values()), key=key, on_change="rerun")
+    chosen = next((name for name, tab in zip(names, tabs, strict=True) if tab.open), value)
+    state.write_value(url_key, chosen, names[0])
+    return chosen, tabs[names.index(chosen)]
 
 
 def region_picker(label: str, regions: dict[str, str], key: str) -> str | None:
