@@ -95,9 +95,11 @@ DEFAULT_DISTRICT_METRIC = BY_KEY["registrants_share"]
 
 def national_average(nation: pd.Series, provinces: pd.DataFrame, option: MetricOption) -> float:
     """The reference line of a province ranking: the national rate for rates (people-weighted,
-    not a mean of province rates), the mean per province for counts."""
+    not a mean of province rates), the mean per province for counts; NaN when every
+    province's count is hidden (a rare filter over a short period), so no line is drawn."""
     if option.kind == "count":
-        return float(provinces[option.key].mean())
+        mean = provinces[option.key].mean()
+        return float("nan") if pd.isna(mean) else float(mean)
     national = nation.to_frame().T.assign(population=provinces["population"].sum())
     return float(add_rates(national.astype(float))[option.key].iloc[0])
 

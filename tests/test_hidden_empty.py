@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -18,10 +19,11 @@ from dashboard import charts
 from dashboard.components import tables
 from dashboard.exports import html_report, static_map, timelapse
 from dashboard.exports.context import context_from_store
-from dashboard.metric_options import BY_KEY
+from dashboard.metric_options import BY_KEY, national_average
 from geo.boundary_files import boundary_file
 from geo.classify import EMPTY_LABEL, HIDDEN_COLOR, NO_DATA_COLOR, NO_DATA_LABEL, hidden_label
 from geo.map_spec import map_spec
+from geo.regions import NATION_CODE
 from queries import metrics
 from queries.filters import Filters
 from queries.store import Store
@@ -320,3 +322,21 @@ def test_weeks_without_rows_are_zero_not_skipped() -> None:
     full = charts.every_week(series, ["registrants"])
     assert full["week_start"].dt.day.tolist() == [6, 13, 20]
     assert full["registrants"].tolist()[:2] == [12, 0] and pd.isna(full["registrants"].iloc[2])
+
+
+def test_a_ranking_whose_every_count_is_hidden_draws_no_average(
+    store: Store, women_disability: Filters
+) -> None:
+    """Bandingkan's 38-province ranking when every province's count is hidden (a rare
+    filter over one week: found by ``bench.load``, it raised on ``float(pd.NA)``): no dashed
+    national average, and the chart still names each province as hidden."""
+    provinces = ProtectedFigures.direct(store).region_metrics(
+        women_disability.with_region(NATION_CODE), "province"
+    )
+    option = BY_KEY["paid_idr"]
+    provinces[option.key] = pd.array([pd.NA] * len(provinces), dtype="Int64")  # all hidden
+    average = national_average(metrics.totals(store, women_disability).iloc[0], provinces, option)
+    assert math.isnan(average)
+    frame = provinces[["name", option.key]].rename(columns={option.key: "value"})
+    spec = charts.ranking_chart(frame, option.key, average=average, hidden=set(frame["name"]))
+    assert "rata-rata nasional" not in json.dumps(spec, default=lambda f: f.to_dict("records"))
