@@ -89,16 +89,15 @@ series = pd.concat(
     ],
     ignore_index=True,
 )
-panels = chart_view.built(charts.styled_panels, series, trend_key)
-for column, panel in chart_view.in_rows(panels, per_row=3):
-    with column:
-        chart_view.show_chart(panel)
-multiples = chart_view.built(
-    charts.small_multiples,
+multiples, *panels = chart_view.built(
+    charts.trend_views,
     series,
     trend_key,
     f"Tren mingguan per provinsi: {charts.metric_label(trend_key)}",
 )
+for column, panel in chart_view.in_rows(panels, per_row=3):
+    with column:
+        chart_view.show_chart(panel)
 downloads.render_chart_downloads(multiples.chart, series, "tren-provinsi", context)
 
 # --- funnels ---------------------------------------------------------------------------------
