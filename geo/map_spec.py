@@ -187,7 +187,9 @@ def circle_radii(
 ) -> tuple[pd.DataFrame, float]:
     """(points with a positive value, largest first so small circles stay clickable, with
     ``value`` and ``radius`` in pixels, area proportional to the value; the largest value)."""
-    shown = points.assign(value=points["code"].map(data)).query("value > 0")
+    values = points["code"].map(data)
+    positive = values > 0  # a mask, not `query`, and only the columns the symbols use
+    shown = points.loc[positive, ["code", "name", "lat", "lon"]].assign(value=values[positive])
     vmax = float(shown["value"].max()) if not shown.empty else 0.0
     shown = shown.sort_values("value", ascending=False)
     radius = (max_radius * (shown["value"] / vmax) ** 0.5) if vmax else shown["value"]
