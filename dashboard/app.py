@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import access, chrome_words, page_registry, state
+from dashboard import access, chrome_words, gc_tuning, page_registry, state
 from dashboard.subscriptions.section import handle_unsubscribe
 from queries.health import RefreshFailedError
 from queries.replica import ReplicaTimeoutError, ReplicaUnavailableError
@@ -101,3 +101,4 @@ except (
     StoreCorruptError,
 ) as error:
     st.error(f"Data tidak dapat dimuat. {error}")
+gc_tuning.settle_after_first_run()
