@@ -142,13 +142,13 @@ compare["Indonesia"] = data.totals(filters.with_region(NATION_CODE))
 tables.show_table(tables.comparison_frame(compare), "Wilayah")
 
 # --- one section at a time: the kecamatan, breakdowns, outreach impact, priorities ------------
-shown = {
-    name: label
-    for name, label in SECTIONS.items()
-    if (name != "kecamatan" or filters.regency)
-    and (name != "dampak" or filters.regency or sees_regencies)  # a province's events are
-    and (name != "prioritas" or sees_regencies)  # regency-level detail, as its regencies are
+available = {
+    "kecamatan": bool(filters.regency),
+    "rincian": True,
+    "dampak": bool(filters.regency) or sees_regencies,  # a province's events, like its
+    "prioritas": sees_regencies,  # regencies, are regency-level detail
 }
+shown = {name: label for name, label in SECTIONS.items() if available[name]}
 section, tab = controls.url_tabs(shown, section, "daerah_bagian", "bagian")
 with tab:
     if section == "kecamatan":  # the regency's kecamatan: map, ranking, priorities
