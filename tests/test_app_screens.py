@@ -4,6 +4,7 @@ the query layer's for the same filters; bad URL parameters show a notice."""
 from __future__ import annotations
 
 import gc
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -117,6 +118,9 @@ def unreachable_replica(app_env, monkeypatch, sqlite_replica):
     yield
     import streamlit as st
 
+    for thread in threading.enumerate():  # a refresh still running would record its failure
+        if thread.name == "store-refresh":  # after the unlink below, for the next tests
+            thread.join(timeout=120)
     st.cache_resource.clear()  # forget the refresher for the next tests
     (sqlite_replica.store_dir / STATUS_FILE).unlink(missing_ok=True)  # and the failure
 
