@@ -111,19 +111,35 @@ _SCRIPT = """
     attributes: true, attributeFilter: ["aria-label"],
   });
   fixTree(document.body);
-  document.addEventListener("click", (event) => {
-    const link = event.target.closest && event.target.closest('[data-testid="stSidebar"] a[href]');
-    if (!link || window.innerWidth >= %(phone)d) return;
-    // Closed, then checked again: the new page may render the sidebar (and its button) after
-    // the first try, which then found no button or saw the sidebar opened again
-    let tries = 0;
-    const close = () => {
-      const sidebar = document.querySelector('[data-testid="stSidebar"]');
-      if (!sidebar || sidebar.getAttribute("data-collapsed") === "true" || ++tries > 10) return;
+  // After a sidebar link on a phone the sidebar is kept closed until the new page has run:
+  // it may render the sidebar (and its button) late, or open it again while it renders. The
+  // watch ends a second after the run, after 30 s at most, or when the user opens it.
+  let watchUntil = 0;
+  let hardStop = 0;
+  const keepSidebarClosed = () => {
+    const now = Date.now();
+    if (now > Math.min(watchUntil, hardStop)) return;
+    if (document.querySelector(".stApp")?.dataset.testScriptState !== "notRunning") {
+      watchUntil = Math.max(watchUntil, now + 1000);
+    }
+    const sidebar = document.querySelector('[data-testid="stSidebar"]');
+    if (sidebar && sidebar.getAttribute("data-collapsed") !== "true") {
       document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
-      setTimeout(close, 300);
-    };
-    setTimeout(close, 50);
+    }
+    setTimeout(keepSidebarClosed, 250);
+  };
+  document.addEventListener("click", (event) => {
+    if (!event.target.closest) return;
+    if (event.target.closest('[data-testid="stExpandSidebarButton"]')) {
+      watchUntil = 0;  // the user opens it: leave it open
+      return;
+    }
+    const link = event.target.closest('[data-testid="stSidebar"] a[href]');
+    if (!link || window.innerWidth >= %(phone)d) return;
+    const watching = Date.now() <= Math.min(watchUntil, hardStop);
+    watchUntil = Date.now() + 3000;
+    hardStop = Date.now() + 30000;
+    if (!watching) setTimeout(keepSidebarClosed, 50);
   }, true);
 })();
 </script>
