@@ -101,9 +101,12 @@ UNKNOWN_TOTALS_SQL = (
 )
 
 PROVINCE_SQL = f"""
-SELECT province_code AS code, {METRIC_COLUMNS} FROM {{rows}}
-WHERE {{where}} AND regency_code <> $unknown GROUP BY province_code
+SELECT CASE WHEN regency_code = $unknown THEN $unknown ELSE province_code END AS code,
+    {METRIC_COLUMNS}
+FROM {{rows}} WHERE {{where}} GROUP BY 1
 """
+"""The provinces and, as code ``$unknown``, the rows whose regency code is unknown: together
+every row, so the nation's whole additive group comes from one statement."""
 
 REGENCY_SQL = f"""
 SELECT regency_code AS code, {METRIC_COLUMNS} FROM {{rows}}
@@ -251,6 +254,23 @@ def population_scale(store: Store) -> float:
     return float(store.meta().get("population_scale") or 1.0)
 
 
+def province_groups(store: Store, filters: Filters) -> pd.DataFrame:
+    """The nation's additive group in one query: the 38 provinces as :func:`region_metrics`
+    gives them, then one row with code ``UNKNOWN`` (no name, province or population) holding
+    :func:`unknown_code_totals`. Its rows add up to :func:`totals` of the nation; protecting
+    the provinces needed all three, which were three queries on every new filter set."""
+    frame = _run(store, PROVINCE_SQL, filters.with_region("ID"), unknown=UNKNOWN)
+    unknown = frame["code"] == UNKNOWN
+    reference = provinces().assign(province_code=lambda d: d["code"])
+    known = _with_reference(store, reference, frame.loc[~unknown])
+    unknown_row = frame.loc[unknown, ["code", *METRICS]]
+    if unknown_row.empty:
+        unknown_row = pd.DataFrame([{"code": UNKNOWN, **dict.fromkeys(METRICS, 0)}])
+    return pd.concat(
+        [known, unknown_row.astype(dict.fromkeys(METRICS, "int64"))], ignore_index=True
+    )
+
+
 def region_metrics(store: Store, filters: Filters, level: str) -> pd.DataFrame:
     """Per region: code, name, province_code, population (scaled by :func:`population_scale`)
     and the metric columns.
@@ -260,9 +280,9 @@ def region_metrics(store: Store, filters: Filters, level: str) -> pd.DataFrame:
     the nation. Regions without activity are included with zeros.
     """
     if level == "province":
-        frame = _run(store, PROVINCE_SQL, filters.with_region("ID"), unknown=UNKNOWN)
-        reference = provinces().assign(province_code=lambda d: d["code"])
-    elif level == "regency":
+        groups = province_groups(store, filters)
+        return groups.loc[groups["code"] != UNKNOWN].reset_index(drop=True)
+    if level == "regency":
         scope = filters.with_region(filters.province or "ID")
         frame = _run(store, REGENCY_SQL, scope, unknown=UNKNOWN)
         reference = regencies()
@@ -270,6 +290,12 @@ def region_metrics(store: Store, filters: Filters, level: str) -> pd.DataFrame:
             reference = reference.loc[reference["province_code"] == filters.province]
     else:
         raise FilterError(f"Tingkat wilayah tidak dikenal: {str(level)[:20]}")
+    return _with_reference(store, reference, frame)
+
+
+def _with_reference(store: Store, reference: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Every region of ``reference`` with its (scaled) population and ``frame``'s metric
+    columns, zeros where it has no rows."""
     columns = ["code", "name", "province_code", "population"]
     merged = reference[columns].merge(frame, on="code", how="left")
     merged["population"] = merged["population"] * population_scale(store)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from geo.classify import DEFAULT_THRESHOLD
-from geo.regions import NATION_CODE
+from geo.regions import NATION_CODE, provinces
 from geo.vintages import UNKNOWN
 from queries import metrics
 from queries.filters import FilterError, Filters
@@ -186,12 +186,16 @@ class ProtectedFigures:
         return self._group(("provinces", nation), lambda: self._build_provinces(nation))
 
     def _build_provinces(self, filters: Filters) -> pd.DataFrame:
-        frame = self.fetch("region_metrics", filters.with_region(NATION_CODE), "province")
-        unknown = self.fetch("unknown_code_totals", filters).assign(code=UNKNOWN)
-        group = pd.concat([frame, unknown], ignore_index=True)
-        nation = self.fetch("totals", filters.with_region(NATION_CODE)).iloc[0]
+        group = self.fetch("province_groups", filters)
+        nation = self._nation_row(filters)
         parent = {c: _small(int(nation[c]), self.threshold, c) for c in metrics.METRICS}
         return suppress(group, COUNTS, self.threshold, parent)
+
+    def _nation_row(self, filters: Filters) -> pd.Series:
+        """The nation's raw totals: the sum of its group (the provinces and the unknown-code
+        row), whose query is already cached, rather than a query of their own."""
+        group = self.fetch("province_groups", filters.with_region(NATION_CODE))
+        return group[list(metrics.METRICS)].sum()
 
     def _regencies_of(
         self, filters: Filters, province: str, nation: pd.DataFrame | None = None
@@ -250,7 +254,7 @@ class ProtectedFigures:
         """The region's metric columns (nullable integers; NA = hidden)."""
         region = filters.region
         if region == NATION_CODE:
-            row = self.fetch("totals", filters).iloc[0]
+            row = self._nation_row(filters)
             return pd.Series(
                 {c: pd.NA if _small(int(row[c]), self.threshold, c) else row[c] for c in row.index},
                 dtype="Int64",
@@ -274,7 +278,7 @@ class ProtectedFigures:
             frame = self._regencies_of(filters, filters.province)
         else:  # one query for all 514 regencies, not one per province
             nation = self.fetch("region_metrics", filters, "regency")
-            codes = self.fetch("region_metrics", filters, "province")["code"]
+            codes = provinces()["code"]  # the order of the province group's rows
             frame = pd.concat(
                 [self._regencies_of(filters, code, nation) for code in codes], ignore_index=True
             )

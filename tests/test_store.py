@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from conftest import TEST_SCALE, reader_url
 
+from geo.vintages import UNKNOWN
 from queries import metrics
 from queries.facts import TABLES
 from queries.filters import FilterError, Filters
@@ -39,6 +40,17 @@ def test_regencies_sum_to_province_and_provinces_to_nation(replica) -> None:
     assert len(provinces) == 38
     for metric in metrics.METRICS:
         assert provinces[metric].sum() + unknown[metric] == nation[metric], metric
+    # The one-query group the screens protect: the same provinces, then the unknown-code row.
+    for filters in (FULL, FULL.with_region("3273"), Filters(date(2020, 6, 1), date(2020, 6, 3))):
+        group = metrics.province_groups(store, filters)
+        pd.testing.assert_frame_equal(
+            group.iloc[:-1], metrics.region_metrics(store, filters, "province")
+        )
+        assert group["code"].iloc[-1] == UNKNOWN
+        last = group[list(metrics.METRICS)].iloc[-1]
+        assert last.tolist() == metrics.unknown_code_totals(store, filters).iloc[0].tolist()
+        whole = group[list(metrics.METRICS)].sum()
+        assert whole.tolist() == metrics.totals(store, filters.with_region("ID")).iloc[0].tolist()
     for code in ("32", "94", "65"):
         in_province = FULL.with_region(code)
         regency_rows = metrics.region_metrics(store, in_province, "regency")
