@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from dashboard import formatting
@@ -262,10 +263,10 @@ def empty_reason(values: pd.DataFrame | pd.Series, threshold: int | None = None)
     """Why a chart of ``values`` (its figure columns) would show nothing, or None: no figure
     above zero, because all of them are hidden (small cells) or there are none."""
     frame = values.to_frame() if isinstance(values, pd.Series) else values
-    numbers = frame.apply(lambda c: pd.to_numeric(c.astype("Float64"), errors="coerce"))
-    if (numbers > 0).any().any():
+    numbers = frame.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)  # NA → NaN
+    if (numbers > 0).any():
         return None
-    if numbers.isna().any().any():
+    if np.isnan(numbers).any():
         below = f"di bawah {threshold} " if threshold else "kecil "
         return (
             f"Semua angka di sini {below}orang, jadi disembunyikan untuk melindungi privasi: "
@@ -290,15 +291,14 @@ def week_notes(series: pd.DataFrame, columns: Sequence[str], threshold: int | No
     hollow points: a lower figure there is not a drop) and gaps (hidden weeks)."""
     notes = []
     if "days" in series:
-        partial = series[series["days"] < 7]
         parts = [
             f"{short_date(week).rsplit(' ', 1)[0]} ({days} hari)"
-            for week, days in zip(partial["week_start"], partial["days"], strict=True)
+            for week, days in zip(series["week_start"], series["days"], strict=True)
+            if pd.notna(days) and days < 7
         ]
         if parts:
             notes.append(f"Titik kosong: minggu tidak penuh dalam periode, {', '.join(parts)}")
-    hidden = series[list(columns)].apply(lambda c: c.isna()).any().any()
-    if hidden:
+    if any(series[column].hasnans for column in columns):
         below = f"di bawah {threshold}" if threshold else "kecil"
         notes.append(f"Garis terputus: minggu dengan jumlah {below} disembunyikan")
     return notes

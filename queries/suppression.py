@@ -368,11 +368,5 @@ def with_shares(frame: pd.DataFrame, parents: pd.DataFrame, key: str) -> pd.Data
 
 def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     """Rates from the shown counts: NA where any input count is hidden."""
-    numeric = frame.copy()
-    for column in COUNTS:
-        numeric[column] = numeric[column].astype("Float64").astype(float)
-    out = metrics.add_rates(numeric)
-    for column in (*COUNTS, "paid_idr"):
-        if column in frame:
-            out[column] = frame[column].astype("Int64")
-    return out
+    out = metrics.add_rates(frame)
+    return out.assign(**{c: out[c].astype("Int64") for c in (*COUNTS, "paid_idr") if c in out})
