@@ -226,6 +226,7 @@ def test_download_names_are_indonesian(browser, app_url: str) -> None:
     names = set()
     buttons = page.get_by_role("button", name="Peta PNG")  # the province's map, the kecamatan's
     buttons.nth(1).wait_for(timeout=120_000)  # the run may still be drawing the lower sections
+    wait_until_idle(page)  # a click during the run can hit a button the run then replaces
     for index in range(buttons.count()):
         with page.expect_download(timeout=120_000) as download:
             buttons.nth(index).click()
