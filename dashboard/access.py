@@ -80,10 +80,23 @@ def clamp(filters: Filters, scope: Scope) -> tuple[Filters, list[str]]:
     ]
 
 
+_FOUND_WITHOUT_FILE: list[object] = []
+"""The secrets object that had no file at its first look (at most one; tests swap in others)."""
+
+
 def auth_configured() -> bool:
+    """Whether ``[auth]`` is configured. While no secrets file exists, Streamlit looks for one
+    again on every access, under its secrets lock and its config lock; two to four looks per
+    run serialised the sessions of a busy worker (docs/PERFORMANCE.md). So a process that
+    found no file keeps running open: adding secrets.toml takes a restart, as any change of
+    login settings does."""
+    secrets = st.secrets
+    if any(seen is secrets for seen in _FOUND_WITHOUT_FILE):
+        return False
     try:
-        return "auth" in st.secrets
+        return "auth" in secrets
     except FileNotFoundError:
+        _FOUND_WITHOUT_FILE[:] = [secrets]
         return False
 
 

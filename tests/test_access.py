@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.access import OPEN, Scope, clamp, scope_for
@@ -135,3 +136,29 @@ def test_an_unverified_e_mail_is_refused(app_env) -> None:
     at.run()
     assert not at.exception and not at.error
     assert at.metric
+
+
+def test_without_a_secrets_file_the_process_looks_once(tmp_path, monkeypatch) -> None:
+    """Streamlit looks for the files again on every access while there is none, under two
+    locks; the app looks once per secrets object, and a swapped-in object with ``[auth]``
+    (as AppTest does) is still read."""
+    from streamlit.runtime.secrets import Secrets
+
+    from dashboard import access
+
+    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml here
+    monkeypatch.setenv("HOME", str(tmp_path))
+    looks: list[Secrets] = []
+    parse = Secrets._parse
+    monkeypatch.setattr(Secrets, "_parse", lambda self: looks.append(self) or parse(self))
+    without_file = Secrets()
+    monkeypatch.setattr(st, "secrets", without_file)
+    assert [access.auth_configured() for _ in range(5)] == [False] * 5
+    assert len(looks) == 1
+    configured = Secrets()
+    configured._secrets = {"auth": AUTH}
+    monkeypatch.setattr(st, "secrets", configured)
+    assert access.auth_configured()
+    monkeypatch.setattr(st, "secrets", without_file)
+    assert not access.auth_configured()
+    assert len(looks) == 2  # the configured object's one look; none more for the fileless one
