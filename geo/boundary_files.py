@@ -18,7 +18,10 @@ Compact GeoJSON (``code`` and ``name`` only), with ``.gz`` and ``.br`` beside ea
 nginx's ``gzip_static``/``brotli_static``. Names depend on content only, so every process
 that builds a file from the same boundary cache gets the same name and a file is never
 rewritten; a read-only directory is fine when the static build step already wrote them.
-No Streamlit here.
+What a map spec needs besides the file (its name, bounds and label points) is recorded under
+``records/`` beside the files, keyed by the boundary cache's version, so a process whose
+files another process already built (``make serve`` writes them all before its workers
+start) reads a small table instead of the geometry. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ import brotli
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import shapely
 
 from geo.boundaries import (
@@ -101,9 +106,21 @@ def write_all(directory: Path) -> list[str]:
 
 @cache
 def _built(
-    directory: Path, level: AnyLevel, focus: str | None, _mtime_ns: int, _size: int
+    directory: Path, level: AnyLevel, focus: str | None, mtime_ns: int, size: int
 ) -> BoundaryFile | None:
-    """Built once per process and boundary cache version."""
+    """Built once per process and boundary cache version, or read from its record when
+    another process built it."""
+    record = _record_path(directory, level, focus, mtime_ns, size)
+    recorded = _read_record(directory, record)
+    if recorded is not None:
+        return recorded
+    built = _build(directory, level, focus)
+    if built is not None:
+        _write_record(record, built)
+    return built
+
+
+def _build(directory: Path, level: AnyLevel, focus: str | None) -> BoundaryFile | None:
     if level == "district":
         views = _district_view(focus)
         if views is None:
@@ -130,6 +147,53 @@ def _built(
         columns={"label_lat": "lat", "label_lon": "lon"}
     )
     return BoundaryFile(name, bounds, points.reset_index(drop=True))
+
+
+RECORD_KEY = b"prakerja.boundary_file"
+BUILDERS = ("boundary_files.py", "boundaries.py")
+CODE_VERSION = hashlib.sha256(
+    b"".join((Path(__file__).parent / module).read_bytes() for module in BUILDERS)
+).hexdigest()[:8]
+"""Records are also keyed by the code that builds them, so a new release builds its own."""
+
+
+def _record_path(
+    directory: Path, level: AnyLevel, focus: str | None, mtime_ns: int, size: int
+) -> Path:
+    stem = f"{level}-{focus}" if focus else level
+    return directory / "records" / f"{stem}.{mtime_ns}-{size}-{CODE_VERSION}.parquet"
+
+
+def _read_record(directory: Path, record: Path) -> BoundaryFile | None:
+    """The recorded view, or None when there is none, it is unreadable or its file is gone
+    (then the caller builds it again)."""
+    try:
+        table = pq.read_table(record)
+        meta = json.loads(table.schema.metadata[RECORD_KEY])
+        name, bounds = str(meta["name"]), meta["bounds"]
+    except (OSError, KeyError, TypeError, ValueError, pa.ArrowException):
+        return None
+    if not (directory / name).exists():
+        return None
+    return BoundaryFile(name, bounds, table.to_pandas())
+
+
+def _write_record(record: Path, built: BoundaryFile) -> None:
+    """Renamed into place; skipped where the directory is read-only."""
+    table = pa.Table.from_pandas(built.points, preserve_index=False)
+    meta = json.dumps({"name": built.name, "bounds": built.bounds}).encode()
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), RECORD_KEY: meta})
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=record.parent, suffix=".tmp")
+    except OSError:
+        return
+    os.close(handle)
+    try:
+        pq.write_table(table, temp)
+        os.replace(temp, record)
+    except OSError:
+        Path(temp).unlink(missing_ok=True)
 
 
 def _district_view(

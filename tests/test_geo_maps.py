@@ -113,6 +113,31 @@ def test_boundary_files_are_compact_hashed_and_precompressed(boundary_cache, tmp
     assert {path.name: path.stat().st_mtime_ns for path in tmp_path.iterdir()} == before
 
 
+@pytest.mark.parametrize(("level", "focus"), [("regency", "32"), ("district", "3216")])
+def test_a_second_process_reads_the_record_not_the_geometry(
+    boundary_cache, tmp_path, monkeypatch, level, focus
+):
+    """A worker whose files ``make serve`` already built gets the same name, bounds and
+    label points from the record; a corrupt record is built again and rewritten."""
+    from geo import boundary_files
+
+    first = boundary_file(tmp_path, level, focus)
+    assert first is not None
+    (record,) = (tmp_path / "records").glob(f"{level}-{focus}.*.parquet")
+    boundary_files._built.cache_clear()  # what a fresh process starts with
+    with monkeypatch.context() as patched:
+        patched.setattr(boundary_files, "_build", lambda *_: pytest.fail("built again"))
+        again = boundary_file(tmp_path, level, focus)
+    assert again is not None and (again.name, again.bounds) == (first.name, first.bounds)
+    pd.testing.assert_frame_equal(again.points, first.points)
+    record.write_bytes(b"not parquet")
+    boundary_files._built.cache_clear()
+    rebuilt = boundary_file(tmp_path, level, focus)
+    assert rebuilt is not None and rebuilt.name == first.name
+    pd.testing.assert_frame_equal(rebuilt.points, first.points)
+    assert record.read_bytes().startswith(b"PAR1")
+
+
 def test_spec_colours_regions_by_class(boundary_cache, tmp_path):
     values = regency_values()
     shapes = boundary_file(tmp_path, "regency")
