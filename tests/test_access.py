@@ -3,8 +3,10 @@ aggregates elsewhere, and cannot widen the scope by editing the URL."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
@@ -150,7 +152,12 @@ def test_without_a_secrets_file_the_process_looks_once(tmp_path, monkeypatch) ->
     monkeypatch.setenv("HOME", str(tmp_path))
     looks: list[Secrets] = []
     parse = Secrets._parse
-    monkeypatch.setattr(Secrets, "_parse", lambda self: looks.append(self) or parse(self))
+
+    def counted(self: Secrets) -> Mapping[str, Any]:
+        looks.append(self)
+        return parse(self)
+
+    monkeypatch.setattr(Secrets, "_parse", counted)
     without_file = Secrets()
     monkeypatch.setattr(st, "secrets", without_file)
     assert [access.auth_configured() for _ in range(5)] == [False] * 5
