@@ -19,9 +19,9 @@ nginx's ``gzip_static``/``brotli_static``. Names depend on content only, so ever
 that builds a file from the same boundary cache gets the same name and a file is never
 rewritten; a read-only directory is fine when the static build step already wrote them.
 What a map spec needs besides the file (its name, bounds and label points) is recorded under
-``records/`` beside the files, keyed by the boundary cache's version, so a process whose
-files another process already built (``make serve`` writes them all before its workers
-start) reads a small table instead of the geometry. No Streamlit here.
+``records/`` beside the files, keyed by the boundary cache's version and this code's, so a
+process whose files another process already built (``make serve`` writes them all before
+its workers start) reads a small table instead of the geometry. No Streamlit here.
 """
 
 from __future__ import annotations
