@@ -88,6 +88,9 @@ def test_typed_markdown_is_shown_as_text_and_fetches_nothing(
     page.get_by_text("Kabupaten Bogor, 10 Agustus 2020", exact=False).first.wait_for(
         timeout=120_000
     )  # the event's row (its title is not typed text)
+    # and the notes' column: on a slow machine the title was drawn and the run idle once
+    # while the table with the notes was not there yet
+    page.locator("th", has_text="Catatan").first.wait_for(timeout=120_000)
     wait_until_idle(page)
     page.wait_for_timeout(1500)  # time for any image request to go out
     assert _Counting.requests == []
