@@ -26,6 +26,7 @@ its workers start) reads a small table instead of the geometry. No Streamlit her
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -139,8 +140,7 @@ def _build(directory: Path, level: AnyLevel, focus: str | None) -> BoundaryFile 
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
-    stem = f"{level}-{focus}" if focus else level
-    name = f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.json"
+    name = f"{_stem(level, focus)}-{hashlib.sha256(data).hexdigest()[:12]}.json"
     _write_once(directory / name, data)
     bounds = fit_bounds(labels) if focus else INDONESIA_BOUNDS
     points = pd.DataFrame(labels.drop(columns="geometry")).rename(
@@ -157,11 +157,15 @@ CODE_VERSION = hashlib.sha256(
 """Records are also keyed by the code that builds them, so a new release builds its own."""
 
 
+def _stem(level: AnyLevel, focus: str | None) -> str:
+    return f"{level}-{focus}" if focus else level
+
+
 def _record_path(
     directory: Path, level: AnyLevel, focus: str | None, mtime_ns: int, size: int
 ) -> Path:
-    stem = f"{level}-{focus}" if focus else level
-    return directory / "records" / f"{stem}.{mtime_ns}-{size}-{CODE_VERSION}.parquet"
+    name = f"{_stem(level, focus)}.{mtime_ns}-{size}-{CODE_VERSION}.parquet"
+    return directory / "records" / name
 
 
 def _read_record(directory: Path, record: Path) -> BoundaryFile | None:
@@ -183,17 +187,10 @@ def _write_record(record: Path, built: BoundaryFile) -> None:
     table = pa.Table.from_pandas(built.points, preserve_index=False)
     meta = json.dumps({"name": built.name, "bounds": built.bounds}).encode()
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), RECORD_KEY: meta})
-    try:
-        record.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=record.parent, suffix=".tmp")
-    except OSError:
-        return
-    os.close(handle)
-    try:
-        pq.write_table(table, temp)
-        os.replace(temp, record)
-    except OSError:
-        Path(temp).unlink(missing_ok=True)
+    data = pa.BufferOutputStream()
+    pq.write_table(table, data)
+    with contextlib.suppress(OSError):
+        _write_atomically(record, data.getvalue().to_pybytes())
 
 
 def _district_view(
@@ -270,11 +267,18 @@ def _write_once(path: Path, data: bytes) -> None:
         path.with_name(path.name + ".br"): lambda: brotli.compress(data, quality=11),
     }
     for target, content in versions.items():
-        if target.exists():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        if not target.exists():
+            _write_atomically(target, content())
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """``data`` renamed into place, so no reader sees half a file; no temporary file left."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    try:
         with os.fdopen(handle, "wb") as out:
-            out.write(content())
+            out.write(data)
         os.chmod(temp, 0o644)
         os.replace(temp, target)
+    finally:
+        Path(temp).unlink(missing_ok=True)
